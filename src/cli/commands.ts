@@ -1,0 +1,18 @@
+/**
+ * The `ovnscale` command table. Each command lives in its own module, loaded
+ * only when it runs, so `ovnscale sim` never pays for the wasm pool and
+ * `ovnscale agent` never loads the controller.
+ */
+export interface CommandModule {
+  run(argv: string[]): Promise<number>;
+}
+
+export interface Command {
+  /** Words that name it, e.g. ['bench', 'ovsdb']. */
+  words: string[];
+  summary: string;
+  load: () => Promise<CommandModule>;
+}
+
+export const commands: Command[] = [
+];

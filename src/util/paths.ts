@@ -1,0 +1,24 @@
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+let cached: string | undefined;
+
+/**
+ * The package root (the folder holding package.json), found from this file
+ * whether it runs as TypeScript from src/ (tests) or compiled from dist/src/.
+ */
+export function packageRoot(): string {
+  if (cached) return cached;
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    if (existsSync(join(dir, 'package.json')) && existsSync(join(dir, 'asconfig.json'))) return (cached = dir);
+    const up = dirname(dir);
+    if (up === dir) throw new Error(`package root not found above ${fileURLToPath(import.meta.url)}`);
+    dir = up;
+  }
+}
+
+/** Compiled artefacts: the wasm kernels and the piscina worker entry points (always JS). */
+export const wasmPath = (): string => join(packageRoot(), 'build', 'kernels.wasm');
+export const workerPath = (name: string): string => join(packageRoot(), 'dist', 'workers', `${name}.js`);
