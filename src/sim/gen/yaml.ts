@@ -1,0 +1,18 @@
+import { once } from 'node:events';
+import type { Writable } from 'node:stream';
+import yaml from 'js-yaml';
+import type { K8sObject } from './objects.js';
+
+/**
+ * Multi-document YAML for `kubectl apply -f`. Strings YAML 1.1 would read as
+ * booleans or numbers (y, n, on, 0x1F...) are quoted by js-yaml's dumper.
+ */
+export async function writeYaml(objects: Iterable<K8sObject>, out: Writable): Promise<number> {
+  let n = 0;
+  for (const o of objects) {
+    const doc = `${n > 0 ? '---\n' : ''}${yaml.dump(o, { noRefs: true, lineWidth: -1 })}`;
+    if (!out.write(doc)) await once(out, 'drain');
+    n++;
+  }
+  return n;
+}
