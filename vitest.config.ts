@@ -3,6 +3,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    // A per-run temp root for embedded servers; teardown kills any leftovers.
+    globalSetup: ['./test/support/global-setup.ts'],
     // Tests start real ovsdb-server / ovn-northd processes; two cores.
     pool: 'forks',
     maxWorkers: 2,

@@ -1,0 +1,178 @@
+/**
+ * The replicated database: one TableCache per monitored table, fed by
+ * monitor_cond / monitor_cond_since replies and update2/update3
+ * notifications, emitting a change per row. A full resync (after a reconnect
+ * the server could not resume) is diffed against what we held, so rows that
+ * vanished meanwhile are reported as deletes and changed rows as modifies.
+ *
+ * Decoding is done in time slices (yielding to the event loop) before the
+ * changes are applied in one synchronous step, so readers never see a
+ * half-applied update and echo replies keep flowing during a huge reply.
+ */
+import { applyColumnDiff, columnOf, fullRowDecoder, type Wire } from './codec.js';
+import { OvsdbProtocolError } from './errors.js';
+import type { DatabaseSchema, TableSchema } from './schema.js';
+import { TableCache } from './table-cache.js';
+import type { Atom, OvsMap, Row, Value } from './types.js';
+
+export type ChangeKind = 'insert' | 'modify' | 'delete';
+
+export interface RowChange<T extends Row = Row> {
+  table: string;
+  kind: ChangeKind;
+  /** The row after the change (for a delete: the row that was removed). */
+  row: T;
+  /** The row before a modify. */
+  old?: T;
+}
+
+export type ChangeListener = (change: RowChange) => void;
+
+interface Pending {
+  cache: TableCache;
+  uuid: string;
+  /** The decoded row, or null for a delete. */
+  row: Row | null;
+}
+
+const SLICE_MS = 20;
+const yieldToLoop = (): Promise<void> => new Promise((r) => setImmediate(r));
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+function sameValue(a: Value | undefined, b: Value | undefined): boolean {
+  if (a === b) return true;
+  if (Array.isArray(a) && Array.isArray(b)) {
+    if (a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) {
+      const s = new Set<Atom>(a);
+      return b.every((x) => s.has(x));
+    }
+    return true;
+  }
+  if (isObject(a) && isObject(b)) {
+    const ka = Object.keys(a);
+    if (ka.length !== Object.keys(b).length) return false;
+    return ka.every((k) => (a as OvsMap)[k] === (b as OvsMap)[k]);
+  }
+  return false;
+}
+
+function sameRow(a: Row, b: Row, columns: readonly string[]): boolean {
+  for (const c of columns) if (!sameValue(a[c], b[c])) return false;
+  return true;
+}
+
+export class DatabaseCache {
+  private readonly caches = new Map<string, TableCache>();
+  private readonly decoders = new Map<string, (uuid: string, w: Wire) => Row>();
+  private readonly schemas = new Map<string, TableSchema>();
+  private readonly listeners = new Set<ChangeListener>();
+
+  /** @internal the client creates the cache from its monitor requests */
+  constructor(schema: DatabaseSchema, tables: ReadonlyMap<string, readonly string[]>) {
+    for (const [name, columns] of tables) {
+      const ts = schema.tables.get(name);
+      if (!ts) throw new OvsdbProtocolError(`database ${schema.name} has no table '${name}' to monitor`);
+      this.caches.set(name, new TableCache(name, columns));
+      this.decoders.set(name, fullRowDecoder(ts, columns));
+      this.schemas.set(name, ts);
+    }
+  }
+
+  /** The cache of a monitored table, typed by the caller's row interface. */
+  table<T extends Row = Row>(name: string): TableCache<T> {
+    const c = this.caches.get(name);
+    if (!c) throw new Error(`table '${name}' is not monitored (monitored: ${[...this.caches.keys()].join(', ')})`);
+    return c as unknown as TableCache<T>;
+  }
+
+  tableNames(): string[] {
+    return [...this.caches.keys()];
+  }
+
+  /** Subscribes to row changes; returns the unsubscribe function. */
+  onChange(listener: ChangeListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /**
+   * Applies a <table-updates2> object. With `resync`, the update is the
+   * complete content of every monitored table and replaces what we hold.
+   */
+  async apply(update: Wire, resync: boolean): Promise<void> {
+    if (!isObject(update)) throw new OvsdbProtocolError(`update: expected an object of table updates, got ${JSON.stringify(update)?.slice(0, 80)}`);
+    const pending: Pending[] = [];
+    let sliceStart = Date.now();
+    let n = 0;
+    for (const [tname, rows] of Object.entries(update)) {
+      const cache = this.caches.get(tname);
+      if (!cache) throw new OvsdbProtocolError(`update: table '${tname}' is not monitored`);
+      if (!isObject(rows)) throw new OvsdbProtocolError(`update: table ${tname}: expected an object of row updates`);
+      const decode = this.decoders.get(tname)!;
+      const ts = this.schemas.get(tname)!;
+      for (const [uuid, ru] of Object.entries(rows)) {
+        if ((++n & 1023) === 0 && Date.now() - sliceStart > SLICE_MS) {
+          await yieldToLoop();
+          sliceStart = Date.now();
+        }
+        pending.push(this.decodeRowUpdate(cache, ts, decode, uuid, ru, resync));
+      }
+    }
+    const changes: RowChange[] = [];
+    if (resync) this.diffResync(pending, changes);
+    else for (const p of pending) this.applyOne(p, changes);
+    for (const ch of changes) for (const l of this.listeners) l(ch);
+  }
+
+  private decodeRowUpdate(cache: TableCache, ts: TableSchema, decode: (u: string, w: Wire) => Row, uuid: string, ru: unknown, resync: boolean): Pending {
+    const where = `update: ${cache.name} row ${uuid}`;
+    if (!isObject(ru)) throw new OvsdbProtocolError(`${where}: expected {initial|insert|modify|delete}, got ${JSON.stringify(ru)?.slice(0, 80)}`);
+    if ('initial' in ru) return { cache, uuid, row: decode(uuid, ru.initial) };
+    if (resync) throw new OvsdbProtocolError(`${where}: a full resync may only hold "initial" rows`);
+    if ('insert' in ru) return { cache, uuid, row: decode(uuid, ru.insert) };
+    if ('delete' in ru) return { cache, uuid, row: null };
+    if ('modify' in ru) {
+      const old = cache.get(uuid);
+      if (!old) throw new OvsdbProtocolError(`${where}: modify for a row we do not have`);
+      if (!isObject(ru.modify)) throw new OvsdbProtocolError(`${where}: modify must be an object`);
+      const next: Record<string, Value | undefined> = { ...old };
+      for (const [c, diff] of Object.entries(ru.modify)) {
+        const col = columnOf(ts, c);
+        if (!col || !cache.columns.includes(c)) throw new OvsdbProtocolError(`${where}: modify of unknown or unmonitored column '${c}'`);
+        next[c] = applyColumnDiff(col, old[c], diff, `${where} column ${c}`);
+      }
+      return { cache, uuid, row: next as Row };
+    }
+    throw new OvsdbProtocolError(`${where}: expected one of initial, insert, modify, delete; got keys ${Object.keys(ru).join(', ')}`);
+  }
+
+  private applyOne(p: Pending, changes: RowChange[]): void {
+    const table = p.cache.name;
+    if (p.row === null) {
+      const old = p.cache.delete(p.uuid);
+      if (old) changes.push({ table, kind: 'delete', row: old });
+      return;
+    }
+    const old = p.cache.set(p.row);
+    changes.push(old ? { table, kind: 'modify', row: p.row, old } : { table, kind: 'insert', row: p.row });
+  }
+
+  private diffResync(pending: Pending[], changes: RowChange[]): void {
+    const seen = new Map<TableCache, Set<string>>();
+    for (const c of this.caches.values()) seen.set(c, new Set());
+    for (const p of pending) {
+      seen.get(p.cache)!.add(p.uuid);
+      const old = p.cache.get(p.uuid);
+      if (old && sameRow(old, p.row!, p.cache.columns)) continue;
+      this.applyOne(p, changes);
+    }
+    for (const [cache, uuids] of seen) {
+      if (cache.size === uuids.size) continue;
+      const gone: string[] = [];
+      for (const u of cache.uuids()) if (!uuids.has(u)) gone.push(u);
+      for (const u of gone) changes.push({ table: cache.name, kind: 'delete', row: cache.delete(u)! });
+    }
+  }
+}

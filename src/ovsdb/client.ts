@@ -1,0 +1,498 @@
+/**
+ * The OVSDB client: one live connection at a time to one of several remotes,
+ * re-established with exponential backoff and jitter; the leader of a
+ * clustered database found through `_Server`; a replicated cache kept by
+ * monitor_cond_since (monitor_cond when the server lacks it); transactions.
+ * A transaction in flight when the connection drops fails with
+ * OvsdbDisconnectedError and is never resent: its outcome is unknown.
+ */
+import { EventEmitter } from 'node:events';
+import { performance } from 'node:perf_hooks';
+import { silentLogger, type Logger } from '../util/log.js';
+import { DatabaseCache } from './cache.js';
+import { encodeValue, requireColumn, requireTable, ZERO_UUID, type Wire } from './codec.js';
+import {
+  OvsdbClosedError,
+  OvsdbConnectionError,
+  OvsdbError,
+  OvsdbProtocolError,
+  OvsdbRpcError,
+  OvsdbTimeoutError,
+  OvsdbTransactError,
+} from './errors.js';
+import { RpcConnection } from './jsonrpc.js';
+import { decodeResults, encodeOperation } from './operations.js';
+import { parseSchema, type DatabaseSchema } from './schema.js';
+import { judgeServer, SERVER_COLUMNS, SERVER_DB, SERVER_TABLE, type ServerDatabaseRow } from './server-db.js';
+import { openStream, parseRemotes, type Remote, type TlsFiles } from './transport.js';
+import type { Condition, Operation, OperationResult } from './types.js';
+
+export interface MonitorTable {
+  /** Columns to replicate; all columns of the table by default. */
+  columns?: string[];
+  /** monitor_cond condition; all rows by default. */
+  where?: Condition[];
+}
+
+/** Records request latency; prom-client's Histogram<'db'|'method'|'code'> fits as is. */
+export interface LatencyObserver {
+  observe(labels: { db: string; method: string; code: string }, milliseconds: number): void;
+}
+
+export interface ConnectOptions {
+  /** `unix:PATH`, `tcp:HOST:PORT`, `ssl:HOST:PORT`; several comma-separated or as a list. */
+  remotes: string | readonly string[];
+  database: string;
+  /** With a clustered database, talk to the leader only (default true). */
+  leaderOnly?: boolean;
+  /** Tables to replicate into `client.cache`. */
+  monitor?: readonly string[] | Readonly<Record<string, MonitorTable>>;
+  tls?: TlsFiles;
+  /** One connection attempt (default 5000 ms). */
+  connectTimeoutMs?: number;
+  /** connect() gives up after this long without a usable server (default 30000 ms). */
+  initialConnectTimeoutMs?: number;
+  /** Silence before we send an echo (default 5000 ms; 0 disables). */
+  inactivityProbeMs?: number;
+  /** Unanswered echo → connection declared dead (default 10000 ms). */
+  echoTimeoutMs?: number;
+  /** Reconnect backoff: first delay and cap (default 100 and 5000 ms), with ±50% jitter. */
+  backoffInitialMs?: number;
+  backoffMaxMs?: number;
+  /** A transaction issued while disconnected waits this long for a connection, then fails (default 10000 ms). */
+  waitForConnectionMs?: number;
+  /** Per-request reply timeout (default 0: none). */
+  requestTimeoutMs?: number;
+  requestLatency?: LatencyObserver;
+  logger?: Logger;
+}
+
+export interface ClientEvents {
+  /** A connection is up and the cache is in sync. */
+  connected: [remote: string];
+  disconnected: [reason: Error];
+  /** Something went wrong that the client handled (bad server input, failed attempt). */
+  warning: [err: Error];
+}
+
+const MONITOR_ID = 'ovnscale';
+const SERVER_MONITOR_ID = '_Server';
+
+const sleep = (ms: number, signal: AbortSignal): Promise<void> =>
+  new Promise((resolve) => {
+    const t = setTimeout(resolve, ms);
+    signal.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
+  });
+
+interface Session {
+  rpc: RpcConnection;
+  remote: Remote;
+  chain: Promise<void>;
+  /** Notifications that arrived while their monitor request was outstanding. */
+  buffered: Map<string, unknown[]>;
+  serverCache?: DatabaseCache;
+}
+
+export class OvsdbClient extends EventEmitter<ClientEvents> {
+  readonly database: string;
+  private readonly remotes: Remote[];
+  private readonly opts: Required<Omit<ConnectOptions, 'monitor' | 'tls' | 'requestLatency' | 'logger' | 'remotes' | 'database'>>;
+  private readonly log: Logger;
+  private readonly monitorSpec: Map<string, MonitorTable>;
+  private schemaValue?: DatabaseSchema;
+  private cacheValue?: DatabaseCache;
+  private session?: Session;
+  private ready = false;
+  private closed = false;
+  private readonly stop = new AbortController();
+  private nextRemote = 0;
+  private maxIndex = 0;
+  private lastTxnId = ZERO_UUID;
+  private sinceSupported = true;
+  private lastError?: Error;
+  private loopDone?: Promise<void>;
+
+  /** Use connect(). */
+  constructor(private readonly options: ConnectOptions) {
+    super();
+    this.database = options.database;
+    this.remotes = parseRemotes(options.remotes);
+    this.log = (options.logger ?? silentLogger).child({ component: 'ovsdb', db: options.database });
+    this.opts = {
+      leaderOnly: options.leaderOnly ?? true,
+      connectTimeoutMs: options.connectTimeoutMs ?? 5000,
+      initialConnectTimeoutMs: options.initialConnectTimeoutMs ?? 30_000,
+      inactivityProbeMs: options.inactivityProbeMs ?? 5000,
+      echoTimeoutMs: options.echoTimeoutMs ?? 10_000,
+      backoffInitialMs: options.backoffInitialMs ?? 100,
+      backoffMaxMs: options.backoffMaxMs ?? 5000,
+      waitForConnectionMs: options.waitForConnectionMs ?? 10_000,
+      requestTimeoutMs: options.requestTimeoutMs ?? 0,
+    };
+    const m = options.monitor ?? [];
+    this.monitorSpec = new Map(Array.isArray(m) ? m.map((t: string) => [t, {}]) : Object.entries(m as Record<string, MonitorTable>));
+  }
+
+  get schema(): DatabaseSchema {
+    if (!this.schemaValue) throw new OvsdbConnectionError('not connected yet: no schema');
+    return this.schemaValue;
+  }
+
+  /** The replicated tables (empty when nothing is monitored). */
+  get cache(): DatabaseCache {
+    if (!this.cacheValue) throw new OvsdbConnectionError('not connected yet: no cache');
+    return this.cacheValue;
+  }
+
+  get isConnected(): boolean {
+    return this.ready && !this.closed;
+  }
+
+  /** The remote of the live connection. */
+  get remote(): string | undefined {
+    return this.ready ? this.session?.remote.text : undefined;
+  }
+
+  /** @internal started by connect() */
+  start(): Promise<void> {
+    this.loopDone = this.loop();
+    return this.waitReady(this.opts.initialConnectTimeoutMs);
+  }
+
+  /** Runs `ops` as one transaction; see OvsdbTransactError for failures. */
+  async transact(ops: readonly Operation[], opts: { timeoutMs?: number } = {}): Promise<OperationResult[]> {
+    if (this.closed) throw new OvsdbClosedError('client is closed');
+    if (!this.ready) await this.waitReady(this.opts.waitForConnectionMs);
+    const schema = this.schema;
+    const params: Wire[] = [this.database];
+    for (let i = 0; i < ops.length; i++) params.push(encodeOperation(schema, ops[i]!, i));
+    const s = this.session!;
+    return this.timed('transact', async () => {
+      const result = await s.rpc.request('transact', params, opts.timeoutMs ?? this.opts.requestTimeoutMs);
+      try {
+        return decodeResults(schema, ops, result);
+      } catch (err) {
+        if (err instanceof OvsdbProtocolError) s.rpc.close(err);
+        throw err;
+      }
+    });
+  }
+
+  /** Encodes a condition value for `column` of `table` (for callers building raw requests). */
+  encodeCondition(table: string, column: string, value: unknown): Wire {
+    const t = requireTable(this.schema, table);
+    return encodeValue(requireColumn(t, column, `${table}.${column}`), value, `${table}.${column}`);
+  }
+
+  /** A JSON-RPC request on the live connection (waits for one like transact). */
+  async request(method: string, params: unknown, timeoutMs?: number): Promise<unknown> {
+    if (this.closed) throw new OvsdbClosedError('client is closed');
+    if (!this.ready) await this.waitReady(this.opts.waitForConnectionMs);
+    const rpc = this.session!.rpc;
+    return this.timed(method, () => rpc.request(method, params, timeoutMs ?? this.opts.requestTimeoutMs));
+  }
+
+  private async timed<R>(method: string, fn: () => Promise<R>): Promise<R> {
+    const t0 = performance.now();
+    let code = 'ok';
+    try {
+      return await fn();
+    } catch (err) {
+      code = errorCode(err);
+      throw err;
+    } finally {
+      this.options.requestLatency?.observe({ db: this.database, method, code }, performance.now() - t0);
+    }
+  }
+
+  /** Resolves when a connection is up and in sync, or fails after `timeoutMs`. */
+  waitReady(timeoutMs: number): Promise<void> {
+    if (this.ready) return Promise.resolve();
+    if (this.closed) return Promise.reject(new OvsdbClosedError('client is closed'));
+    return new Promise((resolve, reject) => {
+      const done = (err?: Error) => {
+        clearTimeout(timer);
+        this.off('connected', onUp);
+        this.stop.signal.removeEventListener('abort', onClose);
+        if (err) reject(err);
+        else resolve();
+      };
+      const onUp = () => done();
+      const onClose = () => done(new OvsdbClosedError('client is closed'));
+      const timer = setTimeout(() => {
+        const last = this.lastError ? `: last error: ${this.lastError.message}` : '';
+        done(new OvsdbConnectionError(`no usable connection to ${this.database} within ${timeoutMs} ms (remotes ${this.remotes.map((r) => r.text).join(',')})${last}`, undefined, { cause: this.lastError }));
+      }, timeoutMs);
+      this.once('connected', onUp);
+      this.stop.signal.addEventListener('abort', onClose, { once: true });
+    });
+  }
+
+  /** Drops the current connection (the client reconnects). For tests and for operators. */
+  disconnect(reason = 'disconnect requested'): void {
+    this.session?.rpc.close(new OvsdbConnectionError(reason));
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.ready = false;
+    this.stop.abort();
+    this.session?.rpc.close(new OvsdbClosedError('client is closed'));
+    await this.loopDone;
+  }
+
+  private async loop(): Promise<void> {
+    let delay = this.opts.backoffInitialMs;
+    while (!this.closed) {
+      let roundOk = false;
+      for (let i = 0; i < this.remotes.length && !this.closed; i++) {
+        const idx = this.nextRemote;
+        this.nextRemote = (idx + 1) % this.remotes.length;
+        const remote = this.remotes[idx]!;
+        const closedWith = await this.runSession(remote);
+        if (closedWith.synced) {
+          roundOk = true;
+          // Stay on the next remote in order: the one we lost may be gone.
+          break;
+        }
+      }
+      if (this.closed) break;
+      if (roundOk) {
+        delay = this.opts.backoffInitialMs;
+        continue;
+      }
+      const jittered = delay * (0.5 + Math.random());
+      this.log.debug('backing off before the next round of remotes', { ms: Math.round(jittered) });
+      await sleep(jittered, this.stop.signal);
+      delay = Math.min(delay * 2, this.opts.backoffMaxMs);
+    }
+  }
+
+  /** One connection from open to close; `synced` tells whether it got as far as a synced cache. */
+  private async runSession(remote: Remote): Promise<{ synced: boolean }> {
+    let sock;
+    try {
+      sock = await openStream(remote, this.opts.connectTimeoutMs, this.options.tls);
+    } catch (err) {
+      this.note(err as Error);
+      return { synced: false };
+    }
+    if (this.closed) {
+      sock.destroy();
+      return { synced: false };
+    }
+    let closeReason!: Error;
+    const closedP = new Promise<void>((resolve) => {
+      const rpc = new RpcConnection(sock, {
+        name: remote.text,
+        inactivityProbeMs: this.opts.inactivityProbeMs,
+        echoTimeoutMs: this.opts.echoTimeoutMs,
+        onNotification: (method, params) => this.onNotification(s, method, params),
+        onBadRequest: (err) => this.note(err),
+        onClose: (err) => {
+          closeReason = err;
+          resolve();
+        },
+      });
+      const s: Session = { rpc, remote, chain: Promise.resolve(), buffered: new Map() };
+      this.session = s;
+    });
+    const s = this.session!;
+    let synced = false;
+    try {
+      await this.setUp(s);
+      if (s.rpc.isClosed) throw closeReason;
+      synced = true;
+      this.ready = true;
+      this.log.info('connected', { remote: remote.text });
+      this.emit('connected', remote.text);
+    } catch (err) {
+      this.note(err as Error);
+      s.rpc.close(err as Error);
+    }
+    await closedP;
+    if (synced) {
+      this.ready = false;
+      if (!this.closed) {
+        this.log.warn('connection lost', { remote: remote.text, err: closeReason });
+        this.emit('disconnected', closeReason);
+      }
+    }
+    return { synced };
+  }
+
+  private note(err: Error): void {
+    this.lastError = err;
+    if (this.closed) return;
+    this.log.warn('ovsdb problem', { err });
+    this.emit('warning', err);
+  }
+
+  /** A set-up request; monitor replies can take long to build, and the echo probe covers a dead peer. */
+  private rpc(s: Session, method: string, params: unknown): Promise<unknown> {
+    const timeout = method.startsWith('monitor') ? 0 : this.opts.connectTimeoutMs;
+    return this.timed(method, () => s.rpc.request(method, params, timeout));
+  }
+
+  private async setUp(s: Session): Promise<void> {
+    await this.checkServer(s);
+    const schema = parseSchema(await this.rpc(s, 'get_schema', [this.database]));
+    if (!this.schemaValue) {
+      this.schemaValue = schema;
+      const tables = new Map<string, string[]>();
+      for (const [name, m] of this.monitorSpec) {
+        const ts = requireTable(schema, name);
+        tables.set(name, m.columns ?? [...ts.columns.keys()]);
+      }
+      this.cacheValue = new DatabaseCache(schema, tables);
+    }
+    if (this.monitorSpec.size > 0) await this.monitor(s);
+    await s.chain;
+  }
+
+  /** Reads `_Server` and keeps watching it: a clustered server must be usable (see judgeServer). */
+  private async checkServer(s: Session): Promise<void> {
+    const serverSchema = parseSchema(await this.rpc(s, 'get_schema', [SERVER_DB]));
+    const cache = new DatabaseCache(serverSchema, new Map([[SERVER_TABLE, [...SERVER_COLUMNS]]]));
+    s.serverCache = cache;
+    const where = [['name', '==', this.database]];
+    const reply = await this.monitorRequest(s, 'monitor_cond', [SERVER_DB, SERVER_MONITOR_ID, { [SERVER_TABLE]: [{ columns: SERVER_COLUMNS, where }] }], SERVER_MONITOR_ID, (r) =>
+      cache.apply(r, true),
+    );
+    void reply;
+    await s.chain;
+    const verdict = this.judge(cache);
+    if (!verdict.ok) throw new OvsdbConnectionError(`${s.remote.text}: ${verdict.reason}`, s.remote.text);
+    if (verdict.index !== undefined) this.maxIndex = Math.max(this.maxIndex, verdict.index);
+    // Let the server tell us about schema changes instead of dropping us.
+    await this.rpc(s, 'set_db_change_aware', [true]).catch((err: unknown) => {
+      if (!(err instanceof OvsdbRpcError)) throw err;
+    });
+  }
+
+  private judge(cache: DatabaseCache) {
+    const row = cache.table<ServerDatabaseRow>(SERVER_TABLE).findOne('name', this.database);
+    return judgeServer(row, this.database, this.opts.leaderOnly, this.maxIndex);
+  }
+
+  private async monitor(s: Session): Promise<void> {
+    const schema = this.schema;
+    const requests: Record<string, Wire> = {};
+    for (const [name, m] of this.monitorSpec) {
+      const ts = requireTable(schema, name);
+      const req: Record<string, Wire> = { columns: this.cacheValue!.table(name).columns };
+      if (m.where) req.where = m.where.map(([c, f, v]) => [c, f, encodeValue(requireColumn(ts, c, `monitor ${name}`), v, `monitor ${name}.${c}`)]);
+      requests[name] = [req];
+    }
+    const cache = this.cacheValue!;
+    if (this.sinceSupported) {
+      try {
+        await this.monitorRequest(s, 'monitor_cond_since', [this.database, MONITOR_ID, requests, this.lastTxnId], MONITOR_ID, (r) => {
+          if (!Array.isArray(r) || r.length !== 3 || typeof r[0] !== 'boolean' || typeof r[1] !== 'string') {
+            throw new OvsdbProtocolError(`monitor_cond_since: expected [found, last-txn-id, updates], got ${JSON.stringify(r)?.slice(0, 80)}`);
+          }
+          const [found, txn, updates] = r as [boolean, string, Wire];
+          this.log.debug('monitor_cond_since', { found, txn });
+          return cache.apply(updates, !found).then(() => void (this.lastTxnId = txn));
+        });
+        return;
+      } catch (err) {
+        if (!(err instanceof OvsdbRpcError && /unknown method/i.test(JSON.stringify(err.error)))) throw err;
+        this.log.info('server lacks monitor_cond_since: using monitor_cond');
+        this.sinceSupported = false;
+      }
+    }
+    await this.monitorRequest(s, 'monitor_cond', [this.database, MONITOR_ID, requests], MONITOR_ID, (r) => cache.apply(r, true));
+  }
+
+  /**
+   * Sends a monitor request. Its reply and any notifications for the same
+   * monitor that arrived before the reply was handled go through the
+   * session's update chain in order.
+   */
+  private async monitorRequest(s: Session, method: string, params: Wire[], id: string, onReply: (reply: unknown) => Promise<void>): Promise<void> {
+    s.buffered.set(id, []);
+    let reply: unknown;
+    try {
+      reply = await this.rpc(s, method, params);
+    } catch (err) {
+      s.buffered.delete(id);
+      throw err;
+    }
+    const early = s.buffered.get(id) ?? [];
+    s.buffered.delete(id);
+    this.enqueue(s, () => onReply(reply));
+    for (const n of early) this.enqueue(s, n as () => Promise<void>);
+    await s.chain;
+  }
+
+  private enqueue(s: Session, work: () => Promise<void>): void {
+    s.chain = s.chain.then(work).catch((err: unknown) => {
+      s.rpc.close(err instanceof Error ? err : new OvsdbProtocolError(String(err)));
+    });
+  }
+
+  private onNotification(s: Session, method: string, params: unknown): void {
+    if (s.rpc.isClosed) return;
+    const p = Array.isArray(params) ? params : [];
+    const id = typeof p[0] === 'string' ? p[0] : undefined;
+    let work: (() => Promise<void>) | undefined;
+    if ((method === 'update2' || method === 'update3') && Array.isArray(params)) {
+      const update = method === 'update2' ? p[1] : p[2];
+      if (method === 'update3' && typeof p[1] !== 'string') {
+        s.rpc.close(new OvsdbProtocolError(`${s.remote.text}: update3 without a last-txn-id: ${JSON.stringify(p[1])?.slice(0, 80)}`));
+        return;
+      }
+      if (id === MONITOR_ID) {
+        const cache = this.cacheValue!;
+        work = () => cache.apply(update, false).then(() => void (method === 'update3' && (this.lastTxnId = p[1] as string)));
+      } else if (id === SERVER_MONITOR_ID && s.serverCache) {
+        const cache = s.serverCache;
+        work = () =>
+          cache.apply(update, false).then(() => {
+            const v = this.judge(cache);
+            if (v.index !== undefined) this.maxIndex = Math.max(this.maxIndex, v.index);
+            if (!v.ok) s.rpc.close(new OvsdbConnectionError(`${s.remote.text}: ${v.reason}`, s.remote.text));
+          });
+      }
+    } else if (method === 'monitor_canceled') {
+      s.rpc.close(new OvsdbConnectionError(`${s.remote.text}: the server canceled monitor ${JSON.stringify(p[0])} (database changed): resyncing`));
+      return;
+    }
+    if (!work) {
+      // Unknown notifications are reported, not fatal: the connection stays useful.
+      this.note(new OvsdbProtocolError(`${s.remote.text}: unexpected notification '${method}' with params ${JSON.stringify(params)?.slice(0, 80)}`));
+      return;
+    }
+    const buf = id !== undefined ? s.buffered.get(id) : undefined;
+    if (buf) buf.push(work);
+    else this.enqueue(s, work);
+  }
+}
+
+function errorCode(err: unknown): string {
+  if (err instanceof OvsdbTransactError) return err.error;
+  if (err instanceof OvsdbTimeoutError) return 'timeout';
+  if (err instanceof OvsdbRpcError) return 'rpc_error';
+  if (err instanceof OvsdbProtocolError) return 'protocol_error';
+  if (err instanceof OvsdbConnectionError) return 'disconnected';
+  if (err instanceof OvsdbError) return 'error';
+  return 'error';
+}
+
+/**
+ * Connects and, when tables are monitored, waits until the cache holds their
+ * current content. Fails with OvsdbConnectionError if no remote is usable
+ * within `initialConnectTimeoutMs`.
+ */
+export async function connect(options: ConnectOptions): Promise<OvsdbClient> {
+  const client = new OvsdbClient(options);
+  try {
+    await client.start();
+  } catch (err) {
+    await client.close();
+    throw err;
+  }
+  return client;
+}

@@ -1,0 +1,274 @@
+/**
+ * Schema-driven conversion between native values (see types.ts) and RFC 7047
+ * wire JSON. Decoders are compiled once per column (closures chosen by the
+ * column's kind and atom type) because monitor replies decode hundreds of
+ * thousands of rows; every decoder checks types and names the table/column/row
+ * of anything the server got wrong.
+ */
+import { OvsdbEncodeError, OvsdbProtocolError } from './errors.js';
+import type { BaseType, ColumnSchema, DatabaseSchema, TableSchema } from './schema.js';
+import type { Atom, OvsMap, Row, RowData, Value } from './types.js';
+
+export type Wire = unknown;
+
+const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const NAMED_RE = /^[A-Za-z_][A-Za-z0-9_]*$/;
+export const isUuid = (s: string): boolean => UUID_RE.test(s);
+
+export const ZERO_UUID = '00000000-0000-0000-0000-000000000000';
+/** Shared empty values for defaulted columns: cache rows are read-only. */
+const EMPTY_SET: Atom[] = Object.freeze([]) as unknown as Atom[];
+const EMPTY_MAP: OvsMap = Object.freeze({}) as OvsMap;
+
+const show = (w: unknown): string => {
+  const s = JSON.stringify(w);
+  return s === undefined ? String(w) : s.length > 80 ? `${s.slice(0, 77)}...` : s;
+};
+
+/* ------------------------------------------------------------------ decode */
+
+type AtomDecoder = (w: Wire, where: string) => Atom;
+
+function atomDecoder(base: BaseType): AtomDecoder {
+  switch (base.type) {
+    case 'string':
+      return (w, where) => {
+        if (typeof w !== 'string') throw new OvsdbProtocolError(`${where}: expected a string, got ${show(w)}`);
+        return w;
+      };
+    case 'integer':
+      return (w, where) => {
+        if (typeof w !== 'number' || !Number.isInteger(w)) throw new OvsdbProtocolError(`${where}: expected an integer, got ${show(w)}`);
+        return w;
+      };
+    case 'real':
+      return (w, where) => {
+        if (typeof w !== 'number') throw new OvsdbProtocolError(`${where}: expected a real, got ${show(w)}`);
+        return w;
+      };
+    case 'boolean':
+      return (w, where) => {
+        if (typeof w !== 'boolean') throw new OvsdbProtocolError(`${where}: expected a boolean, got ${show(w)}`);
+        return w;
+      };
+    case 'uuid':
+      return (w, where) => {
+        if (!Array.isArray(w) || w.length !== 2 || w[0] !== 'uuid' || typeof w[1] !== 'string') {
+          throw new OvsdbProtocolError(`${where}: expected ["uuid", <uuid>], got ${show(w)}`);
+        }
+        return w[1] as string;
+      };
+  }
+}
+
+function isTagged(w: Wire, tag: string): w is [string, unknown[]] {
+  return Array.isArray(w) && w.length === 2 && w[0] === tag && Array.isArray(w[1]);
+}
+
+export type ValueDecoder = (w: Wire, where: string) => Value;
+
+const decoders = new WeakMap<ColumnSchema, ValueDecoder>();
+
+/** The decoder of one column's wire values, compiled once. */
+export function columnDecoder(col: ColumnSchema): ValueDecoder {
+  let d = decoders.get(col);
+  if (d) return d;
+  const key = atomDecoder(col.key);
+  if (col.kind === 'scalar') d = key;
+  else if (col.kind === 'set') {
+    d = (w, where) => {
+      if (isTagged(w, 'set')) {
+        const elems = w[1];
+        const out = new Array<Atom>(elems.length);
+        for (let i = 0; i < elems.length; i++) out[i] = key(elems[i], where);
+        return out;
+      }
+      return [key(w, where)];
+    };
+  } else {
+    const value = atomDecoder(col.value!);
+    d = (w, where) => {
+      if (!isTagged(w, 'map')) throw new OvsdbProtocolError(`${where}: expected ["map", [...]], got ${show(w)}`);
+      const out: OvsMap = {};
+      for (const pair of w[1]) {
+        if (!Array.isArray(pair) || pair.length !== 2) throw new OvsdbProtocolError(`${where}: expected a [key, value] pair, got ${show(pair)}`);
+        out[String(key(pair[0], where))] = value(pair[1], where);
+      }
+      return out;
+    };
+  }
+  decoders.set(col, d);
+  return d;
+}
+
+export function defaultValue(col: ColumnSchema): Value {
+  if (col.kind === 'set') return EMPTY_SET;
+  if (col.kind === 'map') return EMPTY_MAP;
+  switch (col.key.type) {
+    case 'string':
+      return '';
+    case 'integer':
+    case 'real':
+      return 0;
+    case 'boolean':
+      return false;
+    case 'uuid':
+      return ZERO_UUID;
+  }
+}
+
+/** Decodes a wire row's present columns (select results, partial rows). */
+export function decodeRow(table: TableSchema, w: Wire, where: string): Row {
+  if (typeof w !== 'object' || w === null || Array.isArray(w)) throw new OvsdbProtocolError(`${where}: expected a row object, got ${show(w)}`);
+  const out: Record<string, Value> = {};
+  for (const [name, v] of Object.entries(w as Record<string, Wire>)) {
+    const col = columnOf(table, name);
+    if (!col) throw new OvsdbProtocolError(`${where}: unknown column '${name}' in table ${table.name}`);
+    out[name] = columnDecoder(col)(v, `${where}.${name}`);
+  }
+  return out as Row;
+}
+
+const uuidColumn: ColumnSchema = { name: '_uuid', key: { type: 'uuid' }, min: 1, max: 1, kind: 'scalar', ephemeral: false, mutable: false };
+const versionColumn: ColumnSchema = { ...uuidColumn, name: '_version' };
+
+export function columnOf(table: TableSchema, name: string): ColumnSchema | undefined {
+  return table.columns.get(name) ?? (name === '_uuid' ? uuidColumn : name === '_version' ? versionColumn : undefined);
+}
+
+/**
+ * A decoder of full rows for a fixed column list: absent columns take their
+ * default (update2 omits them), every row gets the same property order.
+ */
+export function fullRowDecoder(table: TableSchema, columns: readonly string[]): (uuid: string, w: Wire) => Row {
+  const cols = columns.map((name) => {
+    const col = columnOf(table, name);
+    if (!col) throw new OvsdbEncodeError(`table ${table.name} has no column '${name}'`);
+    return { name, decode: columnDecoder(col), dflt: defaultValue(col) };
+  });
+  return (uuid, w) => {
+    if (typeof w !== 'object' || w === null || Array.isArray(w)) throw new OvsdbProtocolError(`${table.name} row ${uuid}: expected a row object, got ${show(w)}`);
+    const src = w as Record<string, Wire>;
+    const row: Record<string, Value> = { _uuid: uuid };
+    for (let i = 0; i < cols.length; i++) {
+      const c = cols[i]!;
+      const v = src[c.name];
+      row[c.name] = v === undefined ? c.dflt : c.decode(v, `${table.name} row ${uuid} column ${c.name}`);
+    }
+    return row as Row;
+  };
+}
+
+/** Applies an update2 "modify" diff of one column to its old native value. */
+export function applyColumnDiff(col: ColumnSchema, old: Value | undefined, diff: Wire, where: string): Value {
+  const decoded = columnDecoder(col)(diff, where);
+  if (col.kind === 'scalar') return decoded;
+  if (col.kind === 'set') {
+    // The diff is the symmetric difference: toggle each element.
+    const next = new Set<Atom>(Array.isArray(old) ? old : []);
+    for (const a of decoded as Atom[]) {
+      if (next.has(a)) next.delete(a);
+      else next.add(a);
+    }
+    return [...next];
+  }
+  // Maps: same key and value removes the pair, another value replaces it, a new key is added.
+  const next: OvsMap = { ...((old as OvsMap | undefined) ?? {}) };
+  for (const [k, v] of Object.entries(decoded as OvsMap)) {
+    if (k in next && next[k] === v) delete next[k];
+    else next[k] = v;
+  }
+  return next;
+}
+
+/* ------------------------------------------------------------------ encode */
+
+/**
+ * Native atom → wire atom. In a uuid position, UUID text becomes ["uuid", x]
+ * and an identifier becomes ["named-uuid", x].
+ */
+export function encodeAtom(base: BaseType, v: unknown, where: string): Wire {
+  switch (base.type) {
+    case 'string':
+      if (typeof v === 'string') return v;
+      break;
+    case 'integer':
+      if (typeof v === 'number' && Number.isInteger(v)) return v;
+      break;
+    case 'real':
+      if (typeof v === 'number' && Number.isFinite(v)) return v;
+      break;
+    case 'boolean':
+      if (typeof v === 'boolean') return v;
+      break;
+    case 'uuid':
+      if (typeof v === 'string') {
+        if (UUID_RE.test(v)) return ['uuid', v];
+        if (NAMED_RE.test(v)) return ['named-uuid', v];
+        throw new OvsdbEncodeError(`${where}: '${v}' is neither a UUID nor a named-uuid identifier`);
+      }
+      break;
+  }
+  throw new OvsdbEncodeError(`${where}: expected ${base.type}, got ${show(v)}`);
+}
+
+/** A map key as native text (or a number/boolean passed directly) → wire atom. */
+function encodeKey(base: BaseType, k: string | Atom, where: string): Wire {
+  if (typeof k === 'string') {
+    if (base.type === 'integer' || base.type === 'real') {
+      const n = Number(k);
+      if (k.trim() === '' || Number.isNaN(n)) throw new OvsdbEncodeError(`${where}: map key '${k}' is not a ${base.type}`);
+      return encodeAtom(base, n, where);
+    }
+    if (base.type === 'boolean') {
+      if (k !== 'true' && k !== 'false') throw new OvsdbEncodeError(`${where}: map key '${k}' is not a boolean`);
+      return k === 'true';
+    }
+  }
+  return encodeAtom(base, k, where);
+}
+
+function encodeSet(base: BaseType, v: unknown, where: string): Wire {
+  if (!Array.isArray(v)) return encodeAtom(base, v, where);
+  if (v.length === 1) return encodeAtom(base, v[0], where);
+  return ['set', v.map((a) => encodeAtom(base, a, where))];
+}
+
+function encodeMap(col: ColumnSchema, v: unknown, where: string): Wire {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new OvsdbEncodeError(`${where}: expected a map (plain object), got ${show(v)}`);
+  const pairs: Wire[] = [];
+  for (const [k, val] of Object.entries(v as Record<string, unknown>)) {
+    pairs.push([encodeKey(col.key, k, where), encodeAtom(col.value!, val, `${where}[${k}]`)]);
+  }
+  return ['map', pairs];
+}
+
+/** Native column value → wire value, by the column's kind. */
+export function encodeValue(col: ColumnSchema, v: unknown, where: string): Wire {
+  if (col.kind === 'scalar') return encodeAtom(col.key, v, where);
+  if (col.kind === 'set') return encodeSet(col.key, v, where);
+  return encodeMap(col, v, where);
+}
+
+export function requireTable(schema: DatabaseSchema, table: string): TableSchema {
+  const t = schema.tables.get(table);
+  if (!t) throw new OvsdbEncodeError(`database ${schema.name} has no table '${table}'`);
+  return t;
+}
+
+export function requireColumn(table: TableSchema, name: string, where: string): ColumnSchema {
+  const col = columnOf(table, name);
+  if (!col) throw new OvsdbEncodeError(`${where}: table ${table.name} has no column '${name}'`);
+  return col;
+}
+
+export function encodeRow(table: TableSchema, row: RowData, where: string): Record<string, Wire> {
+  if (typeof row !== 'object' || row === null || Array.isArray(row)) throw new OvsdbEncodeError(`${where}: row must be a plain object`);
+  const out: Record<string, Wire> = {};
+  for (const [name, v] of Object.entries(row)) {
+    if (v === undefined) continue;
+    if (name === '_uuid' || name === '_version') throw new OvsdbEncodeError(`${where}: column ${name} cannot be written`);
+    out[name] = encodeValue(requireColumn(table, name, where), v, `${where}.${name}`);
+  }
+  return out;
+}

@@ -1,0 +1,130 @@
+/**
+ * The replicated rows of one table, with secondary indexes built on first use
+ * and maintained on every change. Rows are read-only snapshots: a change
+ * replaces the row object, so a row handed out earlier stays valid.
+ */
+import type { Atom, OvsMap, Row } from './types.js';
+
+type KeyOf = (row: Row) => Atom | readonly Atom[] | undefined;
+
+class SecondaryIndex {
+  readonly map = new Map<Atom, Set<string>>();
+  constructor(readonly keyOf: KeyOf) {}
+
+  add(row: Row): void {
+    const k = this.keyOf(row);
+    if (k === undefined) return;
+    if (Array.isArray(k)) for (const a of k) this.put(a, row._uuid);
+    else this.put(k as Atom, row._uuid);
+  }
+
+  remove(row: Row): void {
+    const k = this.keyOf(row);
+    if (k === undefined) return;
+    if (Array.isArray(k)) for (const a of k) this.drop(a, row._uuid);
+    else this.drop(k as Atom, row._uuid);
+  }
+
+  private put(a: Atom, uuid: string): void {
+    let s = this.map.get(a);
+    if (!s) this.map.set(a, (s = new Set()));
+    s.add(uuid);
+  }
+
+  private drop(a: Atom, uuid: string): void {
+    const s = this.map.get(a);
+    if (!s) return;
+    s.delete(uuid);
+    if (s.size === 0) this.map.delete(a);
+  }
+}
+
+export class TableCache<T extends Row = Row> {
+  private readonly rowsByUuid = new Map<string, T>();
+  private readonly indexes = new Map<string, SecondaryIndex>();
+
+  constructor(
+    readonly name: string,
+    /** The monitored columns (cache rows hold these plus _uuid). */
+    readonly columns: readonly string[],
+  ) {}
+
+  get size(): number {
+    return this.rowsByUuid.size;
+  }
+
+  get(uuid: string): T | undefined {
+    return this.rowsByUuid.get(uuid);
+  }
+
+  rows(): IterableIterator<T> {
+    return this.rowsByUuid.values();
+  }
+
+  uuids(): IterableIterator<string> {
+    return this.rowsByUuid.keys();
+  }
+
+  /** Rows whose scalar `column` equals `value`, or whose set `column` contains it. */
+  find(column: string, value: Atom): T[] {
+    if (!this.columns.includes(column)) throw new Error(`table ${this.name}: column '${column}' is not monitored`);
+    return this.lookup(`c:${column}`, () => (row) => row[column] as Atom | Atom[] | undefined, value);
+  }
+
+  findOne(column: string, value: Atom): T | undefined {
+    return this.find(column, value)[0];
+  }
+
+  /** Rows whose `external_ids` map has `key` = `value` (e.g. Kube-OVN's `pod`, `vendor`). */
+  findByExternalId(key: string, value: string): T[] {
+    return this.findByMapKey('external_ids', key, value);
+  }
+
+  /** Rows whose map `column` has `key` = `value`. */
+  findByMapKey(column: string, key: string, value: Atom): T[] {
+    if (!this.columns.includes(column)) throw new Error(`table ${this.name}: column '${column}' is not monitored`);
+    return this.lookup(`m:${column}:${key}`, () => (row) => (row[column] as OvsMap | undefined)?.[key], value);
+  }
+
+  private lookup(id: string, make: () => KeyOf, value: Atom): T[] {
+    let ix = this.indexes.get(id);
+    if (!ix) {
+      ix = new SecondaryIndex(make());
+      for (const row of this.rowsByUuid.values()) ix.add(row);
+      this.indexes.set(id, ix);
+    }
+    const uuids = ix.map.get(value);
+    if (!uuids) return [];
+    const out: T[] = [];
+    for (const u of uuids) out.push(this.rowsByUuid.get(u)!);
+    return out;
+  }
+
+  /** @internal the client's update path */
+  set(row: T): T | undefined {
+    const old = this.rowsByUuid.get(row._uuid);
+    if (this.indexes.size > 0) {
+      for (const ix of this.indexes.values()) {
+        if (old) ix.remove(old);
+        ix.add(row);
+      }
+    }
+    this.rowsByUuid.set(row._uuid, row);
+    return old;
+  }
+
+  /** @internal */
+  delete(uuid: string): T | undefined {
+    const old = this.rowsByUuid.get(uuid);
+    if (!old) return undefined;
+    for (const ix of this.indexes.values()) ix.remove(old);
+    this.rowsByUuid.delete(uuid);
+    return old;
+  }
+
+  /** @internal */
+  clear(): void {
+    this.rowsByUuid.clear();
+    for (const ix of this.indexes.values()) ix.map.clear();
+  }
+}
