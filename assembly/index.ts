@@ -1,9 +1,12 @@
-// Kernels over memory that JS lays out: they take pointers and lengths and
-// never allocate (runtime stub), so any worker can run them on the shared memory.
+// Kernels over memory that JS lays out (src/index/arena.ts): they take
+// pointers and lengths and never allocate (runtime stub), so every worker
+// thread runs them on the one shared memory.
+export { bsAnd, bsOr, bsAndNot, bsNot, bsPopcount, bsAndPopcount, bsAny, bsCollect, bsFindZero } from './bitset';
+export { evalRange, evalSlot, rowsWithBit, rowsIntersecting } from './program';
+export { xxh64, hashKeys } from './hash';
+export { radixSortPairs, diffSorted } from './sortdiff';
 
-/** Number of set bits in `words` 32-bit words starting at `ptr`. */
-export function popcount(ptr: usize, words: i32): i32 {
-  let n = 0;
-  for (let i = 0; i < words; i++) n += <i32>popcnt<u32>(load<u32>(ptr + (<usize>i << 2)));
-  return n;
+/** First byte JS may lay out: everything below belongs to the module's static data. */
+export function heapBase(): usize {
+  return __heap_base;
 }

@@ -1,0 +1,281 @@
+/**
+ * The label index: pods and namespaces in dense slots (reused through free
+ * lists), and pod-space posting bitsets for every term the selectors can ask:
+ *   pod label key=value, pod label key (Exists),
+ *   namespace membership, namespace label key=value / key (pods of the
+ *   namespaces carrying it), and row 0: all live pods.
+ * Updates are incremental: adding, relabelling or deleting one pod touches
+ * only the bits of its own terms.
+ */
+import type { Labels } from '../k8s/records.js';
+import { BLOCK_BITS, Bitset, blocksFor } from './bitset.js';
+import { WasmEngine } from './engine.js';
+import { Postings } from './postings.js';
+
+/** What the index needs of a pod; PodRecord satisfies it. */
+export interface IndexedPod {
+  uid: string;
+  namespace: string;
+  labels: Labels;
+}
+
+/** What the index needs of a namespace; NamespaceRecord satisfies it. */
+export interface IndexedNamespace {
+  name: string;
+  labels: Labels;
+}
+
+export type TermKind = 'pod' | 'podKey' | 'ns' | 'nsKey' | 'member';
+
+export const ALL_ROW = 0;
+
+interface NsEntry {
+  slot: number;
+  record: IndexedNamespace | undefined;
+  memberRow: number;
+  /** Live pod slots in this namespace. */
+  pods: Set<number>;
+}
+
+export interface LabelIndexOptions {
+  /** Pod slots to reserve up front (grows by doubling past it). */
+  podCapacity?: number;
+  engine?: WasmEngine;
+}
+
+const SEP = '\u0000';
+
+export class LabelIndex<P extends IndexedPod = IndexedPod> {
+  readonly engine: WasmEngine;
+  readonly postings: Postings;
+  /** Bumped whenever the pod-space stride changes (result matrices follow it). */
+  epoch = 0;
+  private readonly terms = new Map<string, number>();
+  private readonly slotByUid = new Map<string, number>();
+  private readonly pods: (P | undefined)[] = [];
+  private readonly freeSlots: number[] = [];
+  private highWater = 0;
+  private live = 0;
+  private readonly nsByName = new Map<string, NsEntry>();
+  private readonly nsNames: (string | undefined)[] = [];
+
+  constructor(opts: LabelIndexOptions = {}) {
+    this.engine = opts.engine ?? WasmEngine.create();
+    this.postings = new Postings(this.engine, blocksFor(opts.podCapacity ?? 1024));
+    this.postings.addRow(); // ALL_ROW
+  }
+
+  /** Pod slots the bitsets can hold now (a multiple of 128). */
+  get capacity(): number {
+    return this.postings.stride * BLOCK_BITS;
+  }
+
+  /** Logical length of pod bitsets: one past the highest slot ever used. */
+  get slotLimit(): number {
+    return this.highWater;
+  }
+
+  get podCount(): number {
+    return this.live;
+  }
+
+  get stride(): number {
+    return this.postings.stride;
+  }
+
+  slotOf(uid: string): number | undefined {
+    return this.slotByUid.get(uid);
+  }
+
+  podAt(slot: number): P | undefined {
+    return this.pods[slot];
+  }
+
+  namespaceSlot(name: string): number | undefined {
+    return this.nsByName.get(name)?.slot;
+  }
+
+  namespaceAt(slot: number): IndexedNamespace | undefined {
+    const name = this.nsNames[slot];
+    return name === undefined ? undefined : this.nsByName.get(name)?.record;
+  }
+
+  /** Slots of the live pods in a namespace. */
+  podsInNamespace(name: string): number[] {
+    return [...(this.nsByName.get(name)?.pods ?? [])];
+  }
+
+  /**
+   * The posting row of a term, created (empty) on first use so that programs
+   * compiled before any pod carries the term stay right when one does.
+   */
+  termRow(kind: TermKind, key: string, value = ''): number {
+    if (kind === 'member') return this.nsEntry(key).memberRow;
+    const name = kind + SEP + key + SEP + value;
+    let row = this.terms.get(name);
+    if (row === undefined) {
+      this.engine.assertIdle('label index: new term');
+      row = this.postings.addRow();
+      this.terms.set(name, row);
+      if (kind === 'ns' || kind === 'nsKey') this.fillNamespaceTerm(row, kind, key, value);
+    }
+    return row;
+  }
+
+  get termCount(): number {
+    return this.postings.rows;
+  }
+
+  /** Adds a pod or replaces its labels (and namespace); returns its slot, which stays the pod's while it lives. */
+  upsertPod(pod: P): number {
+    this.engine.assertIdle('label index: upsertPod');
+    const p = this.postings;
+    const known = this.slotByUid.get(pod.uid);
+    if (known !== undefined) {
+      const old = this.pods[known]!;
+      this.pods[known] = pod;
+      if (old.namespace !== pod.namespace) {
+        this.leaveNamespace(known, old.namespace);
+        this.joinNamespace(known, pod.namespace);
+      }
+      this.relabel(known, old.labels, pod.labels);
+      return known;
+    }
+    const s = this.allocSlot();
+    this.slotByUid.set(pod.uid, s);
+    this.pods[s] = pod;
+    this.live++;
+    p.set(ALL_ROW, s);
+    this.joinNamespace(s, pod.namespace);
+    for (const k in pod.labels) {
+      p.set(this.termRow('pod', k, pod.labels[k]!), s);
+      p.set(this.termRow('podKey', k), s);
+    }
+    return s;
+  }
+
+  /** A pod-space bitset (e.g. a Service's selected pods) to probe selector results with; free() it after use. */
+  bitsetOf(slots: Iterable<number>): Bitset {
+    return Bitset.fromIndices(this.engine, this.capacity, slots);
+  }
+
+  private joinNamespace(slot: number, name: string): void {
+    const ns = this.nsEntry(name);
+    ns.pods.add(slot);
+    this.postings.set(ns.memberRow, slot);
+    for (const row of this.namespaceTermRows(ns)) this.postings.set(row, slot);
+  }
+
+  private leaveNamespace(slot: number, name: string): void {
+    const ns = this.nsEntry(name);
+    ns.pods.delete(slot);
+    this.postings.clear(ns.memberRow, slot);
+    for (const row of this.namespaceTermRows(ns)) this.postings.clear(row, slot);
+  }
+
+  /** Removes a pod; returns the slot it held (now free), or undefined if unknown. */
+  deletePod(uid: string): number | undefined {
+    this.engine.assertIdle('label index: deletePod');
+    const slot = this.slotByUid.get(uid);
+    if (slot === undefined) return undefined;
+    const pod = this.pods[slot]!;
+    const p = this.postings;
+    p.clear(ALL_ROW, slot);
+    this.leaveNamespace(slot, pod.namespace);
+    for (const k in pod.labels) {
+      p.clear(this.termRow('pod', k, pod.labels[k]!), slot);
+      p.clear(this.termRow('podKey', k), slot);
+    }
+    this.slotByUid.delete(uid);
+    this.pods[slot] = undefined;
+    this.freeSlots.push(slot);
+    this.live--;
+    return slot;
+  }
+
+  /** Adds a namespace or replaces its labels: its pods move between namespace-label postings. */
+  upsertNamespace(ns: IndexedNamespace): number {
+    this.engine.assertIdle('label index: upsertNamespace');
+    const e = this.nsEntry(ns.name);
+    const before = this.namespaceTermRows(e);
+    e.record = ns;
+    const after = this.namespaceTermRows(e);
+    const keep = new Set(after);
+    for (const row of before) if (!keep.has(row)) this.postings.andNotInto(row, e.memberRow);
+    const had = new Set(before);
+    for (const row of after) if (!had.has(row)) this.postings.orInto(row, e.memberRow);
+    return e.slot;
+  }
+
+  /** Forgets a namespace's labels (its pods, if any remain, match as in a namespace without labels). */
+  deleteNamespace(name: string): void {
+    this.engine.assertIdle('label index: deleteNamespace');
+    const e = this.nsByName.get(name);
+    if (!e || !e.record) return;
+    for (const row of this.namespaceTermRows(e)) this.postings.andNotInto(row, e.memberRow);
+    e.record = undefined;
+  }
+
+  private relabel(slot: number, old: Labels, next: Labels): void {
+    const p = this.postings;
+    // Object.hasOwn: a label key may be named like an Object.prototype member.
+    for (const k in old) {
+      const v = Object.hasOwn(next, k) ? next[k] : undefined;
+      if (v === old[k]) continue;
+      p.clear(this.termRow('pod', k, old[k]!), slot);
+      if (v === undefined) p.clear(this.termRow('podKey', k), slot);
+    }
+    for (const k in next) {
+      const v = Object.hasOwn(old, k) ? old[k] : undefined;
+      if (v === next[k]) continue;
+      p.set(this.termRow('pod', k, next[k]!), slot);
+      if (v === undefined) p.set(this.termRow('podKey', k), slot);
+    }
+  }
+
+  private allocSlot(): number {
+    const reused = this.freeSlots.pop();
+    if (reused !== undefined) return reused;
+    const s = this.highWater++;
+    if (s >= this.capacity) {
+      this.postings.growStride(this.postings.stride * 2);
+      this.epoch++;
+    }
+    return s;
+  }
+
+  private nsEntry(name: string): NsEntry {
+    let e = this.nsByName.get(name);
+    if (!e) {
+      const slot = this.nsNames.length;
+      this.nsNames.push(name);
+      e = { slot, record: undefined, memberRow: this.postings.addRow(), pods: new Set() };
+      this.nsByName.set(name, e);
+    }
+    return e;
+  }
+
+  /** Rows of the namespace-label terms that already exist for this namespace's labels. */
+  private namespaceTermRows(e: NsEntry): number[] {
+    const rows: number[] = [];
+    const labels = e.record?.labels;
+    if (!labels) return rows;
+    for (const k in labels) {
+      const r = this.terms.get('ns' + SEP + k + SEP + labels[k]!);
+      if (r !== undefined) rows.push(r);
+      const rk = this.terms.get('nsKey' + SEP + k + SEP);
+      if (rk !== undefined) rows.push(rk);
+    }
+    return rows;
+  }
+
+  /** A namespace-label term seen for the first time: the union of its namespaces' members. */
+  private fillNamespaceTerm(row: number, kind: 'ns' | 'nsKey', key: string, value: string): void {
+    for (const e of this.nsByName.values()) {
+      const labels = e.record?.labels;
+      if (!labels || !Object.hasOwn(labels, key)) continue;
+      if (kind === 'ns' && labels[key] !== value) continue;
+      this.postings.orInto(row, e.memberRow);
+    }
+  }
+}

@@ -1,0 +1,236 @@
+/**
+ * A set of compiled selectors with their results kept in the shared memory:
+ * one result bitset per selector (row i of a `size x stride` matrix, plus a
+ * header lo, hi, count). Built in bulk (one thread or the pool), then kept
+ * right incrementally per changed pod (updateSlot), which also answers
+ * fan-out: exactly the selectors whose result changed, each once.
+ */
+import { BLOCK_BYTES, type Bitset } from './bitset.js';
+import type { Program } from './compile.js';
+import { MAX_REGS, SCRATCH_HEADER } from './kernels.js';
+import type { LabelIndex } from './label-index.js';
+import type { KernelPool } from './pool.js';
+
+const HEADER_BYTES = 16;
+
+export class SelectorSet {
+  readonly size: number;
+  private readonly dir: number;
+  private readonly code: number;
+  private res = 0;
+  private hdr = 0;
+  private stride = 0;
+  private epoch = -1;
+  /** Scratch for one-thread evaluation; u32 output buffer of `size` entries. */
+  private scratch = 0;
+  private readonly out: number;
+  private disposed = false;
+
+  constructor(
+    readonly index: LabelIndex,
+    programs: readonly Program[],
+  ) {
+    const e = index.engine;
+    e.assertIdle('selector set: create');
+    this.size = programs.length;
+    const codeWords = programs.reduce((n, p) => n + p.steps.length, 0);
+    this.dir = e.arena.alloc((this.size + 1) * 4);
+    this.code = e.arena.alloc(Math.max(codeWords, 1) * 4);
+    this.hdr = e.arena.alloc(Math.max(this.size, 1) * HEADER_BYTES);
+    this.out = e.arena.alloc(Math.max(this.size, 1) * 4);
+    let at = 0;
+    programs.forEach((p, i) => {
+      e.u32[(this.dir >>> 2) + i] = at;
+      e.u32.set(p.steps, (this.code >>> 2) + at);
+      at += p.steps.length;
+    });
+    e.u32[(this.dir >>> 2) + this.size] = at;
+    this.follow();
+  }
+
+  /** Bytes of one scratch region (registers) at the current stride. */
+  scratchBytes(): number {
+    return SCRATCH_HEADER + MAX_REGS * this.stride * BLOCK_BYTES;
+  }
+
+  /** Re-lays the result rows out after the index widened its pod bitsets. */
+  private follow(): void {
+    if (this.disposed) throw new Error('selector set: used after dispose()');
+    if (this.epoch === this.index.epoch) return;
+    const e = this.index.engine;
+    const stride = this.index.stride;
+    const rowBytes = stride * BLOCK_BYTES;
+    const res = e.arena.alloc(Math.max(this.size, 1) * rowBytes);
+    if (this.res !== 0) {
+      const old = this.stride * BLOCK_BYTES;
+      for (let i = 0; i < this.size; i++) e.u8.copyWithin(res + i * rowBytes, this.res + i * old, this.res + (i + 1) * old);
+      e.arena.release(this.res);
+      e.arena.release(this.scratch);
+    }
+    this.res = res;
+    this.stride = stride;
+    this.scratch = e.arena.alloc(this.scratchBytes());
+    this.epoch = this.index.epoch;
+  }
+
+  /** Evaluates every selector on this thread. */
+  evaluate(): void {
+    this.evaluateRange(0, this.size);
+  }
+
+  evaluateRange(from: number, to: number): void {
+    this.follow();
+    const p = this.index.postings;
+    this.index.engine.k.evalRange(this.dir, this.code, from, to, p.base, p.rng, this.stride, this.scratch, this.res, this.hdr);
+  }
+
+  /**
+   * Evaluates every selector in the pool: `chunks` contiguous ranges (default
+   * 4 per thread, so a slow range does not leave a thread idle), each with its
+   * own scratch region. The index must not change until it resolves.
+   */
+  async evaluateOn(pool: KernelPool, chunks = pool.threads * 4): Promise<void> {
+    this.follow();
+    const e = this.index.engine;
+    const n = Math.max(1, Math.min(chunks, this.size));
+    const scratchBytes = this.scratchBytes();
+    const scratch = e.arena.alloc(n * scratchBytes, false);
+    const p = this.index.postings;
+    try {
+      await e.track(() =>
+        Promise.all(
+          Array.from({ length: n }, (_, c) =>
+            pool.run({
+              kind: 'eval',
+              args: [
+                this.dir, this.code,
+                Math.floor((c * this.size) / n), Math.floor(((c + 1) * this.size) / n),
+                p.base, p.rng, this.stride, scratch + c * scratchBytes, this.res, this.hdr,
+              ],
+            }),
+          ),
+        ),
+      );
+    } finally {
+      e.arena.release(scratch);
+    }
+  }
+
+  count(i: number): number {
+    this.check(i);
+    return this.index.engine.i32[(this.hdr >>> 2) + i * 4 + 2]!;
+  }
+
+  /** All counts, in selector order. */
+  counts(): Int32Array {
+    const out = new Int32Array(this.size);
+    const h = this.index.engine.i32;
+    const base = this.hdr >>> 2;
+    for (let i = 0; i < this.size; i++) out[i] = h[base + i * 4 + 2]!;
+    return out;
+  }
+
+  has(i: number, slot: number): boolean {
+    this.check(i);
+    this.follow();
+    const u32 = this.index.engine.u32;
+    return (u32[((this.res + i * this.stride * BLOCK_BYTES) >>> 2) + (slot >>> 5)]! & (1 << (slot & 31))) !== 0;
+  }
+
+  /** Pod slots in selector i's result, ascending. */
+  members(i: number): Uint32Array {
+    this.check(i);
+    this.follow();
+    const e = this.index.engine;
+    const n = this.count(i);
+    if (n === 0) return new Uint32Array(0);
+    const h = (this.hdr >>> 2) + i * 4;
+    const buf = e.arena.alloc(n * 4, false);
+    try {
+      e.k.bsCollect(this.res + i * this.stride * BLOCK_BYTES, e.i32[h]!, e.i32[h + 1]!, buf);
+      return e.u32.slice(buf >>> 2, (buf >>> 2) + n);
+    } finally {
+      e.arena.release(buf);
+    }
+  }
+
+  /** Selectors whose stored result holds this pod slot. */
+  selectorsWithSlot(slot: number): Uint32Array {
+    this.follow();
+    const e = this.index.engine;
+    const n = e.k.rowsWithBit(this.res, this.stride, 0, this.size, slot, this.out);
+    return e.u32.slice(this.out >>> 2, (this.out >>> 2) + n);
+  }
+
+  /**
+   * Brings every result up to date for one pod slot after the index changed it
+   * (added, relabelled, deleted): returns the selectors whose result gained or
+   * lost the slot, each once, ascending.
+   */
+  updateSlot(slot: number): Uint32Array {
+    this.index.engine.assertIdle('selector set: updateSlot');
+    this.follow();
+    const e = this.index.engine;
+    const p = this.index.postings;
+    const n = e.k.evalSlot(this.dir, this.code, 0, this.size, p.base, this.stride, slot, this.res, this.hdr, this.out);
+    return e.u32.slice(this.out >>> 2, (this.out >>> 2) + n);
+  }
+
+  /** updateSlot for many slots (e.g. a relabelled namespace's pods): the union of changed selectors, ascending. */
+  updateSlots(slots: Iterable<number>): Uint32Array {
+    const changed = new Set<number>();
+    for (const s of slots) for (const i of this.updateSlot(s)) changed.add(i);
+    return Uint32Array.from([...changed].sort((a, b) => a - b));
+  }
+
+  /** Selectors whose result shares a pod with `probe` (a pod-space bitset, e.g. a Service's pods). */
+  selectorsIntersecting(probe: Bitset): Uint32Array {
+    this.follow();
+    const e = this.index.engine;
+    const n = e.k.rowsIntersecting(this.res, this.hdr, this.stride, 0, this.size, probe.ptr, 0, this.probeBlocks(probe), this.out);
+    return e.u32.slice(this.out >>> 2, (this.out >>> 2) + n);
+  }
+
+  /** selectorsIntersecting, split over the pool. */
+  async selectorsIntersectingOn(pool: KernelPool, probe: Bitset, chunks = pool.threads * 2): Promise<Uint32Array> {
+    this.follow();
+    const e = this.index.engine;
+    const n = Math.max(1, Math.min(chunks, this.size));
+    const bounds = Array.from({ length: n + 1 }, (_, c) => Math.floor((c * this.size) / n));
+    const found = await e.track(() =>
+      Promise.all(
+        bounds.slice(0, n).map((from, c) =>
+          pool.run({
+            kind: 'intersect',
+            // Each chunk writes its hits at its own offset of the output buffer.
+            args: [this.res, this.hdr, this.stride, from, bounds[c + 1]!, probe.ptr, 0, this.probeBlocks(probe), this.out + from * 4],
+          }),
+        ),
+      ),
+    );
+    const total = found.reduce((a, b) => a + b, 0);
+    const result = new Uint32Array(total);
+    let at = 0;
+    found.forEach((k, c) => {
+      const from = (this.out >>> 2) + bounds[c]!;
+      result.set(e.u32.subarray(from, from + k), at);
+      at += k;
+    });
+    return result;
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    const a = this.index.engine.arena;
+    for (const p of [this.dir, this.code, this.hdr, this.out, this.res, this.scratch]) a.release(p);
+    this.disposed = true;
+  }
+
+  private probeBlocks(probe: Bitset): number {
+    return Math.min(probe.blocks, this.stride);
+  }
+
+  private check(i: number): void {
+    if (!(i >= 0 && i < this.size && Number.isInteger(i))) throw new RangeError(`selector ${i} outside set of ${this.size}`);
+  }
+}
