@@ -1,0 +1,295 @@
+/**
+ * plan(): desired rows → diff against the replicated NB cache → operations.
+ *
+ * - Rows are matched by identity (identity.ts), so rows kube-ovn-controller
+ *   wrote are adopted, not duplicated; several existing rows under one
+ *   identity collapse to one.
+ * - Only changed columns are updated; shared map columns keep other writers' keys.
+ * - Parent reference sets (router.policies, switch.ports, port_group.acls,
+ *   port_group.ports, ...) change only by mutate insert/delete, so a concurrent
+ *   writer's members are never clobbered.
+ * - Rows nothing wants are removed only when they carry our vendor; rows of
+ *   another vendor are never touched.
+ * - A converged NB yields no operation. Output order is deterministic.
+ */
+import type { Mutation, Operation, Row, RowData, Value } from '../ovsdb/types.js';
+import { satisfies, valueToWrite } from './compare.js';
+import type { DesiredConflict, DesiredRow, DesiredState } from './desired.js';
+import { CHILD_COLUMNS, identityOf, type ParentOf } from './identity.js';
+import { VENDOR_KEY } from './naming.js';
+import { NB_TABLES, ROOT_TABLES, type NbTable } from './rows.js';
+
+export type ExistingRows = Partial<Record<NbTable, readonly Row[]>>;
+
+export interface PlanOptions {
+  /** external_ids:vendor of rows ovnscale owns (default deployment: kube-ovn). */
+  vendor: string;
+  /** Remove our-vendor rows nothing wants (default true). Turn off when `desired` covers only part of the NB. */
+  prune?: boolean;
+}
+
+export interface TableCounts {
+  insert: number;
+  update: number;
+  delete: number;
+}
+
+export interface PlanResult {
+  ops: Operation[];
+  counts: Record<NbTable, TableCounts>;
+  /** Desired rows that could not be planned (identity held by another vendor, missing parent, conflicting producers). */
+  conflicts: DesiredConflict[];
+}
+
+interface Resolved {
+  d: DesiredRow;
+  /** Existing row kept for this identity, if any. */
+  keeper?: Row;
+  /** uuid (existing) or named-uuid (inserted in this plan). */
+  ref: string;
+}
+
+const vendorOf = (row: Row): string | undefined => {
+  const ids = row['external_ids'];
+  return ids && typeof ids === 'object' && !Array.isArray(ids) ? (ids[VENDOR_KEY] as string | undefined) : undefined;
+};
+
+function asUuids(v: Value | undefined): string[] {
+  if (v === undefined) return [];
+  return (Array.isArray(v) ? v : [v]).map(String);
+}
+
+/** Collected mutations per existing parent row. */
+class ParentMutations {
+  private readonly byRow = new Map<string, { table: NbTable; uuid: string; ins: Map<string, string[]>; del: Map<string, string[]> }>();
+
+  private entry(table: NbTable, uuid: string) {
+    let e = this.byRow.get(uuid);
+    if (!e) this.byRow.set(uuid, (e = { table, uuid, ins: new Map(), del: new Map() }));
+    return e;
+  }
+
+  insert(table: NbTable, uuid: string, column: string, ref: string): void {
+    const e = this.entry(table, uuid);
+    let l = e.ins.get(column);
+    if (!l) e.ins.set(column, (l = []));
+    l.push(ref);
+  }
+
+  delete(table: NbTable, uuid: string, column: string, ref: string): void {
+    const e = this.entry(table, uuid);
+    let l = e.del.get(column);
+    if (!l) e.del.set(column, (l = []));
+    l.push(ref);
+  }
+
+  ops(skip: ReadonlySet<string>): Operation[] {
+    const out: Operation[] = [];
+    const entries = [...this.byRow.values()].sort(
+      (a, b) => NB_TABLES.indexOf(a.table) - NB_TABLES.indexOf(b.table) || (a.uuid < b.uuid ? -1 : a.uuid > b.uuid ? 1 : 0),
+    );
+    for (const e of entries) {
+      if (skip.has(e.uuid)) continue;
+      const mutations: Mutation[] = [];
+      for (const col of [...new Set([...e.del.keys(), ...e.ins.keys()])].sort()) {
+        const del = e.del.get(col);
+        const ins = e.ins.get(col);
+        if (del?.length) mutations.push([col, 'delete', [...new Set(del)].sort()]);
+        if (ins?.length) mutations.push([col, 'insert', [...new Set(ins)]]);
+      }
+      if (mutations.length) out.push({ op: 'mutate', table: e.table, where: [['_uuid', '==', e.uuid]], mutations });
+    }
+    return out;
+  }
+}
+
+function emptyCounts(): Record<NbTable, TableCounts> {
+  const c = {} as Record<NbTable, TableCounts>;
+  for (const t of NB_TABLES) c[t] = { insert: 0, update: 0, delete: 0 };
+  return c;
+}
+
+function differs(d: DesiredRow, row: Row): boolean {
+  for (const [c, v] of Object.entries(d.row)) if (!satisfies(c, v, row[c])) return true;
+  return false;
+}
+
+export function plan(desired: DesiredState, existing: ExistingRows, opts: PlanOptions): PlanResult {
+  const prune = opts.prune ?? true;
+  const counts = emptyCounts();
+  const conflicts: DesiredConflict[] = [...desired.conflicts];
+
+  // Who holds each existing child row, and the names of parent rows.
+  const parentOf = new Map<string, ParentOf>();
+  for (const { parent, column } of CHILD_COLUMNS) {
+    for (const p of existing[parent] ?? []) {
+      const name = String(p['name'] ?? '');
+      for (const u of asUuids(p[column])) parentOf.set(u, { table: parent, uuid: p._uuid, name, column });
+    }
+  }
+
+  // Existing rows grouped by identity.
+  const byKey = new Map<NbTable, Map<string, Row[]>>();
+  for (const table of NB_TABLES) {
+    const m = new Map<string, Row[]>();
+    byKey.set(table, m);
+    for (const row of existing[table] ?? []) {
+      const p = parentOf.get(row._uuid);
+      const key = ROOT_TABLES.has(table) ? identityOf(table, row) : p ? identityOf(table, row, p) : undefined;
+      if (key === undefined) continue;
+      const l = m.get(key);
+      if (l) l.push(row);
+      else m.set(key, [row]);
+    }
+  }
+
+  // Pass 1: resolve each desired row to a kept existing row or a new named-uuid.
+  const resolved = new Map<NbTable, Map<string, Resolved>>();
+  const removals: { table: NbTable; row: Row }[] = [];
+  let named = 0;
+  for (const table of NB_TABLES) {
+    const out = new Map<string, Resolved>();
+    resolved.set(table, out);
+    const have = byKey.get(table)!;
+    const keys = [...desired.rows(table).keys()].sort();
+    for (const key of keys) {
+      const d = desired.rows(table).get(key)!;
+      const rows = have.get(key) ?? [];
+      const ours = rows.filter((r) => {
+        const v = vendorOf(r);
+        return v === undefined || v === opts.vendor;
+      });
+      if (rows.length > 0 && ours.length === 0) {
+        conflicts.push({ table, key, reason: `identity held by vendor '${vendorOf(rows[0]!)}'` });
+        continue;
+      }
+      if (ours.length === 0) {
+        out.set(key, { d, ref: `row${named++}` });
+        continue;
+      }
+      const sorted = [...ours].sort((a, b) => (a._uuid < b._uuid ? -1 : 1));
+      const keeper = sorted.find((r) => !differs(d, r)) ?? sorted[0]!;
+      for (const r of sorted) if (r !== keeper) removals.push({ table, row: r });
+      out.set(key, { d, keeper, ref: keeper._uuid });
+    }
+    if (prune) {
+      const unwanted = [...have.entries()].filter(([k]) => !out.has(k)).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+      for (const [, rows] of unwanted) {
+        for (const r of rows) if (vendorOf(r) === opts.vendor) removals.push({ table, row: r });
+      }
+    }
+  }
+
+  const lookup = (table: NbTable, key: string): Resolved | undefined => resolved.get(table)!.get(key);
+  const mutations = new ParentMutations();
+  const inserts = new Map<string, { table: NbTable; row: RowData }>();
+  const updates: Operation[] = [];
+  const updated = new Set<string>();
+  const deletes: Operation[] = [];
+
+  // Removals: roots are deleted; children leave their parent's strong set (OVSDB then drops them).
+  const deleted = new Set<string>();
+  for (const { table, row } of removals) if (ROOT_TABLES.has(table)) deleted.add(row._uuid);
+  for (const { table, row } of removals) {
+    counts[table].delete++;
+    if (ROOT_TABLES.has(table)) {
+      deletes.push({ op: 'delete', table, where: [['_uuid', '==', row._uuid]] });
+    } else {
+      const p = parentOf.get(row._uuid)!;
+      if (!deleted.has(p.uuid)) mutations.delete(p.table, p.uuid, p.column, row._uuid);
+    }
+  }
+
+  // Pass 2: inserts, updates, parent wiring.
+  for (const table of NB_TABLES) {
+    for (const [key, r] of resolved.get(table)!) {
+      const { d } = r;
+      let parent: Resolved | undefined;
+      if (d.parent) {
+        parent = lookup(d.parent.table, d.parent.key);
+        if (!parent) {
+          conflicts.push({ table, key, reason: `parent ${d.parent.table} '${d.parent.key}' is not planned` });
+          resolved.get(table)!.delete(key);
+          continue;
+        }
+      }
+      if (r.keeper) {
+        const row: RowData = {};
+        for (const [c, v] of Object.entries(d.row)) {
+          if (!satisfies(c, v, r.keeper[c])) row[c] = valueToWrite(c, v, r.keeper[c]);
+        }
+        if (Object.keys(row).length) {
+          counts[table].update++;
+          updated.add(r.keeper._uuid);
+          updates.push({ op: 'update', table, where: [['_uuid', '==', r.keeper._uuid]], row });
+        }
+        if (parent && d.parent) {
+          const cur = parentOf.get(r.keeper._uuid);
+          if (!cur || cur.uuid !== parent.ref || cur.column !== d.parent.column) {
+            if (cur && !deleted.has(cur.uuid)) mutations.delete(cur.table, cur.uuid, cur.column, r.keeper._uuid);
+            if (parent.keeper) mutations.insert(d.parent.table, parent.ref, d.parent.column, r.ref);
+          }
+        }
+      } else {
+        counts[table].insert++;
+        inserts.set(r.ref, { table, row: { ...d.insertOnly, ...d.row } });
+        if (parent && d.parent && parent.keeper) mutations.insert(d.parent.table, parent.ref, d.parent.column, r.ref);
+      }
+    }
+  }
+
+  // New children of new parents go straight into the parent's insert.
+  for (const table of NB_TABLES) {
+    for (const r of resolved.get(table)!.values()) {
+      if (r.keeper || !r.d.parent) continue;
+      const parent = lookup(r.d.parent.table, r.d.parent.key)!;
+      if (parent.keeper) continue;
+      const prow = inserts.get(parent.ref)!.row;
+      prow[r.d.parent.column] = [...asUuids(prow[r.d.parent.column]), r.ref];
+    }
+  }
+
+  // Reference sets naming other rows by identity.
+  for (const table of NB_TABLES) {
+    for (const r of resolved.get(table)!.values()) {
+      if (!r.d.refs) continue;
+      for (const col of Object.keys(r.d.refs).sort()) {
+        const spec = r.d.refs[col]!;
+        const want: string[] = [];
+        for (const k of spec.keys) {
+          const t = lookup(spec.table, k);
+          if (t) want.push(t.ref);
+        }
+        if (!r.keeper) {
+          inserts.get(r.ref)!.row[col] = [...new Set(want)];
+          continue;
+        }
+        const have = new Set(asUuids(r.keeper[col]));
+        const wantSet = new Set(want);
+        let changed = false;
+        for (const u of wantSet) {
+          if (!have.has(u)) {
+            mutations.insert(table, r.ref, col, u);
+            changed = true;
+          }
+        }
+        if (spec.mode === 'exact') {
+          for (const u of have) {
+            if (!wantSet.has(u)) {
+              mutations.delete(table, r.ref, col, u);
+              changed = true;
+            }
+          }
+        }
+        if (changed && !updated.has(r.ref)) {
+          updated.add(r.ref);
+          counts[table].update++;
+        }
+      }
+    }
+  }
+
+  const insertOps: Operation[] = [];
+  for (const [ref, { table, row }] of inserts) insertOps.push({ op: 'insert', table, row, uuidName: ref });
+  return { ops: [...deletes, ...updates, ...insertOps, ...mutations.ops(deleted)], counts, conflicts };
+}
