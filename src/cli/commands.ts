@@ -15,4 +15,14 @@ export interface Command {
 }
 
 export const commands: Command[] = [
+  {
+    words: ['sim'],
+    summary: 'simulated Kubernetes API server with a synthetic cluster (or --out YAML)',
+    load: () => import('./sim.js').then((m) => m.default),
+  },
+  {
+    words: ['bench', 'k8s-memory'],
+    summary: 'heap of N pods as raw objects, client-node models and compact records',
+    load: () => import('./bench-k8s-memory.js').then((m) => m.default),
+  },
 ];
