@@ -159,10 +159,14 @@ export class OvsdbClient extends EventEmitter<ClientEvents> {
     return this.waitReady(this.opts.initialConnectTimeoutMs);
   }
 
-  /** Runs `ops` as one transaction; see OvsdbTransactError for failures. */
-  async transact(ops: readonly Operation[], opts: { timeoutMs?: number } = {}): Promise<OperationResult[]> {
+  /**
+   * Runs `ops` as one transaction; see OvsdbTransactError for failures.
+   * `timeoutMs` bounds the wait for the reply, `waitForConnectionMs` the wait
+   * for a connection when there is none (defaults from the connect options).
+   */
+  async transact(ops: readonly Operation[], opts: { timeoutMs?: number; waitForConnectionMs?: number } = {}): Promise<OperationResult[]> {
     if (this.closed) throw new OvsdbClosedError('client is closed');
-    if (!this.ready) await this.waitReady(this.opts.waitForConnectionMs);
+    if (!this.ready) await this.waitReady(opts.waitForConnectionMs ?? this.opts.waitForConnectionMs);
     const schema = this.schema;
     const params: Wire[] = [this.database];
     for (let i = 0; i < ops.length; i++) params.push(encodeOperation(schema, ops[i]!, i));

@@ -1,0 +1,72 @@
+import { describe, expect, it } from 'vitest';
+import { OvsdbConnectionError, type OvsdbClient } from '../../src/ovsdb/index.js';
+import { useClients, useRaftCluster } from '../support/servers.js';
+import { waitFor } from '../support/wait.js';
+
+const cluster = useRaftCluster(3);
+const open = useClients();
+
+describe('clustered NB (3-member Raft)', () => {
+  it('connects to the leader through _Server, whatever the order of remotes', async () => {
+    const leader = await cluster().waitForLeader();
+    // Put the leader last: the client must skip the followers.
+    const remotes = [...cluster().remotes.filter((_, i) => i !== leader), cluster().remotes[leader]!];
+    const c = await open({ remotes: remotes.join(','), database: 'OVN_Northbound', leaderOnly: true });
+    expect(c.remote).toBe(cluster().remotes[leader]);
+    await c.transact([{ op: 'insert', table: 'Logical_Router', row: { name: 'raft-r0' } }]);
+  });
+
+  it('with leaderOnly false, uses the first member that is connected to the cluster', async () => {
+    const c = await open({ remotes: cluster().remotes, database: 'OVN_Northbound', leaderOnly: false });
+    expect(c.remote).toBe(cluster().remotes[0]);
+  });
+
+  it('follows the new leader after SIGKILL of the leader while transactions flow; later transactions succeed', async () => {
+    const c: OvsdbClient = await open({
+      remotes: cluster().remote,
+      database: 'OVN_Northbound',
+      leaderOnly: true,
+      monitor: { Logical_Router: { columns: ['name'] } },
+      backoffInitialMs: 50,
+      backoffMaxMs: 500,
+      waitForConnectionMs: 20_000,
+    });
+    const oldLeader = cluster().remotes.indexOf(c.remote!);
+    expect(oldLeader).toBeGreaterThanOrEqual(0);
+
+    let ok = 0;
+    const acked: string[] = [];
+    const failures: Error[] = [];
+    let stop = false;
+    const flow = (async () => {
+      for (let i = 0; !stop; i++) {
+        try {
+          await c.transact([{ op: 'insert', table: 'Logical_Router', row: { name: `flow-${i}` } }]);
+          acked.push(`flow-${i}`);
+          ok++;
+        } catch (err) {
+          failures.push(err as Error);
+        }
+      }
+    })();
+    await waitFor(() => ok >= 20, 10_000, '20 transactions before the kill');
+    await cluster().kill(oldLeader, 'SIGKILL');
+    const okAtKill = ok;
+    await waitFor(() => c.isConnected && c.remote !== cluster().remotes[oldLeader] && ok > okAtKill + 20, 30_000, 'transactions on the new leader');
+    stop = true;
+    await flow;
+
+    const newLeader = await cluster().leaderIndex();
+    expect(c.remote).toBe(cluster().remotes[newLeader!]);
+    // A transaction in flight at the kill fails with a connection error (outcome unknown), never silently replayed.
+    for (const f of failures) expect(f).toBeInstanceOf(OvsdbConnectionError);
+    expect(failures.length).toBeLessThanOrEqual(2);
+    // Every acknowledged insert is in the replicated cache.
+    const routers = c.cache.table('Logical_Router');
+    await waitFor(() => acked.every((name) => routers.findOne('name', name) !== undefined), 10_000, 'acknowledged rows in the cache');
+
+    await cluster().restart(oldLeader);
+    await cluster().waitForLeader();
+    await expect(c.transact([{ op: 'insert', table: 'Logical_Router', row: { name: 'after-restart' } }])).resolves.toHaveLength(1);
+  });
+});
