@@ -49,6 +49,8 @@ export class SimServer {
   private available = true;
   private readonly log: Logger;
   private boundPort = 0;
+  /** Requests served, by kind: what tests and benchmarks check about client behaviour. */
+  readonly stats = { requests: 0, lists: 0, watches: 0 };
 
   constructor(private readonly opts: SimServerOptions = {}) {
     this.store = new SimStore({ historySize: opts.historySize ?? 10_000 });
@@ -123,6 +125,7 @@ export class SimServer {
   }
 
   private async dispatch(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    this.stats.requests++;
     if (!this.available) throw new StatusError(503, 'ServiceUnavailable', 'the simulated API server is unavailable');
     const url = new URL(req.url ?? '/', 'http://sim');
     const path = url.pathname.replace(/\/+$/, '') || '/';
@@ -196,6 +199,7 @@ export class SimServer {
   }
 
   private watch(res: ServerResponse, route: Route, q: URLSearchParams): void {
+    this.stats.watches++;
     const end = serveWatch(this.store, res, {
       res: route.res,
       filter: this.filter(route, q),
@@ -214,6 +218,7 @@ export class SimServer {
    * resourceVersion.
    */
   private async list(res: ServerResponse, route: Route, q: URLSearchParams): Promise<void> {
+    this.stats.lists++;
     const filter = this.filter(route, q);
     const limit = Number(q.get('limit') ?? '0') || 0;
     const token = q.get('continue') ?? '';
