@@ -1,0 +1,103 @@
+/**
+ * Nodes: join port `node-<N>` ("<mac> <joinIP>"), port group node.<N> with the
+ * node's pods, policy 30000 `ip4.dst == <nodeIP>` reroute → join IP; and per
+ * distributed subnet S: port group <S>.<N> with S's pods on N and policy 29000
+ * `ip4.src == $<S>.<N>_ip4` reroute → N's join IP.
+ */
+import type { NodeRecord } from '../../k8s/records.js';
+import type { DesiredRow } from '../../nb/desired.js';
+import { policyKey } from '../../nb/identity.js';
+import {
+  ADDRESS_FAMILY_KEY,
+  GATEWAY_ROUTER_POLICY_PRIORITY,
+  NODE_KEY,
+  NODE_ROUTER_POLICY_PRIORITY,
+  nodePortGroupName,
+  nodePortName,
+  NP_KEY,
+  portGroupIPv4Set,
+  SUBNET_KEY,
+  subnetNodePortGroupName,
+} from '../../nb/naming.js';
+import type { Allocation } from '../ipam/annotations.js';
+import { parseIPv4 } from '../ipam/ipv4.js';
+import type { ParsedSubnet } from '../subnet-spec.js';
+import { invalid, type ValidationError } from '../validation.js';
+import { type ClusterConfig, type DesiredOutput, lspIds, vendorIds } from './common.js';
+import { type PodPlacement, subnetNodeKey } from './pods.js';
+import { onClusterRouter } from './subnets.js';
+
+export function desiredNodes(
+  nodes: readonly NodeRecord[],
+  joinAllocationOf: (node: NodeRecord) => Allocation | undefined,
+  subnets: readonly ParsedSubnet[],
+  placement: PodPlacement,
+  cfg: ClusterConfig,
+): DesiredOutput {
+  const rows: DesiredRow[] = [];
+  const errors: ValidationError[] = [];
+  const lr = cfg.clusterRouter;
+  const distributed = subnets.filter((s) => onClusterRouter(s, cfg) && s.name !== cfg.nodeSwitch && s.record.gatewayType === 'distributed');
+  for (const n of nodes) {
+    if (n.deleting) continue;
+    const a = joinAllocationOf(n);
+    if (!a) continue;
+    const bad = n.internalIPs.find((ip) => ip.includes('.') && parseIPv4(ip) === undefined);
+    if (bad !== undefined) {
+      errors.push(invalid('Node', n, 'status.addresses[InternalIP]', 'invalid-ip', `'${bad.slice(0, 80)}' is not an IPv4 address`));
+      continue;
+    }
+    const port = nodePortName(n.name);
+    rows.push({
+      table: 'Logical_Switch_Port',
+      key: port,
+      row: { name: port, addresses: [`${a.mac} ${a.ip}`], external_ids: lspIds(cfg, cfg.nodeSwitch) },
+      parent: { table: 'Logical_Switch', key: cfg.nodeSwitch, column: 'ports' },
+    });
+    const pg = nodePortGroupName(n.name);
+    rows.push({
+      table: 'Port_Group',
+      key: pg,
+      row: { name: pg, external_ids: vendorIds(cfg, { [NODE_KEY]: n.name, [NP_KEY]: `node/${n.name}` }) },
+      refs: { ports: { table: 'Logical_Switch_Port', keys: placement.byNode.get(n.name) ?? [], mode: 'exact' } },
+    });
+    // Kube-OVN uses the join IP where a node has no IPv4 InternalIP.
+    const nodeIP = n.internalIPs.find((ip) => parseIPv4(ip) !== undefined) ?? a.ip;
+    const match = `ip4.dst == ${nodeIP}`;
+    rows.push({
+      table: 'Logical_Router_Policy',
+      key: policyKey(lr, NODE_ROUTER_POLICY_PRIORITY, match),
+      row: {
+        priority: NODE_ROUTER_POLICY_PRIORITY,
+        match,
+        action: 'reroute',
+        nexthops: [a.ip],
+        external_ids: vendorIds(cfg, { [NODE_KEY]: n.name, [ADDRESS_FAMILY_KEY]: '4' }),
+      },
+      parent: { table: 'Logical_Router', key: lr, column: 'policies' },
+    });
+    for (const s of distributed) {
+      const spg = subnetNodePortGroupName(s.name, n.name);
+      rows.push({
+        table: 'Port_Group',
+        key: spg,
+        row: { name: spg, external_ids: vendorIds(cfg, { [SUBNET_KEY]: s.name, [NODE_KEY]: n.name, [NP_KEY]: `${s.name}/${n.name}` }) },
+        refs: { ports: { table: 'Logical_Switch_Port', keys: placement.bySubnetNode.get(subnetNodeKey(s.name, n.name)) ?? [], mode: 'exact' } },
+      });
+      const m = `ip4.src == $${portGroupIPv4Set(spg)}`;
+      rows.push({
+        table: 'Logical_Router_Policy',
+        key: policyKey(lr, GATEWAY_ROUTER_POLICY_PRIORITY, m),
+        row: {
+          priority: GATEWAY_ROUTER_POLICY_PRIORITY,
+          match: m,
+          action: 'reroute',
+          nexthops: [a.ip],
+          external_ids: vendorIds(cfg, { [SUBNET_KEY]: s.name, [NODE_KEY]: n.name }),
+        },
+        parent: { table: 'Logical_Router', key: lr, column: 'policies' },
+      });
+    }
+  }
+  return { rows, errors };
+}
