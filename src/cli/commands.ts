@@ -25,4 +25,9 @@ export const commands: Command[] = [
     summary: 'heap of N pods as raw objects, client-node models and compact records',
     load: () => import('./bench-k8s-memory.js').then((m) => m.default),
   },
+  {
+    words: ['agent'],
+    summary: 'node agent: preflight, OVS tuning, br-int wait, node-scoped caches (--once: check and exit)',
+    load: () => import('./agent.js').then((m) => m.default),
+  },
 ];
