@@ -30,4 +30,9 @@ export const commands: Command[] = [
     summary: 'node agent: preflight, OVS tuning, br-int wait, node-scoped caches (--once: check and exit)',
     load: () => import('./agent.js').then((m) => m.default),
   },
+  {
+    words: ['bench', 'agent-memory'],
+    summary: "agent cache memory at several cluster sizes: node-scoped vs every Node and Pod",
+    load: () => import('./bench-agent-memory.js').then((m) => m.default),
+  },
 ];
