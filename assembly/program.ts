@@ -34,15 +34,50 @@ function zeroBlocks(p: usize, lo: i32, hi: i32): void {
   if (hi > lo) memory.fill(p + (<usize>lo << 4), 0, <usize>(hi - lo) << 4);
 }
 
-function runSteps(code: usize, start: u32, end: u32, post: usize, rng: usize, rowBytes: usize, scratch: usize): void {
+// Scratch header words 8.. hold what the last counting pass found.
+const F_FIRST: usize = 32;
+const F_LAST: usize = 36;
+const F_COUNT: usize = 40;
+
+/** dp[b] = ap[b] & bp[b] over [lo, hi), counting bits and finding the first and last non-zero block. */
+function andCount(dp: usize, ap: usize, bp: usize, lo: i32, hi: i32, scratch: usize): void {
+  let first = hi;
+  let last = lo - 1;
+  let n = 0;
+  for (let i = lo; i < hi; i++) {
+    const o = <usize>i << 4;
+    const v = v128.and(v128.load(ap + o), v128.load(bp + o));
+    v128.store(dp + o, v);
+    if (v128.any_true(v)) {
+      n += popc128(v);
+      if (first == hi) first = i;
+      last = i;
+    }
+  }
+  store<i32>(scratch + F_FIRST, first);
+  store<i32>(scratch + F_LAST, last);
+  store<i32>(scratch + F_COUNT, n);
+}
+
+/** Runs one program with register 0 being the result row itself (no copy at the end); returns its count. */
+function runProgram(code: usize, start: u32, end: u32, post: usize, rng: usize, rowBytes: usize, scratch: usize, row: usize, hp: usize): i32 {
   const regs = scratch + SCRATCH_HEADER;
   for (let r: u32 = 0; r < <u32>MAX_REGS; r++) setReg(scratch, r, 0, 0);
+  // Blocks of the row written by this run (a superset), to clear what ends outside the result.
+  let wlo = load<i32>(hp);
+  let whi = load<i32>(hp + 4);
+  if (whi <= wlo) {
+    wlo = 0x7fffffff;
+    whi = 0;
+  }
+  let counted = false;
+  let count = 0;
   for (let s = start; s < end; s += 2) {
     const h = load<u32>(code + (<usize>s << 2));
     const opd = load<u32>(code + (<usize>s << 2) + 4);
     const op = h & 0xff;
     const d = (h >>> 8) & 0xff;
-    const dp = regs + <usize>d * rowBytes;
+    const dp = d == 0 ? row : regs + <usize>d * rowBytes;
     let dlo = regLo(scratch, d);
     let dhi = regHi(scratch, d);
     let sp: usize, slo: i32, shi: i32;
@@ -55,28 +90,68 @@ function runSteps(code: usize, start: u32, end: u32, post: usize, rng: usize, ro
       slo = load<i32>(rng + (<usize>opd << 3));
       shi = load<i32>(rng + (<usize>opd << 3) + 4);
     }
+    if (d == 0) counted = false;
+    if (op == OP_LOAD && s + 2 < end && slo < shi) {
+      // LOAD followed by AND into the same register: one pass, dst = a & b.
+      const h2 = load<u32>(code + (<usize>(s + 2) << 2));
+      if ((h2 & 0xff) == OP_AND && ((h2 >>> 8) & 0xff) == d) {
+        const opd2 = load<u32>(code + (<usize>(s + 2) << 2) + 4);
+        let bp: usize, blo: i32, bhi: i32;
+        if ((h2 >>> 16) & 1) {
+          bp = regs + <usize>opd2 * rowBytes;
+          blo = regLo(scratch, opd2);
+          bhi = regHi(scratch, opd2);
+        } else {
+          bp = post + <usize>opd2 * rowBytes;
+          blo = load<i32>(rng + (<usize>opd2 << 3));
+          bhi = load<i32>(rng + (<usize>opd2 << 3) + 4);
+        }
+        const lo = max(slo, blo);
+        const hi = min(shi, bhi);
+        if (lo >= hi) setReg(scratch, d, 0, 0);
+        else {
+          andCount(dp, sp, bp, lo, hi, scratch);
+          if (d == 0) {
+            wlo = min(wlo, lo);
+            whi = max(whi, hi);
+          }
+          const first = load<i32>(scratch + F_FIRST);
+          const last = load<i32>(scratch + F_LAST);
+          if (last < first) setReg(scratch, d, 0, 0);
+          else setReg(scratch, d, first, last + 1);
+        }
+        if (d == 0) {
+          counted = true;
+          count = lo >= hi ? 0 : load<i32>(scratch + F_COUNT);
+        }
+        s += 2;
+        continue;
+      }
+    }
     if (op == OP_CLEAR || (op == OP_LOAD && slo >= shi)) {
       setReg(scratch, d, 0, 0);
     } else if (op == OP_LOAD || (op == OP_OR && dlo >= dhi)) {
       memory.copy(dp + (<usize>slo << 4), sp + (<usize>slo << 4), <usize>(shi - slo) << 4);
       setReg(scratch, d, slo, shi);
+      if (d == 0) {
+        wlo = min(wlo, slo);
+        whi = max(whi, shi);
+      }
     } else if (op == OP_AND) {
       const lo = max(dlo, slo);
       const hi = min(dhi, shi);
-      // Trim to the blocks left non-zero: later steps and the result scan less.
-      let first = hi;
-      let last = lo - 1;
-      for (let i = lo; i < hi; i++) {
-        const o = <usize>i << 4;
-        const v = v128.and(v128.load(dp + o), v128.load(sp + o));
-        v128.store(dp + o, v);
-        if (v128.any_true(v)) {
-          if (first == hi) first = i;
-          last = i;
-        }
+      if (lo >= hi) setReg(scratch, d, 0, 0);
+      else {
+        andCount(dp, dp, sp, lo, hi, scratch);
+        const first = load<i32>(scratch + F_FIRST);
+        const last = load<i32>(scratch + F_LAST);
+        if (last < first) setReg(scratch, d, 0, 0);
+        else setReg(scratch, d, first, last + 1);
       }
-      if (last < first) setReg(scratch, d, 0, 0);
-      else setReg(scratch, d, first, last + 1);
+      if (d == 0) {
+        counted = true;
+        count = lo >= hi ? 0 : load<i32>(scratch + F_COUNT);
+      }
     } else if (op == OP_ANDNOT) {
       const lo = max(dlo, slo);
       const hi = min(dhi, shi);
@@ -95,43 +170,47 @@ function runSteps(code: usize, start: u32, end: u32, post: usize, rng: usize, ro
           v128.store(dp + o, v128.or(v128.load(dp + o), v128.load(sp + o)));
         }
         setReg(scratch, d, lo, hi);
+        if (d == 0) {
+          wlo = min(wlo, lo);
+          whi = max(whi, hi);
+        }
       }
     }
   }
-}
-
-/** Stores register 0 as result row i: copy, count, trim the range, clear what the old range held beyond it. */
-function storeResult(scratch: usize, row: usize, hp: usize): void {
-  const regs = scratch + SCRATCH_HEADER;
-  const lo = regLo(scratch, 0);
-  const hi = regHi(scratch, 0);
-  let n = 0;
-  let first = hi;
-  let last = lo - 1;
-  for (let b = lo; b < hi; b++) {
-    const o = <usize>b << 4;
-    const v = v128.load(regs + o);
-    v128.store(row + o, v);
-    const c = popc128(v);
-    if (c != 0) {
-      n += c;
-      if (first == hi) first = b;
-      last = b;
+  let lo = regLo(scratch, 0);
+  let hi = regHi(scratch, 0);
+  if (!counted) {
+    // The last step on the result did not count (LOAD, OR, ANDNOT): count and trim now.
+    let first = hi;
+    let last = lo - 1;
+    count = 0;
+    for (let b = lo; b < hi; b++) {
+      const c = popc128(v128.load(row + (<usize>b << 4)));
+      if (c != 0) {
+        count += c;
+        if (first == hi) first = b;
+        last = b;
+      }
+    }
+    if (last < first) {
+      lo = 0;
+      hi = 0;
+    } else {
+      lo = first;
+      hi = last + 1;
     }
   }
-  const olo = load<i32>(hp);
-  const ohi = load<i32>(hp + 4);
-  if (ohi > olo) {
-    zeroBlocks(row, olo, min(ohi, lo));
-    zeroBlocks(row, max(olo, hi), ohi);
+  // Everything this run or the previous result touched outside [lo, hi) must read as zero.
+  if (whi > wlo) {
+    if (hi > lo) {
+      zeroBlocks(row, wlo, min(whi, lo));
+      zeroBlocks(row, max(wlo, hi), whi);
+    } else zeroBlocks(row, wlo, whi);
   }
-  if (last < first) {
-    first = 0;
-    last = -1;
-  }
-  store<i32>(hp, first);
-  store<i32>(hp + 4, last + 1);
-  store<i32>(hp + 8, n);
+  store<i32>(hp, lo);
+  store<i32>(hp + 4, hi);
+  store<i32>(hp + 8, count);
+  return count;
 }
 
 /** Evaluates programs [from, to) into their result rows; returns the sum of their counts. */
@@ -144,10 +223,7 @@ export function evalRange(
   for (let i = from; i < to; i++) {
     const start = load<u32>(dir + (<usize>i << 2));
     const end = load<u32>(dir + (<usize>i << 2) + 4);
-    runSteps(code, start, end, post, rng, rowBytes, scratch);
-    const hp = hdr + (<usize>i << 4);
-    storeResult(scratch, res + <usize>i * rowBytes, hp);
-    total += <f64>load<i32>(hp + 8);
+    total += <f64>runProgram(code, start, end, post, rng, rowBytes, scratch, res + <usize>i * rowBytes, hdr + (<usize>i << 4));
   }
   return total;
 }

@@ -3,6 +3,7 @@
  * module once over the engine's shared memory (workers/index-worker.ts) and
  * runs one kernel call per task; results land in memory the caller laid out.
  */
+import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { Piscina } from 'piscina';
 import { workerPath } from '../util/paths.js';
@@ -31,9 +32,11 @@ export class KernelPool {
   static async open(engine: WasmEngine, opts: { threads?: number } = {}): Promise<KernelPool> {
     const threads = opts.threads ?? availableParallelism();
     if (!Number.isInteger(threads) || threads < 1) throw new RangeError(`kernel pool: threads must be a positive integer, got ${threads}`);
+    const filename = workerPath('index-worker');
+    if (!existsSync(filename)) throw new Error(`kernel pool: worker ${filename} is not built (npx tsc -p tsconfig.json)`);
     const workerData: KernelWorkerData = { memory: engine.memory, module: engine.module };
     const pool = new Piscina({
-      filename: workerPath('index-worker'),
+      filename,
       workerData,
       minThreads: threads,
       maxThreads: threads,

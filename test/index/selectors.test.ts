@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Labels } from '../../src/k8s/records.js';
 import { compileSelector } from '../../src/index/compile.js';
+import { JsBitsetEvaluator } from '../../src/index/js-bitsets.js';
 import { LabelIndex } from '../../src/index/label-index.js';
 import { matchesSpec, policyPeerSpec, type SelectorSpec } from '../../src/index/selector-reference.js';
 import { SelectorSet } from '../../src/index/selector-set.js';
@@ -43,6 +44,11 @@ describe('label index vs the reference selector semantics', () => {
         const set = new SelectorSet(index, specs.map((s) => compileSelector(index, s)));
         set.evaluate();
         expect(actual(set)).toEqual(expected(index, specs, nsLabels));
+        // The plain-JS benchmark baseline runs the same programs: same counts.
+        const programs = specs.map((s) => compileSelector(index, s));
+        const js = new JsBitsetEvaluator(index);
+        js.evaluate(programs);
+        expect([...js.evaluate(programs)]).toEqual([...set.counts()]);
       }),
       { numRuns: 150 },
     );
