@@ -28,13 +28,6 @@ export interface RowChange<T extends Row = Row> {
 
 export type ChangeListener = (change: RowChange) => void;
 
-interface Pending {
-  cache: TableCache;
-  uuid: string;
-  /** The decoded row, or null for a delete. */
-  row: Row | null;
-}
-
 const SLICE_MS = 20;
 const yieldToLoop = (): Promise<void> => new Promise((r) => setImmediate(r));
 
@@ -103,36 +96,42 @@ export class DatabaseCache {
    */
   async apply(update: Wire, resync: boolean): Promise<void> {
     if (!isObject(update)) throw new OvsdbProtocolError(`update: expected an object of table updates, got ${JSON.stringify(update)?.slice(0, 80)}`);
-    const pending: Pending[] = [];
+    // Decoded updates as parallel arrays: a large resync holds hundreds of thousands.
+    const caches: TableCache[] = [];
+    const uuids: string[] = [];
+    const rows: Array<Row | null> = [];
     let sliceStart = Date.now();
     let n = 0;
-    for (const [tname, rows] of Object.entries(update)) {
+    for (const tname in update) {
       const cache = this.caches.get(tname);
       if (!cache) throw new OvsdbProtocolError(`update: table '${tname}' is not monitored`);
-      if (!isObject(rows)) throw new OvsdbProtocolError(`update: table ${tname}: expected an object of row updates`);
+      const tableRows = update[tname];
+      if (!isObject(tableRows)) throw new OvsdbProtocolError(`update: table ${tname}: expected an object of row updates`);
       const decode = this.decoders.get(tname)!;
       const ts = this.schemas.get(tname)!;
-      for (const [uuid, ru] of Object.entries(rows)) {
+      for (const uuid in tableRows) {
         if ((++n & 1023) === 0 && Date.now() - sliceStart > SLICE_MS) {
           await yieldToLoop();
           sliceStart = Date.now();
         }
-        pending.push(this.decodeRowUpdate(cache, ts, decode, uuid, ru, resync));
+        caches.push(cache);
+        uuids.push(uuid);
+        rows.push(this.decodeRowUpdate(cache, ts, decode, uuid, tableRows[uuid], resync));
       }
     }
-    const changes: RowChange[] = [];
-    if (resync) this.diffResync(pending, changes);
-    else for (const p of pending) this.applyOne(p, changes);
-    for (const ch of changes) for (const l of this.listeners) l(ch);
+    const changes: RowChange[] | undefined = this.listeners.size > 0 ? [] : undefined;
+    if (resync) this.diffResync(caches, uuids, rows, changes);
+    else for (let i = 0; i < rows.length; i++) this.applyOne(caches[i]!, uuids[i]!, rows[i]!, changes);
+    if (changes) for (const ch of changes) for (const l of this.listeners) l(ch);
   }
 
-  private decodeRowUpdate(cache: TableCache, ts: TableSchema, decode: (u: string, w: Wire) => Row, uuid: string, ru: unknown, resync: boolean): Pending {
+  private decodeRowUpdate(cache: TableCache, ts: TableSchema, decode: (u: string, w: Wire) => Row, uuid: string, ru: unknown, resync: boolean): Row | null {
     const where = `update: ${cache.name} row ${uuid}`;
     if (!isObject(ru)) throw new OvsdbProtocolError(`${where}: expected {initial|insert|modify|delete}, got ${JSON.stringify(ru)?.slice(0, 80)}`);
-    if ('initial' in ru) return { cache, uuid, row: decode(uuid, ru.initial) };
+    if ('initial' in ru) return decode(uuid, ru.initial);
     if (resync) throw new OvsdbProtocolError(`${where}: a full resync may only hold "initial" rows`);
-    if ('insert' in ru) return { cache, uuid, row: decode(uuid, ru.insert) };
-    if ('delete' in ru) return { cache, uuid, row: null };
+    if ('insert' in ru) return decode(uuid, ru.insert);
+    if ('delete' in ru) return null;
     if ('modify' in ru) {
       const old = cache.get(uuid);
       if (!old) throw new OvsdbProtocolError(`${where}: modify for a row we do not have`);
@@ -143,36 +142,42 @@ export class DatabaseCache {
         if (!col || !cache.columns.includes(c)) throw new OvsdbProtocolError(`${where}: modify of unknown or unmonitored column '${c}'`);
         next[c] = applyColumnDiff(col, old[c], diff, `${where} column ${c}`);
       }
-      return { cache, uuid, row: next as Row };
+      return next as Row;
     }
     throw new OvsdbProtocolError(`${where}: expected one of initial, insert, modify, delete; got keys ${Object.keys(ru).join(', ')}`);
   }
 
-  private applyOne(p: Pending, changes: RowChange[]): void {
-    const table = p.cache.name;
-    if (p.row === null) {
-      const old = p.cache.delete(p.uuid);
-      if (old) changes.push({ table, kind: 'delete', row: old });
+  private applyOne(cache: TableCache, uuid: string, row: Row | null, changes: RowChange[] | undefined): void {
+    const table = cache.name;
+    if (row === null) {
+      const old = cache.delete(uuid);
+      if (old && changes) changes.push({ table, kind: 'delete', row: old });
       return;
     }
-    const old = p.cache.set(p.row);
-    changes.push(old ? { table, kind: 'modify', row: p.row, old } : { table, kind: 'insert', row: p.row });
+    const old = cache.set(row);
+    if (changes) changes.push(old ? { table, kind: 'modify', row, old } : { table, kind: 'insert', row });
   }
 
-  private diffResync(pending: Pending[], changes: RowChange[]): void {
+  private diffResync(caches: TableCache[], uuids: string[], rows: Array<Row | null>, changes: RowChange[] | undefined): void {
     const seen = new Map<TableCache, Set<string>>();
     for (const c of this.caches.values()) seen.set(c, new Set());
-    for (const p of pending) {
-      seen.get(p.cache)!.add(p.uuid);
-      const old = p.cache.get(p.uuid);
-      if (old && sameRow(old, p.row!, p.cache.columns)) continue;
-      this.applyOne(p, changes);
+    for (let i = 0; i < rows.length; i++) {
+      const cache = caches[i]!;
+      const uuid = uuids[i]!;
+      const row = rows[i]!;
+      seen.get(cache)!.add(uuid);
+      const old = cache.get(uuid);
+      if (old && sameRow(old, row, cache.columns)) continue;
+      this.applyOne(cache, uuid, row, changes);
     }
-    for (const [cache, uuids] of seen) {
-      if (cache.size === uuids.size) continue;
+    for (const [cache, present] of seen) {
+      if (cache.size === present.size) continue;
       const gone: string[] = [];
-      for (const u of cache.uuids()) if (!uuids.has(u)) gone.push(u);
-      for (const u of gone) changes.push({ table: cache.name, kind: 'delete', row: cache.delete(u)! });
+      for (const u of cache.uuids()) if (!present.has(u)) gone.push(u);
+      for (const u of gone) {
+        const row = cache.delete(u)!;
+        if (changes) changes.push({ table: cache.name, kind: 'delete', row });
+      }
     }
   }
 }

@@ -27,34 +27,42 @@ const show = (w: unknown): string => {
 
 /* ------------------------------------------------------------------ decode */
 
-type AtomDecoder = (w: Wire, where: string) => Atom;
+/**
+ * Thrown by the compiled decoders without location; the caller that knows
+ * table, row and column catches it and throws an OvsdbProtocolError naming
+ * them. (Building location text eagerly for every value would dominate the
+ * cost of decoding a large monitor reply.)
+ */
+class BadValue extends Error {}
+
+type AtomDecoder = (w: Wire) => Atom;
 
 function atomDecoder(base: BaseType): AtomDecoder {
   switch (base.type) {
     case 'string':
-      return (w, where) => {
-        if (typeof w !== 'string') throw new OvsdbProtocolError(`${where}: expected a string, got ${show(w)}`);
+      return (w) => {
+        if (typeof w !== 'string') throw new BadValue(`expected a string, got ${show(w)}`);
         return w;
       };
     case 'integer':
-      return (w, where) => {
-        if (typeof w !== 'number' || !Number.isInteger(w)) throw new OvsdbProtocolError(`${where}: expected an integer, got ${show(w)}`);
+      return (w) => {
+        if (typeof w !== 'number' || !Number.isInteger(w)) throw new BadValue(`expected an integer, got ${show(w)}`);
         return w;
       };
     case 'real':
-      return (w, where) => {
-        if (typeof w !== 'number') throw new OvsdbProtocolError(`${where}: expected a real, got ${show(w)}`);
+      return (w) => {
+        if (typeof w !== 'number') throw new BadValue(`expected a real, got ${show(w)}`);
         return w;
       };
     case 'boolean':
-      return (w, where) => {
-        if (typeof w !== 'boolean') throw new OvsdbProtocolError(`${where}: expected a boolean, got ${show(w)}`);
+      return (w) => {
+        if (typeof w !== 'boolean') throw new BadValue(`expected a boolean, got ${show(w)}`);
         return w;
       };
     case 'uuid':
-      return (w, where) => {
+      return (w) => {
         if (!Array.isArray(w) || w.length !== 2 || w[0] !== 'uuid' || typeof w[1] !== 'string') {
-          throw new OvsdbProtocolError(`${where}: expected ["uuid", <uuid>], got ${show(w)}`);
+          throw new BadValue(`expected ["uuid", <uuid>], got ${show(w)}`);
         }
         return w[1] as string;
       };
@@ -65,40 +73,53 @@ function isTagged(w: Wire, tag: string): w is [string, unknown[]] {
   return Array.isArray(w) && w.length === 2 && w[0] === tag && Array.isArray(w[1]);
 }
 
-export type ValueDecoder = (w: Wire, where: string) => Value;
+type RawDecoder = (w: Wire) => Value;
+const decoders = new WeakMap<ColumnSchema, RawDecoder>();
 
-const decoders = new WeakMap<ColumnSchema, ValueDecoder>();
-
-/** The decoder of one column's wire values, compiled once. */
-export function columnDecoder(col: ColumnSchema): ValueDecoder {
+function rawDecoder(col: ColumnSchema): RawDecoder {
   let d = decoders.get(col);
   if (d) return d;
   const key = atomDecoder(col.key);
   if (col.kind === 'scalar') d = key;
   else if (col.kind === 'set') {
-    d = (w, where) => {
+    d = (w) => {
       if (isTagged(w, 'set')) {
         const elems = w[1];
         const out = new Array<Atom>(elems.length);
-        for (let i = 0; i < elems.length; i++) out[i] = key(elems[i], where);
+        for (let i = 0; i < elems.length; i++) out[i] = key(elems[i]);
         return out;
       }
-      return [key(w, where)];
+      return [key(w)];
     };
   } else {
     const value = atomDecoder(col.value!);
-    d = (w, where) => {
-      if (!isTagged(w, 'map')) throw new OvsdbProtocolError(`${where}: expected ["map", [...]], got ${show(w)}`);
+    d = (w) => {
+      if (!isTagged(w, 'map')) throw new BadValue(`expected ["map", [...]], got ${show(w)}`);
       const out: OvsMap = {};
       for (const pair of w[1]) {
-        if (!Array.isArray(pair) || pair.length !== 2) throw new OvsdbProtocolError(`${where}: expected a [key, value] pair, got ${show(pair)}`);
-        out[String(key(pair[0], where))] = value(pair[1], where);
+        if (!Array.isArray(pair) || pair.length !== 2) throw new BadValue(`expected a [key, value] pair, got ${show(pair)}`);
+        out[String(key(pair[0]))] = value(pair[1]);
       }
       return out;
     };
   }
   decoders.set(col, d);
   return d;
+}
+
+export type ValueDecoder = (w: Wire, where: string) => Value;
+
+/** The decoder of one column's wire values; errors are OvsdbProtocolErrors prefixed with `where`. */
+export function columnDecoder(col: ColumnSchema): ValueDecoder {
+  const d = rawDecoder(col);
+  return (w, where) => {
+    try {
+      return d(w);
+    } catch (err) {
+      if (err instanceof BadValue) throw new OvsdbProtocolError(`${where}: ${err.message}`);
+      throw err;
+    }
+  };
 }
 
 export function defaultValue(col: ColumnSchema): Value {
@@ -144,16 +165,22 @@ export function fullRowDecoder(table: TableSchema, columns: readonly string[]): 
   const cols = columns.map((name) => {
     const col = columnOf(table, name);
     if (!col) throw new OvsdbEncodeError(`table ${table.name} has no column '${name}'`);
-    return { name, decode: columnDecoder(col), dflt: defaultValue(col) };
+    return { name, decode: rawDecoder(col), dflt: defaultValue(col) };
   });
   return (uuid, w) => {
     if (typeof w !== 'object' || w === null || Array.isArray(w)) throw new OvsdbProtocolError(`${table.name} row ${uuid}: expected a row object, got ${show(w)}`);
     const src = w as Record<string, Wire>;
     const row: Record<string, Value> = { _uuid: uuid };
-    for (let i = 0; i < cols.length; i++) {
-      const c = cols[i]!;
-      const v = src[c.name];
-      row[c.name] = v === undefined ? c.dflt : c.decode(v, `${table.name} row ${uuid} column ${c.name}`);
+    let i = 0;
+    try {
+      for (; i < cols.length; i++) {
+        const c = cols[i]!;
+        const v = src[c.name];
+        row[c.name] = v === undefined ? c.dflt : c.decode(v);
+      }
+    } catch (err) {
+      if (err instanceof BadValue) throw new OvsdbProtocolError(`${table.name} row ${uuid} column ${cols[i]!.name}: ${err.message}`);
+      throw err;
     }
     return row as Row;
   };

@@ -6,6 +6,7 @@
  * the value is complete. It works on bytes: a multi-byte UTF-8 character split
  * between chunks is simply carried over with the rest of the value.
  */
+import { StringDecoder } from 'node:string_decoder';
 import { OvsdbProtocolError } from './errors.js';
 
 const OPEN_BRACE = 0x7b;
@@ -23,8 +24,13 @@ export class JsonSplitter {
   private depth = 0;
   private inString = false;
   private escape = false;
-  /** Chunks (or chunk tails) of the value being read. */
-  private parts: Buffer[] = [];
+  /**
+   * The value being read, decoded to text chunk by chunk as it arrives (the
+   * decoder carries a UTF-8 sequence split between chunks), so completing a
+   * 100 MB value costs one join, not a copy and a decode of all its bytes.
+   */
+  private pieces: string[] = [];
+  private decoder = new StringDecoder('utf8');
   private partBytes = 0;
 
   /**
@@ -36,32 +42,44 @@ export class JsonSplitter {
   /** Feeds one chunk; returns the JSON texts of the values it completed. */
   push(chunk: Buffer): string[] {
     const out: string[] = [];
-    let start = this.depth > 0 ? 0 : -1;
     const n = chunk.length;
+    if (n === 0) return out;
+    let start = this.depth > 0 ? 0 : -1;
     let depth = this.depth;
     let inString = this.inString;
-    let escape = this.escape;
-    for (let i = 0; i < n; i++) {
-      const b = chunk[i]!;
+    let i = 0;
+    if (inString && this.escape) i = 1; // the escaped byte ended the last chunk's backslash
+    this.escape = false;
+    while (i < n) {
       if (inString) {
-        if (escape) escape = false;
-        else if (b === BACKSLASH) escape = true;
-        else if (b === QUOTE) inString = false;
-        continue;
-      }
-      if (depth === 0) {
-        if (isSpace(b)) continue;
-        if (b !== OPEN_BRACE && b !== OPEN_BRACKET) {
-          this.reset();
-          throw new OvsdbProtocolError(
-            `framing: expected '{' or '[' to start a JSON-RPC message, got ${JSON.stringify(String.fromCharCode(b))} (byte ${b})`,
-          );
+        // Jump to the next quote (memchr); it closes the string unless an odd run of backslashes precedes it.
+        const q = chunk.indexOf(QUOTE, i);
+        if (q < 0) {
+          let k = n - 1;
+          while (k >= i && chunk[k] === BACKSLASH) k--;
+          this.escape = (n - 1 - k) % 2 === 1;
+          i = n;
+          break;
         }
-        start = i;
-        depth = 1;
+        let k = q - 1;
+        while (k >= i && chunk[k] === BACKSLASH) k--;
+        i = q + 1;
+        if ((q - 1 - k) % 2 === 0) inString = false;
         continue;
       }
-      if (b === QUOTE) inString = true;
+      const b = chunk[i]!;
+      if (depth === 0) {
+        if (!isSpace(b)) {
+          if (b !== OPEN_BRACE && b !== OPEN_BRACKET) {
+            this.reset();
+            throw new OvsdbProtocolError(
+              `framing: expected '{' or '[' to start a JSON-RPC message, got ${JSON.stringify(String.fromCharCode(b))} (byte ${b})`,
+            );
+          }
+          start = i;
+          depth = 1;
+        }
+      } else if (b === QUOTE) inString = true;
       else if (b === OPEN_BRACE || b === OPEN_BRACKET) depth++;
       else if (b === CLOSE_BRACE || b === CLOSE_BRACKET) {
         if (--depth === 0) {
@@ -69,18 +87,18 @@ export class JsonSplitter {
           start = -1;
         }
       }
+      i++;
     }
     this.depth = depth;
     this.inString = inString;
-    this.escape = escape;
     if (depth > 0 && start >= 0) {
       const tail = chunk.subarray(start);
-      this.parts.push(tail);
       this.partBytes += tail.length;
       if (this.partBytes > this.maxValueBytes) {
         this.reset();
         throw new OvsdbProtocolError(`framing: a JSON value exceeds ${this.maxValueBytes} bytes`);
       }
+      this.pieces.push(this.decoder.write(tail));
     }
     return out;
   }
@@ -94,15 +112,16 @@ export class JsonSplitter {
     this.depth = 0;
     this.inString = false;
     this.escape = false;
-    this.parts = [];
+    this.pieces = [];
+    this.decoder = new StringDecoder('utf8');
     this.partBytes = 0;
   }
 
   private take(last: Buffer): string {
-    if (this.parts.length === 0) return last.toString('utf8');
-    this.parts.push(last);
-    const text = Buffer.concat(this.parts, this.partBytes + last.length).toString('utf8');
-    this.parts = [];
+    if (this.partBytes === 0) return last.toString('utf8');
+    this.pieces.push(this.decoder.end(last));
+    const text = this.pieces.join('');
+    this.pieces = [];
     this.partBytes = 0;
     return text;
   }

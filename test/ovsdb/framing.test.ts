@@ -35,6 +35,20 @@ describe('JsonSplitter', () => {
     );
   });
 
+  it('tracks runs of backslashes before quotes across chunk boundaries', () => {
+    const tricky = fc.string({ unit: fc.constantFrom('\\', '"', '}', 'a', 'é', '😀'), maxLength: 30 });
+    fc.assert(
+      fc.property(fc.array(fc.array(tricky, { maxLength: 4 }), { minLength: 1, maxLength: 4 }), fc.array(fc.nat(), { maxLength: 30 }), (values, cuts) => {
+        const text = values.map((v) => JSON.stringify(v)).join('');
+        const s = new JsonSplitter();
+        const got: unknown[] = [];
+        for (const chunk of split(Buffer.from(text, 'utf8'), cuts)) for (const t of s.push(chunk)) got.push(JSON.parse(t));
+        expect(got).toEqual(values);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
   it('handles braces, brackets, quotes and backslashes inside strings split byte by byte', () => {
     const v = { a: 'x}]"\\{[', 'k"}': ['\\', '\\"', 'é😀€'], n: [1, [2, { z: '}' }]] };
     const buf = Buffer.from(JSON.stringify(v) + JSON.stringify([v]), 'utf8');
