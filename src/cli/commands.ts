@@ -31,6 +31,16 @@ export const commands: Command[] = [
     load: () => import('./agent.js').then((m) => m.default),
   },
   {
+    words: ['demo'],
+    summary: 'embedded NB ovsdb-server and the OVSDB benchmark at a modest size, with progress and a summary',
+    load: () => import('./demo.js').then((m) => m.default),
+  },
+  {
+    words: ['bench', 'ovsdb'],
+    summary: 'Logical_Router_Policy inserts: client batched / one per transaction vs raw-socket floor; monitor decode',
+    load: () => import('./bench-ovsdb.js').then((m) => m.default),
+  },
+  {
     words: ['bench', 'agent-memory'],
     summary: "agent cache memory at several cluster sizes: node-scoped vs every Node and Pod",
     load: () => import('./bench-agent-memory.js').then((m) => m.default),
