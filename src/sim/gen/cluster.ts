@@ -238,7 +238,8 @@ export function* generateCluster(spec: ClusterSpec): Generator<K8sObject> {
   for (let k = 0; k < spec.policies; k++) {
     const i = k % ns.length;
     const round = Math.floor(k / ns.length);
-    const kind = POLICY_KINDS[round % POLICY_KINDS.length]!;
+    // Each namespace gets distinct kinds in turn, starting at a different kind per namespace.
+    const kind = POLICY_KINDS[(i + round) % POLICY_KINDS.length]!;
     const nsApps = appsByNs[i]!;
     const app = nsApps.length > 0 ? nsApps[round % nsApps.length]! : { ...dnsApp, name: 'none', namespace: ns[i]!.name };
     const name = round < POLICY_KINDS.length ? kind : `${kind}-${Math.floor(round / POLICY_KINDS.length)}`;

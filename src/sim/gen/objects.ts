@@ -224,7 +224,6 @@ export function podObj(p: PodIdentity, app: AppShape, i: number, x: PodExtras = 
           conditions: ['PodReadyToStartContainers', 'Initialized', 'Ready', 'ContainersReady', 'PodScheduled'].map((type) => ({
             type,
             status: 'True',
-            lastProbeTime: null,
             lastTransitionTime: t,
           })),
           hostIP: p.nodeIP,
@@ -248,7 +247,7 @@ export function podObj(p: PodIdentity, app: AppShape, i: number, x: PodExtras = 
         }
       : {
           phase: 'Pending',
-          conditions: [{ type: 'PodScheduled', status: 'True', lastProbeTime: null, lastTransitionTime: t }],
+          conditions: [{ type: 'PodScheduled', status: 'True', lastTransitionTime: t }],
           qosClass: 'Burstable',
         },
   };
