@@ -191,8 +191,12 @@ export function applyColumnDiff(col: ColumnSchema, old: Value | undefined, diff:
   const decoded = columnDecoder(col)(diff, where);
   if (col.kind === 'scalar') return decoded;
   if (col.kind === 'set') {
-    // The diff is the symmetric difference: toggle each element.
-    const next = new Set<Atom>(Array.isArray(old) ? old : []);
+    const prev = Array.isArray(old) ? old : [];
+    // An optional (max 1) column that holds a value is sent as its new
+    // value, not as a difference (ovsdb-server's update2; python-ovs does the same).
+    if (col.max === 1 && prev.length > 0) return decoded;
+    // Otherwise the diff is the symmetric difference: toggle each element.
+    const next = new Set<Atom>(prev);
     for (const a of decoded as Atom[]) {
       if (next.has(a)) next.delete(a);
       else next.add(a);
