@@ -18,6 +18,8 @@ export interface ControllerMetrics {
   nbTransactions: Counter<'result'>;
   wasmTaskDuration: Histogram<'kernel'>;
   invalidObjects: Counter<'kind' | 'reason'>;
+  migrationNbLatency: Histogram<'stage'>;
+  migrationSbLatency: Histogram<'stage'>;
 }
 
 const latencyBuckets = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
@@ -72,6 +74,20 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}): Controll
       name: 'ovnscale_invalid_objects_total',
       help: 'Kubernetes objects rejected as invalid, by kind and reason',
       labelNames: ['kind', 'reason'],
+      registers,
+    }),
+    migrationNbLatency: new Histogram({
+      name: 'ovnscale_migration_nb_seconds',
+      help: 'Live migration: from the controller seeing a stage change to the NB commit of the VM port options',
+      labelNames: ['stage'],
+      buckets: latencyBuckets,
+      registers,
+    }),
+    migrationSbLatency: new Histogram({
+      name: 'ovnscale_migration_sb_seconds',
+      help: 'Live migration: from the controller seeing a stage change to the SB Port_Binding showing the chassis',
+      labelNames: ['stage'],
+      buckets: latencyBuckets,
       registers,
     }),
   };
