@@ -26,6 +26,11 @@ export const commands: Command[] = [
     load: () => import('./bench-k8s-memory.js').then((m) => m.default),
   },
   {
+    words: ['bench', 'selectors'],
+    summary: 'selector resolution: naive vs JS bitsets vs wasm vs wasm pool; route-set diff; relabel cost',
+    load: () => import('./bench-selectors.js').then((m) => m.default),
+  },
+  {
     words: ['agent'],
     summary: 'node agent: preflight, OVS tuning, br-int wait, node-scoped caches (--once: check and exit)',
     load: () => import('./agent.js').then((m) => m.default),

@@ -154,6 +154,16 @@ export class SelectorSet {
     }
   }
 
+  /** A copy of selector i's result as a standalone pod-space bitset (e.g. a Service's pods, to probe other sets); free() it. */
+  resultBitset(i: number): Bitset {
+    this.check(i);
+    this.follow();
+    const b = this.index.bitsetOf([]);
+    const row = this.res + i * this.stride * BLOCK_BYTES;
+    this.index.engine.u8.copyWithin(b.ptr, row, row + this.stride * BLOCK_BYTES);
+    return b;
+  }
+
   /** Selectors whose stored result holds this pod slot. */
   selectorsWithSlot(slot: number): Uint32Array {
     this.follow();
@@ -232,5 +242,16 @@ export class SelectorSet {
 
   private check(i: number): void {
     if (!(i >= 0 && i < this.size && Number.isInteger(i))) throw new RangeError(`selector ${i} outside set of ${this.size}`);
+  }
+}
+
+/** The pod slots one selector selects now (one-off; for many selectors build a SelectorSet). */
+export function resolveSelector(index: LabelIndex, program: Program): Uint32Array {
+  const set = new SelectorSet(index, [program]);
+  try {
+    set.evaluate();
+    return set.members(0);
+  } finally {
+    set.dispose();
   }
 }

@@ -5,7 +5,7 @@ import { compileSelector } from '../../src/index/compile.js';
 import { JsBitsetEvaluator } from '../../src/index/js-bitsets.js';
 import { LabelIndex } from '../../src/index/label-index.js';
 import { matchesSpec, policyPeerSpec, type SelectorSpec } from '../../src/index/selector-reference.js';
-import { SelectorSet } from '../../src/index/selector-set.js';
+import { resolveSelector, SelectorSet } from '../../src/index/selector-set.js';
 import { labels, NAMESPACES, namespaceLabels, pod, spec } from './arbitraries.js';
 
 interface Pod {
@@ -107,10 +107,16 @@ describe('label index vs the reference selector semantics', () => {
         expect([...set.selectorsWithSlot(slot)]).toEqual(specs.map((_, i) => i).filter((i) => exp[i]!.includes(slot)));
         const probeSlots = probeIdx.filter((i) => i < pods.length);
         const probe = index.bitsetOf(probeSlots);
+        const asBitset = set.resultBitset(0);
         try {
           expect([...set.selectorsIntersecting(probe)]).toEqual(specs.map((_, i) => i).filter((i) => exp[i]!.some((s) => probeSlots.includes(s))));
+          // A selector's own result as the probe: every selector sharing a pod with selector 0.
+          expect([...asBitset.members()]).toEqual(exp[0]);
+          expect([...set.selectorsIntersecting(asBitset)]).toEqual(specs.map((_, i) => i).filter((i) => exp[i]!.some((s) => exp[0]!.includes(s))));
+          expect([...resolveSelector(index, compileSelector(index, specs[0]!))]).toEqual(exp[0]);
         } finally {
           probe.free();
+          asBitset.free();
         }
       }),
       { numRuns: 100 },
