@@ -40,7 +40,7 @@ export class KernelPool {
       workerData,
       minThreads: threads,
       maxThreads: threads,
-      idleTimeout: Number.MAX_SAFE_INTEGER,
+      idleTimeout: Infinity, // threads live until close(); piscina skips its idle timer for Infinity
       concurrentTasksPerWorker: 1,
     });
     const kp = new KernelPool(pool, threads);
