@@ -50,4 +50,9 @@ export const commands: Command[] = [
     summary: "agent cache memory at several cluster sizes: node-scoped vs every Node and Pod",
     load: () => import('./bench-agent-memory.js').then((m) => m.default),
   },
+  {
+    words: ['bench', 'migration'],
+    summary: 'KubeVirt live migration: scheduled -> NB commit and -> SB Port_Binding, first vs second migration',
+    load: () => import('./bench-migration.js').then((m) => m.default),
+  },
 ];

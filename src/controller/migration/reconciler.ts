@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import { MIGRATION_JOB_LABEL, VM_NAME_LABEL } from '../../k8s/kubevirt.js';
 import type { Reflector } from '../../k8s/reflector.js';
 import type { PodRecord, VmimRecord, VmiRecord } from '../../k8s/records.js';
 import type { OvsdbClient } from '../../ovsdb/index.js';
@@ -8,10 +9,6 @@ import type { ControllerMetrics } from '../metrics.js';
 import { WorkQueue, runWorkers } from '../workqueue.js';
 import { expectedChassis, migrationOptions, migrationPlan, type MigrationPlan } from './plan.js';
 import { bindingShows } from './southbound.js';
-
-/** Labels KubeVirt puts on virt-launcher pods. */
-export const VM_NAME_LABEL = 'vm.kubevirt.io/name';
-export const MIGRATION_JOB_LABEL = 'kubevirt.io/migrationJobUID';
 
 export interface MigrationEvents {
   /** The port options of a stage are in the NB (or were already); ms since the stage was first seen. */

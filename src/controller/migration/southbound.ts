@@ -1,11 +1,11 @@
-import type { DatabaseCache } from '../../ovsdb/index.js';
+import type { DatabaseCache, MonitorTable } from '../../ovsdb/index.js';
 import type { Row } from '../../ovsdb/types.js';
 
 /** The Southbound tables and columns the migration check replicates. */
-export const SB_MONITOR = {
+export const SB_MONITOR: Readonly<Record<string, MonitorTable>> = {
   Port_Binding: { columns: ['logical_port', 'requested_chassis', 'requested_additional_chassis', 'chassis', 'additional_chassis'] },
   Chassis: { columns: ['name', 'hostname'] },
-} as const;
+};
 
 const refs = (v: Row[string]): string[] => (Array.isArray(v) ? v.map(String) : typeof v === 'string' ? [v] : []);
 
