@@ -214,11 +214,11 @@ export function applyColumnDiff(col: ColumnSchema, old: Value | undefined, diff:
 
 /* ------------------------------------------------------------------ encode */
 
-/**
- * Native atom → wire atom. In a uuid position, UUID text becomes ["uuid", x]
- * and an identifier becomes ["named-uuid", x].
- */
-export function encodeAtom(base: BaseType, v: unknown, where: string): Wire {
+/** A lazily built location for error messages (built only when something is wrong). */
+export type Where = string | (() => string);
+const at = (w: Where): string => (typeof w === 'string' ? w : w());
+
+function encodeAtomRaw(base: BaseType, v: unknown): Wire {
   switch (base.type) {
     case 'string':
       if (typeof v === 'string') return v;
@@ -236,49 +236,80 @@ export function encodeAtom(base: BaseType, v: unknown, where: string): Wire {
       if (typeof v === 'string') {
         if (UUID_RE.test(v)) return ['uuid', v];
         if (NAMED_RE.test(v)) return ['named-uuid', v];
-        throw new OvsdbEncodeError(`${where}: '${v}' is neither a UUID nor a named-uuid identifier`);
+        throw new BadValue(`'${v}' is neither a UUID nor a named-uuid identifier`);
       }
       break;
   }
-  throw new OvsdbEncodeError(`${where}: expected ${base.type}, got ${show(v)}`);
+  throw new BadValue(`expected ${base.type}, got ${show(v)}`);
 }
 
 /** A map key as native text (or a number/boolean passed directly) → wire atom. */
-function encodeKey(base: BaseType, k: string | Atom, where: string): Wire {
+function encodeKeyRaw(base: BaseType, k: string | Atom): Wire {
   if (typeof k === 'string') {
     if (base.type === 'integer' || base.type === 'real') {
       const n = Number(k);
-      if (k.trim() === '' || Number.isNaN(n)) throw new OvsdbEncodeError(`${where}: map key '${k}' is not a ${base.type}`);
-      return encodeAtom(base, n, where);
+      if (k.trim() === '' || Number.isNaN(n)) throw new BadValue(`map key '${k}' is not a ${base.type}`);
+      return encodeAtomRaw(base, n);
     }
     if (base.type === 'boolean') {
-      if (k !== 'true' && k !== 'false') throw new OvsdbEncodeError(`${where}: map key '${k}' is not a boolean`);
+      if (k !== 'true' && k !== 'false') throw new BadValue(`map key '${k}' is not a boolean`);
       return k === 'true';
     }
   }
-  return encodeAtom(base, k, where);
+  return encodeAtomRaw(base, k);
 }
 
-function encodeSet(base: BaseType, v: unknown, where: string): Wire {
-  if (!Array.isArray(v)) return encodeAtom(base, v, where);
-  if (v.length === 1) return encodeAtom(base, v[0], where);
-  return ['set', v.map((a) => encodeAtom(base, a, where))];
-}
-
-function encodeMap(col: ColumnSchema, v: unknown, where: string): Wire {
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new OvsdbEncodeError(`${where}: expected a map (plain object), got ${show(v)}`);
+function encodeValueRaw(col: ColumnSchema, v: unknown): Wire {
+  if (col.kind === 'scalar') return encodeAtomRaw(col.key, v);
+  if (col.kind === 'set') {
+    if (!Array.isArray(v)) return encodeAtomRaw(col.key, v);
+    if (v.length === 1) return encodeAtomRaw(col.key, v[0]);
+    const out = new Array<Wire>(v.length);
+    for (let i = 0; i < v.length; i++) out[i] = encodeAtomRaw(col.key, v[i]);
+    return ['set', out];
+  }
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new BadValue(`expected a map (plain object), got ${show(v)}`);
   const pairs: Wire[] = [];
-  for (const [k, val] of Object.entries(v as Record<string, unknown>)) {
-    pairs.push([encodeKey(col.key, k, where), encodeAtom(col.value!, val, `${where}[${k}]`)]);
+  const m = v as Record<string, unknown>;
+  for (const k in m) {
+    let val: Wire;
+    try {
+      val = encodeAtomRaw(col.value!, m[k]);
+    } catch (err) {
+      if (err instanceof BadValue) throw new BadValue(`[${k}]: ${err.message}`);
+      throw err;
+    }
+    pairs.push([encodeKeyRaw(col.key, k), val]);
   }
   return ['map', pairs];
 }
 
+/** Runs an encoder, turning a BadValue into an OvsdbEncodeError located at `where`. */
+function located<R>(where: Where, sep: string, fn: () => R): R {
+  try {
+    return fn();
+  } catch (err) {
+    if (err instanceof BadValue) throw new OvsdbEncodeError(`${at(where)}${err.message.startsWith('[') ? '' : sep}${err.message}`);
+    throw err;
+  }
+}
+
+/**
+ * Native atom → wire atom. In a uuid position, UUID text becomes ["uuid", x]
+ * and an identifier becomes ["named-uuid", x].
+ */
+export function encodeAtom(base: BaseType, v: unknown, where: Where): Wire {
+  return located(where, ': ', () => encodeAtomRaw(base, v));
+}
+
 /** Native column value → wire value, by the column's kind. */
-export function encodeValue(col: ColumnSchema, v: unknown, where: string): Wire {
-  if (col.kind === 'scalar') return encodeAtom(col.key, v, where);
-  if (col.kind === 'set') return encodeSet(col.key, v, where);
-  return encodeMap(col, v, where);
+export function encodeValue(col: ColumnSchema, v: unknown, where: Where): Wire {
+  try {
+    return encodeValueRaw(col, v);
+  } catch (err) {
+    if (err instanceof BadValue) throw new OvsdbEncodeError(`${at(where)}${err.message.startsWith('[') ? '' : ': '}${err.message}`);
+    throw err;
+  }
 }
 
 export function requireTable(schema: DatabaseSchema, table: string): TableSchema {
@@ -287,19 +318,26 @@ export function requireTable(schema: DatabaseSchema, table: string): TableSchema
   return t;
 }
 
-export function requireColumn(table: TableSchema, name: string, where: string): ColumnSchema {
+export function requireColumn(table: TableSchema, name: string, where: Where): ColumnSchema {
   const col = columnOf(table, name);
-  if (!col) throw new OvsdbEncodeError(`${where}: table ${table.name} has no column '${name}'`);
+  if (!col) throw new OvsdbEncodeError(`${at(where)}: table ${table.name} has no column '${name}'`);
   return col;
 }
 
-export function encodeRow(table: TableSchema, row: RowData, where: string): Record<string, Wire> {
-  if (typeof row !== 'object' || row === null || Array.isArray(row)) throw new OvsdbEncodeError(`${where}: row must be a plain object`);
+export function encodeRow(table: TableSchema, row: RowData, where: Where): Record<string, Wire> {
+  if (typeof row !== 'object' || row === null || Array.isArray(row)) throw new OvsdbEncodeError(`${at(where)}: row must be a plain object`);
   const out: Record<string, Wire> = {};
-  for (const [name, v] of Object.entries(row)) {
+  for (const name in row) {
+    const v = row[name];
     if (v === undefined) continue;
-    if (name === '_uuid' || name === '_version') throw new OvsdbEncodeError(`${where}: column ${name} cannot be written`);
-    out[name] = encodeValue(requireColumn(table, name, where), v, `${where}.${name}`);
+    if (name === '_uuid' || name === '_version') throw new OvsdbEncodeError(`${at(where)}: column ${name} cannot be written`);
+    const col = requireColumn(table, name, where);
+    try {
+      out[name] = encodeValueRaw(col, v);
+    } catch (err) {
+      if (err instanceof BadValue) throw new OvsdbEncodeError(`${at(where)}.${name}${err.message.startsWith('[') ? '' : ': '}${err.message}`);
+      throw err;
+    }
   }
   return out;
 }

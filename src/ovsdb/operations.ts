@@ -3,29 +3,29 @@
  * results or a typed OvsdbTransactError (RFC 7047 section 5.2).
  */
 import { OvsdbEncodeError, OvsdbProtocolError, OvsdbTransactError } from './errors.js';
-import { decodeRow, encodeAtom, encodeRow, encodeValue, requireColumn, requireTable, type Wire } from './codec.js';
+import { decodeRow, encodeAtom, encodeRow, encodeValue, requireColumn, requireTable, type Where, type Wire } from './codec.js';
 import type { ColumnSchema, DatabaseSchema, TableSchema } from './schema.js';
 import type { Condition, Mutation, Operation, OperationResult } from './types.js';
 
 const funcs = new Set(['==', '!=', '<', '<=', '>', '>=', 'includes', 'excludes']);
 const mutators = new Set(['+=', '-=', '*=', '/=', '%=', 'insert', 'delete']);
 
-function encodeWhere(table: TableSchema, where: readonly Condition[], at: string): Wire[] {
-  if (!Array.isArray(where)) throw new OvsdbEncodeError(`${at}: where must be an array of [column, function, value]`);
+function encodeWhere(table: TableSchema, where: readonly Condition[], at: () => string): Wire[] {
+  if (!Array.isArray(where)) throw new OvsdbEncodeError(`${at()}: where must be an array of [column, function, value]`);
   return where.map(([column, func, value], i) => {
-    if (!funcs.has(func)) throw new OvsdbEncodeError(`${at}.where[${i}]: unknown function '${String(func)}'`);
-    const col = requireColumn(table, column, `${at}.where[${i}]`);
-    return [column, func, encodeValue(col, value, `${at}.where[${i}] ${column}`)];
+    if (!funcs.has(func)) throw new OvsdbEncodeError(`${at()}.where[${i}]: unknown function '${String(func)}'`);
+    const col = requireColumn(table, column, () => `${at()}.where[${i}]`);
+    return [column, func, encodeValue(col, value, () => `${at()}.where[${i}] ${column}`)];
   });
 }
 
-function encodeMutation(table: TableSchema, m: Mutation, at: string): Wire {
+function encodeMutation(table: TableSchema, m: Mutation, at: () => string): Wire {
   const [column, mutator, value] = m;
-  if (!mutators.has(mutator)) throw new OvsdbEncodeError(`${at}: unknown mutator '${String(mutator)}'`);
+  if (!mutators.has(mutator)) throw new OvsdbEncodeError(`${at()}: unknown mutator '${String(mutator)}'`);
   const col: ColumnSchema = requireColumn(table, column, at);
-  const where = `${at} ${column}`;
+  const where: Where = () => `${at()} ${column}`;
   if (mutator === 'insert' || mutator === 'delete') {
-    if (col.kind === 'scalar') throw new OvsdbEncodeError(`${where}: '${mutator}' needs a set or map column`);
+    if (col.kind === 'scalar') throw new OvsdbEncodeError(`${at()} ${column}: '${mutator}' needs a set or map column`);
     // Deleting from a map by keys: the value is a set of keys.
     if (col.kind === 'map' && mutator === 'delete' && Array.isArray(value)) {
       return [column, mutator, ['set', value.map((k) => encodeAtom(col.key, k, where))]];
@@ -38,7 +38,7 @@ function encodeMutation(table: TableSchema, m: Mutation, at: string): Wire {
 
 /** Encodes one operation; errors name its index and table. */
 export function encodeOperation(schema: DatabaseSchema, op: Operation, index: number): Wire {
-  const at = `operation ${index} (${op.op}${'table' in op ? ` ${op.table}` : ''})`;
+  const at = () => `operation ${index} (${op.op}${'table' in op ? ` ${op.table}` : ''})`;
   switch (op.op) {
     case 'insert': {
       const table = requireTable(schema, op.table);
@@ -66,7 +66,7 @@ export function encodeOperation(schema: DatabaseSchema, op: Operation, index: nu
         op: 'mutate',
         table: op.table,
         where: encodeWhere(table, op.where, at),
-        mutations: op.mutations.map((m, i) => encodeMutation(table, m, `${at}.mutations[${i}]`)),
+        mutations: op.mutations.map((m, i) => encodeMutation(table, m, () => `${at()}.mutations[${i}]`)),
       };
     }
     case 'delete': {
@@ -96,7 +96,7 @@ export function encodeOperation(schema: DatabaseSchema, op: Operation, index: nu
     case 'assert':
       return { op: 'assert', lock: op.lock };
     default:
-      throw new OvsdbEncodeError(`${at}: unknown operation ${JSON.stringify((op as { op: unknown }).op)}`);
+      throw new OvsdbEncodeError(`${at()}: unknown operation ${JSON.stringify((op as { op: unknown }).op)}`);
   }
 }
 
@@ -119,23 +119,23 @@ export function decodeResults(schema: DatabaseSchema, ops: readonly Operation[],
   if (wire.length < ops.length) throw new OvsdbProtocolError(`transact: ${ops.length} operations but ${wire.length} results and no error`);
   return ops.map((op, i) => {
     const r = wire[i];
-    const at = `transact result ${i} (${op.op})`;
-    if (!isObject(r)) throw new OvsdbProtocolError(`${at}: expected an object, got ${JSON.stringify(r)}`);
+    const at = (): string => `transact result ${i} (${op.op})`;
+    if (!isObject(r)) throw new OvsdbProtocolError(`${at()}: expected an object, got ${JSON.stringify(r)}`);
     switch (op.op) {
       case 'insert': {
         const u = r.uuid;
-        if (!Array.isArray(u) || u[0] !== 'uuid' || typeof u[1] !== 'string') throw new OvsdbProtocolError(`${at}: expected uuid ["uuid", x], got ${JSON.stringify(u)}`);
+        if (!Array.isArray(u) || u[0] !== 'uuid' || typeof u[1] !== 'string') throw new OvsdbProtocolError(`${at()}: expected uuid ["uuid", x], got ${JSON.stringify(u)}`);
         return { uuid: u[1] };
       }
       case 'select': {
-        if (!Array.isArray(r.rows)) throw new OvsdbProtocolError(`${at}: expected rows array`);
+        if (!Array.isArray(r.rows)) throw new OvsdbProtocolError(`${at()}: expected rows array`);
         const table = requireTable(schema, op.table);
-        return { rows: r.rows.map((row, j) => decodeRow(table, row, `${at} ${op.table} row ${j}`)) };
+        return { rows: r.rows.map((row, j) => decodeRow(table, row, `${at()} ${op.table} row ${j}`)) };
       }
       case 'update':
       case 'mutate':
       case 'delete':
-        if (typeof r.count !== 'number') throw new OvsdbProtocolError(`${at}: expected a count, got ${JSON.stringify(r.count)}`);
+        if (typeof r.count !== 'number') throw new OvsdbProtocolError(`${at()}: expected a count, got ${JSON.stringify(r.count)}`);
         return { count: r.count };
       default:
         return {};
