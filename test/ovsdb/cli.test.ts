@@ -1,0 +1,43 @@
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { packageRoot } from '../../src/util/paths.js';
+
+const cli = join(packageRoot(), 'dist', 'src', 'cli', 'main.js');
+function run(...args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [cli, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('exit', (status) => resolve({ status, stdout, stderr }));
+  });
+}
+
+describe('ovnscale bench ovsdb / demo', () => {
+  it('bench ovsdb --json prints one object with rows, seconds and rows/s per mode', async () => {
+    const r = await run('bench', 'ovsdb', '--rows', '300', '--batch', '100', '--reps', '1', '--single-rows', '50', '--monitor-rows', '500', '--json');
+    expect(r.status, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout) as { modes: Record<string, { rows: number; seconds: number; rowsPerSec: number }>; ratios: Record<string, number>; monitor: { rows: number } };
+    expect(Object.keys(out.modes)).toEqual(['raw-floor', 'batched', 'one-per-transaction']);
+    expect(out.modes.batched).toMatchObject({ rows: 300, rowsPerSec: expect.any(Number), seconds: expect.any(Number) });
+    expect(out.modes['one-per-transaction']!.rows).toBe(50);
+    expect(out.ratios['raw-floor']).toBe(1);
+    expect(out.monitor.rows).toBe(500);
+  });
+
+  it('bench ovsdb rejects a bad flag value with exit 2', async () => {
+    const r = await run('bench', 'ovsdb', '--rows', 'many');
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/--rows: expected an integer/);
+  });
+
+  it('demo runs the benchmark on an embedded NB with progress and a summary, and exits 0', async () => {
+    const r = await run('demo', '--rows', '400');
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/\[demo\] starting an embedded OVN Northbound ovsdb-server/);
+    expect(r.stdout).toMatch(/\[demo\] summary: batched \d+ rows\/s = \d+% of the raw floor/);
+    expect(r.stdout).toMatch(/\[demo\] server stopped/);
+  });
+});
