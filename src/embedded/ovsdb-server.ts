@@ -15,6 +15,8 @@ export interface EmbeddedServer {
   remote: string;
   /** `tcp:127.0.0.1:<port>` when started with `tcp: true`. */
   tcpRemote?: string;
+  /** `ssl:127.0.0.1:<port>` when started with `ssl` files. */
+  sslRemote?: string;
   dir: string;
   dbFile: string;
   logFile: string;
@@ -38,6 +40,8 @@ export interface ServerOptions {
   name?: string;
   /** Also listen on 127.0.0.1 on a free port. */
   tcp?: boolean;
+  /** Also listen for SSL on 127.0.0.1 (PEM files: private key, certificate, CA certificate that signs the clients'). */
+  ssl?: { key: string; cert: string; ca: string };
 }
 
 export function schemaName(schemaFile: string): string {
@@ -51,6 +55,7 @@ const toolEnv = (dir: string): NodeJS.ProcessEnv => ({ OVS_RUNDIR: dir, OVS_LOGD
 class Server implements EmbeddedServer {
   remote: string;
   tcpRemote?: string;
+  sslRemote?: string;
   dbFile: string;
   logFile: string;
   ctl: string;
@@ -63,10 +68,12 @@ class Server implements EmbeddedServer {
     name: string,
     private readonly ownsDir: boolean,
     private readonly tcpPort?: number,
+    private readonly ssl?: { port: number; key: string; cert: string; ca: string },
   ) {
     this.sock = join(dir, `${name}.sock`);
     this.remote = `unix:${this.sock}`;
     if (tcpPort) this.tcpRemote = `tcp:127.0.0.1:${tcpPort}`;
+    if (ssl) this.sslRemote = `ssl:127.0.0.1:${ssl.port}`;
     this.dbFile = join(dir, `${name}.db`);
     this.logFile = join(dir, `${name}.log`);
     this.ctl = join(dir, `${name}.ctl`);
@@ -95,11 +102,16 @@ class Server implements EmbeddedServer {
       '-vfile:info',
     ];
     if (this.tcpPort) args.push(`--remote=ptcp:${this.tcpPort}:127.0.0.1`);
+    if (this.ssl) {
+      const { port, key, cert, ca } = this.ssl;
+      args.push(`--remote=pssl:${port}:127.0.0.1`, `--private-key=${key}`, `--certificate=${cert}`, `--ca-cert=${ca}`);
+    }
     this.proc = spawnManaged('ovsdb-server', args, { cwd: this.dir, env: toolEnv(this.dir) });
     if (!waitSocket) return;
     try {
       await waitForSocket({ path: this.sock }, this.proc, `ovsdb-server ${this.dbFile}`);
       if (this.tcpPort) await waitForSocket({ port: this.tcpPort }, this.proc, `ovsdb-server ${this.dbFile} tcp`);
+      if (this.ssl) await waitForSocket({ port: this.ssl.port }, this.proc, `ovsdb-server ${this.dbFile} ssl`);
     } catch (err) {
       throw new Error(`${(err as Error).message}; log: ${logTail(this.logFile)}`);
     }
@@ -127,7 +139,8 @@ export async function startOvsdbServer(opts: ServerOptions = {}): Promise<Embedd
   const schema = opts.schema ?? NB_SCHEMA;
   const dir = opts.dir ?? makeTempDir('ovsdb');
   const port = opts.tcp ? await freePort() : undefined;
-  const s = new Server(dir, opts.name ?? 'db', opts.dir === undefined, port);
+  const ssl = opts.ssl ? { ...opts.ssl, port: await freePort() } : undefined;
+  const s = new Server(dir, opts.name ?? 'db', opts.dir === undefined, port, ssl);
   try {
     await runTool('ovsdb-tool', ['create', s.dbFile, schema], { cwd: dir });
     await s.start();
