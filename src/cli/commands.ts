@@ -26,6 +26,11 @@ export const commands: Command[] = [
     load: () => import('./bench-k8s-memory.js').then((m) => m.default),
   },
   {
+    words: ['bench', 'k8s-list'],
+    summary: 'initial sync of N pods from ovnscale sim: Reflector vs client-node typed list; watch throughput',
+    load: () => import('./bench-k8s-list.js').then((m) => m.default),
+  },
+  {
     words: ['bench', 'selectors'],
     summary: 'selector resolution: naive vs JS bitsets vs wasm vs wasm pool; route-set diff; relabel cost',
     load: () => import('./bench-selectors.js').then((m) => m.default),

@@ -181,10 +181,9 @@ export class Reflector<R extends ObjectRecord> {
   /** Paged list into a fresh map, then one diff against the store (deletes for vanished objects). */
   private async list(): Promise<void> {
     const fresh = new Map<string, R>();
-    let token = '';
     let rv = '';
-    do {
-      const page = await this.api.request<ListPage>('GET', resourcePath(this.type, this.opts.namespace), {
+    const fetchPage = (token: string) =>
+      this.api.request<ListPage>('GET', resourcePath(this.type, this.opts.namespace), {
         query: {
           limit: this.opts.pageSize ?? 500,
           continue: token,
@@ -192,6 +191,14 @@ export class Reflector<R extends ObjectRecord> {
           fieldSelector: this.opts.fieldSelector,
         },
       });
+    let pending: Promise<ListPage> | undefined = fetchPage('');
+    while (pending && this.running) {
+      const page: ListPage = await pending;
+      // The next page is on its way while this one is trimmed.
+      const token = page.metadata?.continue ?? '';
+      pending = token ? fetchPage(token) : undefined;
+      pending?.catch(() => {});
+      rv = page.metadata?.resourceVersion ?? rv;
       for (const raw of page.items ?? []) {
         const rec = this.trim(raw);
         if (rec) fresh.set(recordKey(rec), rec);
@@ -201,9 +208,7 @@ export class Reflector<R extends ObjectRecord> {
           if (kept) fresh.set(key!, kept);
         }
       }
-      token = page.metadata?.continue ?? '';
-      rv = page.metadata?.resourceVersion ?? rv;
-    } while (token && this.running);
+    }
     if (!this.running) return;
     this.stats.lists++;
     for (const [key, old] of this.items) if (!fresh.has(key)) this.apply(key, undefined, old);
