@@ -226,12 +226,20 @@ export class Reflector<R extends ObjectRecord> {
   /** One watch stream: 'gone' on 410, 'progress' if events arrived, 'closed' otherwise; throws on errors. */
   private watchOnce(): Promise<'gone' | 'progress' | 'closed'> {
     this.stats.watches++;
+    const timeoutSeconds = this.opts.watchTimeoutSeconds ?? 300;
     return new Promise((resolve, reject) => {
       let result: 'gone' | 'progress' | 'closed' = 'closed';
       let finished = false;
+      // The server ends a watch after timeoutSeconds; one still open well past that is a dead connection.
+      const watchdog = setTimeout(() => {
+        this.log.warn('watch outlived its timeout; reconnecting', { timeoutSeconds });
+        this.abortWatch?.();
+        finish(null);
+      }, (timeoutSeconds + 30) * 1000);
       const finish = (err: unknown) => {
         if (finished) return;
         finished = true;
+        clearTimeout(watchdog);
         this.abortWatch = undefined;
         if (result === 'gone') return resolve('gone');
         const status = (err as { statusCode?: unknown } | null)?.statusCode;
@@ -267,7 +275,7 @@ export class Reflector<R extends ObjectRecord> {
           {
             resourceVersion: this.rv,
             allowWatchBookmarks: true,
-            timeoutSeconds: this.opts.watchTimeoutSeconds ?? 300,
+            timeoutSeconds,
             labelSelector: this.opts.labelSelector,
             fieldSelector: this.opts.fieldSelector,
           },

@@ -63,6 +63,12 @@ const str = (v: Json | undefined): string => (typeof v === 'string' ? v : '');
 export interface StoreOptions {
   /** Events kept for watch resumption; older resourceVersions get 410 Gone. */
   historySize?: number;
+  /**
+   * First resourceVersion minus one. Defaults to the clock in microseconds, so
+   * a restarted simulator never hands out resourceVersions a client saw from
+   * its previous life (clients watching from those get 410 and relist).
+   */
+  startResourceVersion?: number;
 }
 
 export class SimStore {
@@ -75,6 +81,7 @@ export class SimStore {
   private nameSuffix = 0;
 
   constructor(opts: StoreOptions = {}) {
+    this.rvCounter = opts.startResourceVersion ?? Date.now() * 1000;
     this.ring = new Array<StoreEvent | undefined>(Math.max(1, opts.historySize ?? 10_000));
   }
 

@@ -141,8 +141,10 @@ describe('Reflector against the simulator', () => {
     const before = new Set(r.store.keys());
     await a.stop();
     await until(() => r.stats.reconnects >= 2, 'reconnect attempts');
-    const b = await sim({ cluster: { pods: 25, nodes: 2, namespaces: 2, seed: 2 }, port: a.port });
-    await until(() => r.store.size === 27 && [...r.store.keys()].every((k) => b.server!.store.table(pods).has(k)), 'convergence');
+    // B writes more objects than A did: its resourceVersions must still not be mistaken for A's.
+    const b = await sim({ cluster: { pods: 90, nodes: 2, namespaces: 2, seed: 2 }, port: a.port });
+    await until(() => r.store.size === 92 && [...r.store.keys()].every((k) => b.server!.store.table(pods).has(k)), 'convergence');
+    expect(r.stats.relists).toBeGreaterThan(0);
     const deleted = events.filter((e) => e.type === 'delete').length;
     expect(deleted).toBe([...before].filter((k) => !r.store.has(k)).length);
     expect(deleted).toBeGreaterThan(0);
