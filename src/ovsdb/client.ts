@@ -111,6 +111,7 @@ export class OvsdbClient extends EventEmitter<ClientEvents> {
   private sinceSupported = true;
   private lastError?: Error;
   private loopDone?: Promise<void>;
+  private sendTail: Promise<void> = Promise.resolve();
 
   /** Use connect(). */
   constructor(private readonly options: ConnectOptions) {
@@ -168,18 +169,37 @@ export class OvsdbClient extends EventEmitter<ClientEvents> {
     if (this.closed) throw new OvsdbClosedError('client is closed');
     if (!this.ready) await this.waitReady(opts.waitForConnectionMs ?? this.opts.waitForConnectionMs);
     const schema = this.schema;
-    const params: Wire[] = [this.database];
-    for (let i = 0; i < ops.length; i++) params.push(encodeOperation(schema, ops[i]!, i));
     const s = this.session!;
-    return this.timed('transact', async () => {
-      const result = await s.rpc.request('transact', params, opts.timeoutMs ?? this.opts.requestTimeoutMs);
+    // Transactions are encoded and written one after another, letting the
+    // event loop flush each to the kernel before the next is encoded: when
+    // many are pipelined, the server works on one while we encode the next.
+    const sent = this.sendTail.then(async () => {
+      await s.rpc.writeTurn();
+      const params: Wire[] = [this.database];
+      for (let i = 0; i < ops.length; i++) params.push(encodeOperation(schema, ops[i]!, i));
+      const t0 = performance.now();
+      return { t0, reply: s.rpc.request('transact', params, opts.timeoutMs ?? this.opts.requestTimeoutMs) };
+    });
+    this.sendTail = sent.then(
+      () => undefined,
+      () => undefined,
+    );
+    const { t0, reply } = await sent;
+    let code = 'ok';
+    try {
+      const result = await reply;
       try {
         return decodeResults(schema, ops, result);
       } catch (err) {
         if (err instanceof OvsdbProtocolError) s.rpc.close(err);
         throw err;
       }
-    });
+    } catch (err) {
+      code = errorCode(err);
+      throw err;
+    } finally {
+      this.options.requestLatency?.observe({ db: this.database, method: 'transact', code }, performance.now() - t0);
+    }
   }
 
   /** Encodes a condition value for `column` of `table` (for callers building raw requests). */

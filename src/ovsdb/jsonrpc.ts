@@ -81,9 +81,25 @@ export class RpcConnection {
     });
   }
 
-  /** Sends pre-serialized text as-is (benchmarks, and the server-echo reply path). */
-  sendRaw(text: string): void {
-    if (!this.closed) this.sock.write(text);
+  /**
+   * Paces pipelined writers. With nothing buffered, resolves at once. With
+   * some output still in our socket buffer, yields one event-loop turn so it
+   * is flushed to the kernel before the next request is encoded (the server
+   * keeps working meanwhile); beyond `maxBufferedBytes`, waits for 'drain'.
+   */
+  writeTurn(maxBufferedBytes = 8 << 20): Promise<void> {
+    const buffered = this.sock.writableLength;
+    if (this.closed || buffered === 0) return Promise.resolve();
+    if (buffered < maxBufferedBytes) return new Promise((resolve) => setImmediate(resolve));
+    return new Promise((resolve) => {
+      const done = () => {
+        this.sock.off('drain', done);
+        this.sock.off('close', done);
+        resolve();
+      };
+      this.sock.once('drain', done);
+      this.sock.once('close', done);
+    });
   }
 
   close(err: Error = new OvsdbConnectionError(`${this.opts.name}: closed`, this.opts.name)): void {
