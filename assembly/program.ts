@@ -1,15 +1,18 @@
-// Selector programs: a few steps over posting bitsets into registers, with
-// block ranges carried along so sparse (namespace-scoped) selectors touch only
-// the blocks where their postings have bits.
+// Selector programs over two-level bitsets. Every row (posting, register,
+// result) has a summary: one bit per 128-bit block, in u64 words,
+// sw = ceil(stride / 64) of them. A clear summary bit means the block is zero
+// (a register block under a clear bit is garbage, read as zero); a set bit
+// means the block may hold bits. Steps visit only summarised blocks, so a
+// selector costs what its postings hold, not the pod count.
 //
-// Program set layout (all u32, written by src/index/program-set.ts):
+// Program set layout (u32, written by src/index/selector-set.ts):
 //   dir[i] .. dir[i+1]  : the steps of program i, as u32 offsets into code
 //   step                : header (op | dst << 8 | srcIsRegister << 16), operand
-// Postings: row p at post + p * stride * 16, its block range at rng[2p], rng[2p+1]
-// (a superset of the blocks holding bits; the row is zero outside it).
-// Scratch: 64 bytes of register ranges (lo, hi per register), then MAX_REGS rows.
-// Results: row i at res + i * stride * 16, header i at hdr + i * 16 = lo, hi, count;
-// a result row is zero outside [lo, hi), so it is also a plain bitset.
+// Postings: row p at post + p * stride * 16, its summary at psum + p * sw * 8.
+// Results: row i at res + i * stride * 16, summary at rsum + i * sw * 8,
+// count at cnt + i * 4. Register 0 is the result row itself.
+// Scratch: summaries of registers 1..3 and of the blocks written to register 0
+// (4 * sw u64, rounded up to 16 bytes), then the rows of registers 1..3.
 import { popc128 } from './bitset';
 
 const OP_LOAD: u32 = 1;
@@ -17,59 +20,99 @@ const OP_AND: u32 = 2;
 const OP_OR: u32 = 3;
 const OP_ANDNOT: u32 = 4;
 const OP_CLEAR: u32 = 5;
-export const MAX_REGS: i32 = 4;
-const SCRATCH_HEADER: usize = 64;
 
 // @ts-ignore: decorator
-@inline function regLo(scratch: usize, r: u32): i32 { return load<i32>(scratch + (<usize>r << 3)); }
-// @ts-ignore: decorator
-@inline function regHi(scratch: usize, r: u32): i32 { return load<i32>(scratch + (<usize>r << 3) + 4); }
-// @ts-ignore: decorator
-@inline function setReg(scratch: usize, r: u32, lo: i32, hi: i32): void {
-  store<i32>(scratch + (<usize>r << 3), lo);
-  store<i32>(scratch + (<usize>r << 3) + 4, hi);
+@inline function regRows(scratch: usize, sw: i32): usize {
+  return scratch + ((<usize>(4 * sw) * 8 + 15) & ~<usize>15);
 }
 
-function zeroBlocks(p: usize, lo: i32, hi: i32): void {
-  if (hi > lo) memory.fill(p + (<usize>lo << 4), 0, <usize>(hi - lo) << 4);
-}
-
-// Scratch header words 8.. hold what the last counting pass found.
-const F_FIRST: usize = 32;
-const F_LAST: usize = 36;
-const F_COUNT: usize = 40;
-
-/** dp[b] = ap[b] & bp[b] over [lo, hi), counting bits and finding the first and last non-zero block. */
-function andCount(dp: usize, ap: usize, bp: usize, lo: i32, hi: i32, scratch: usize): void {
-  let first = hi;
-  let last = lo - 1;
+/** dp = ap & bp over the blocks both summaries hold; ds = the non-zero ones; returns the bits set. */
+function andCount(dp: usize, ds: usize, ap: usize, as: usize, bp: usize, bs: usize, sw: i32, dirty: usize): i32 {
   let n = 0;
-  for (let i = lo; i < hi; i++) {
-    const o = <usize>i << 4;
-    const v = v128.and(v128.load(ap + o), v128.load(bp + o));
-    v128.store(dp + o, v);
-    if (v128.any_true(v)) {
-      n += popc128(v);
-      if (first == hi) first = i;
-      last = i;
+  for (let w = 0; w < sw; w++) {
+    const wo = <usize>w << 3;
+    let m = load<u64>(as + wo) & load<u64>(bs + wo);
+    if (dirty) store<u64>(dirty + wo, load<u64>(dirty + wo) | m);
+    let out: u64 = 0;
+    while (m != 0) {
+      const t = ctz<u64>(m);
+      m &= m - 1;
+      const o = ((<usize>w << 6) + <usize>t) << 4;
+      const v = v128.and(v128.load(ap + o), v128.load(bp + o));
+      v128.store(dp + o, v);
+      if (v128.any_true(v)) {
+        n += popc128(v);
+        out |= <u64>1 << t;
+      }
+    }
+    store<u64>(ds + wo, out);
+  }
+  return n;
+}
+
+function loadRow(dp: usize, ds: usize, sp: usize, ss: usize, sw: i32, dirty: usize): void {
+  for (let w = 0; w < sw; w++) {
+    const wo = <usize>w << 3;
+    let m = load<u64>(ss + wo);
+    store<u64>(ds + wo, m);
+    if (dirty) store<u64>(dirty + wo, load<u64>(dirty + wo) | m);
+    while (m != 0) {
+      const t = ctz<u64>(m);
+      m &= m - 1;
+      const o = ((<usize>w << 6) + <usize>t) << 4;
+      v128.store(dp + o, v128.load(sp + o));
     }
   }
-  store<i32>(scratch + F_FIRST, first);
-  store<i32>(scratch + F_LAST, last);
-  store<i32>(scratch + F_COUNT, n);
 }
 
-/** Runs one program with register 0 being the result row itself (no copy at the end); returns its count. */
-function runProgram(code: usize, start: u32, end: u32, post: usize, rng: usize, rowBytes: usize, scratch: usize, row: usize, hp: usize): i32 {
-  const regs = scratch + SCRATCH_HEADER;
-  for (let r: u32 = 0; r < <u32>MAX_REGS; r++) setReg(scratch, r, 0, 0);
-  // Blocks of the row written by this run (a superset), to clear what ends outside the result.
-  let wlo = load<i32>(hp);
-  let whi = load<i32>(hp + 4);
-  if (whi <= wlo) {
-    wlo = 0x7fffffff;
-    whi = 0;
+function andNotRow(dp: usize, ds: usize, sp: usize, ss: usize, sw: i32): void {
+  for (let w = 0; w < sw; w++) {
+    const wo = <usize>w << 3;
+    let sd = load<u64>(ds + wo);
+    let m = sd & load<u64>(ss + wo);
+    while (m != 0) {
+      const t = ctz<u64>(m);
+      m &= m - 1;
+      const o = ((<usize>w << 6) + <usize>t) << 4;
+      const v = v128.andnot(v128.load(dp + o), v128.load(sp + o));
+      v128.store(dp + o, v);
+      if (!v128.any_true(v)) sd &= ~(<u64>1 << t);
+    }
+    store<u64>(ds + wo, sd);
   }
+}
+
+function orRow(dp: usize, ds: usize, sp: usize, ss: usize, sw: i32, dirty: usize): void {
+  for (let w = 0; w < sw; w++) {
+    const wo = <usize>w << 3;
+    const sd = load<u64>(ds + wo);
+    const s = load<u64>(ss + wo);
+    if (dirty) store<u64>(dirty + wo, load<u64>(dirty + wo) | s);
+    let m = s;
+    while (m != 0) {
+      const t = ctz<u64>(m);
+      m &= m - 1;
+      const o = ((<usize>w << 6) + <usize>t) << 4;
+      // A block outside dst's summary is garbage there: copy instead of OR.
+      const src = v128.load(sp + o);
+      v128.store(dp + o, (sd >> t) & 1 ? v128.or(v128.load(dp + o), src) : src);
+    }
+    store<u64>(ds + wo, sd | s);
+  }
+}
+
+/** Runs one program into result row `row` (summary `rs`); returns its count. */
+function runProgram(
+  code: usize, start: u32, end: u32, post: usize, psum: usize, stride: i32, sw: i32, scratch: usize, row: usize, rs: usize,
+): i32 {
+  const rowBytes = <usize>stride << 4;
+  const sumBytes = <usize>sw << 3;
+  const regs = regRows(scratch, sw);
+  const dirty = scratch + 3 * sumBytes;
+  // The blocks the previous result held, plus whatever this run writes: cleared at the end unless in the result.
+  memory.copy(dirty, rs, sumBytes);
+  memory.fill(rs, 0, sumBytes);
+  memory.fill(scratch, 0, 3 * sumBytes);
   let counted = false;
   let count = 0;
   for (let s = start; s < end; s += 2) {
@@ -77,167 +120,113 @@ function runProgram(code: usize, start: u32, end: u32, post: usize, rng: usize, 
     const opd = load<u32>(code + (<usize>s << 2) + 4);
     const op = h & 0xff;
     const d = (h >>> 8) & 0xff;
-    const dp = d == 0 ? row : regs + <usize>d * rowBytes;
-    let dlo = regLo(scratch, d);
-    let dhi = regHi(scratch, d);
-    let sp: usize, slo: i32, shi: i32;
+    const dp = d == 0 ? row : regs + <usize>(d - 1) * rowBytes;
+    const ds = d == 0 ? rs : scratch + <usize>(d - 1) * sumBytes;
+    const dd = d == 0 ? dirty : 0;
+    let sp: usize, ss: usize;
     if ((h >>> 16) & 1) {
-      sp = regs + <usize>opd * rowBytes;
-      slo = regLo(scratch, opd);
-      shi = regHi(scratch, opd);
+      sp = opd == 0 ? row : regs + <usize>(opd - 1) * rowBytes;
+      ss = opd == 0 ? rs : scratch + <usize>(opd - 1) * sumBytes;
     } else {
       sp = post + <usize>opd * rowBytes;
-      slo = load<i32>(rng + (<usize>opd << 3));
-      shi = load<i32>(rng + (<usize>opd << 3) + 4);
+      ss = psum + <usize>opd * sumBytes;
     }
     if (d == 0) counted = false;
-    if (op == OP_LOAD && s + 2 < end && slo < shi) {
-      // LOAD followed by AND into the same register: one pass, dst = a & b.
+    if (op == OP_LOAD && s + 2 < end) {
+      // LOAD followed by AND into the same register: one counting pass, dst = a & b.
       const h2 = load<u32>(code + (<usize>(s + 2) << 2));
       if ((h2 & 0xff) == OP_AND && ((h2 >>> 8) & 0xff) == d) {
         const opd2 = load<u32>(code + (<usize>(s + 2) << 2) + 4);
-        let bp: usize, blo: i32, bhi: i32;
+        let bp: usize, bs: usize;
         if ((h2 >>> 16) & 1) {
-          bp = regs + <usize>opd2 * rowBytes;
-          blo = regLo(scratch, opd2);
-          bhi = regHi(scratch, opd2);
+          bp = opd2 == 0 ? row : regs + <usize>(opd2 - 1) * rowBytes;
+          bs = opd2 == 0 ? rs : scratch + <usize>(opd2 - 1) * sumBytes;
         } else {
           bp = post + <usize>opd2 * rowBytes;
-          blo = load<i32>(rng + (<usize>opd2 << 3));
-          bhi = load<i32>(rng + (<usize>opd2 << 3) + 4);
+          bs = psum + <usize>opd2 * sumBytes;
         }
-        const lo = max(slo, blo);
-        const hi = min(shi, bhi);
-        if (lo >= hi) setReg(scratch, d, 0, 0);
-        else {
-          andCount(dp, sp, bp, lo, hi, scratch);
-          if (d == 0) {
-            wlo = min(wlo, lo);
-            whi = max(whi, hi);
-          }
-          const first = load<i32>(scratch + F_FIRST);
-          const last = load<i32>(scratch + F_LAST);
-          if (last < first) setReg(scratch, d, 0, 0);
-          else setReg(scratch, d, first, last + 1);
-        }
+        const n = andCount(dp, ds, sp, ss, bp, bs, sw, dd);
         if (d == 0) {
           counted = true;
-          count = lo >= hi ? 0 : load<i32>(scratch + F_COUNT);
+          count = n;
         }
         s += 2;
         continue;
       }
     }
-    if (op == OP_CLEAR || (op == OP_LOAD && slo >= shi)) {
-      setReg(scratch, d, 0, 0);
-    } else if (op == OP_LOAD || (op == OP_OR && dlo >= dhi)) {
-      memory.copy(dp + (<usize>slo << 4), sp + (<usize>slo << 4), <usize>(shi - slo) << 4);
-      setReg(scratch, d, slo, shi);
-      if (d == 0) {
-        wlo = min(wlo, slo);
-        whi = max(whi, shi);
-      }
-    } else if (op == OP_AND) {
-      const lo = max(dlo, slo);
-      const hi = min(dhi, shi);
-      if (lo >= hi) setReg(scratch, d, 0, 0);
-      else {
-        andCount(dp, dp, sp, lo, hi, scratch);
-        const first = load<i32>(scratch + F_FIRST);
-        const last = load<i32>(scratch + F_LAST);
-        if (last < first) setReg(scratch, d, 0, 0);
-        else setReg(scratch, d, first, last + 1);
-      }
+    if (op == OP_CLEAR) memory.fill(ds, 0, sumBytes);
+    else if (op == OP_LOAD) loadRow(dp, ds, sp, ss, sw, dd);
+    else if (op == OP_AND) {
+      const n = andCount(dp, ds, dp, ds, sp, ss, sw, 0);
       if (d == 0) {
         counted = true;
-        count = lo >= hi ? 0 : load<i32>(scratch + F_COUNT);
+        count = n;
       }
-    } else if (op == OP_ANDNOT) {
-      const lo = max(dlo, slo);
-      const hi = min(dhi, shi);
-      for (let i = lo; i < hi; i++) {
-        const o = <usize>i << 4;
-        v128.store(dp + o, v128.andnot(v128.load(dp + o), v128.load(sp + o)));
-      }
-    } else if (op == OP_OR) {
-      if (shi > slo) {
-        const lo = min(dlo, slo);
-        const hi = max(dhi, shi);
-        zeroBlocks(dp, lo, dlo);
-        zeroBlocks(dp, dhi, hi);
-        for (let i = slo; i < shi; i++) {
-          const o = <usize>i << 4;
-          v128.store(dp + o, v128.or(v128.load(dp + o), v128.load(sp + o)));
-        }
-        setReg(scratch, d, lo, hi);
-        if (d == 0) {
-          wlo = min(wlo, lo);
-          whi = max(whi, hi);
-        }
-      }
-    }
+    } else if (op == OP_ANDNOT) andNotRow(dp, ds, sp, ss, sw);
+    else if (op == OP_OR) orRow(dp, ds, sp, ss, sw, dd);
   }
-  let lo = regLo(scratch, 0);
-  let hi = regHi(scratch, 0);
   if (!counted) {
-    // The last step on the result did not count (LOAD, OR, ANDNOT): count and trim now.
-    let first = hi;
-    let last = lo - 1;
+    // The last step on the result did not count (LOAD, OR, ANDNOT, CLEAR): count, dropping empty blocks.
     count = 0;
-    for (let b = lo; b < hi; b++) {
-      const c = popc128(v128.load(row + (<usize>b << 4)));
-      if (c != 0) {
-        count += c;
-        if (first == hi) first = b;
-        last = b;
+    for (let w = 0; w < sw; w++) {
+      const wo = <usize>w << 3;
+      let m = load<u64>(rs + wo);
+      let out: u64 = 0;
+      while (m != 0) {
+        const t = ctz<u64>(m);
+        m &= m - 1;
+        const c = popc128(v128.load(row + (((<usize>w << 6) + <usize>t) << 4)));
+        if (c != 0) {
+          count += c;
+          out |= <u64>1 << t;
+        }
       }
-    }
-    if (last < first) {
-      lo = 0;
-      hi = 0;
-    } else {
-      lo = first;
-      hi = last + 1;
+      store<u64>(rs + wo, out);
     }
   }
-  // Everything this run or the previous result touched outside [lo, hi) must read as zero.
-  if (whi > wlo) {
-    if (hi > lo) {
-      zeroBlocks(row, wlo, min(whi, lo));
-      zeroBlocks(row, max(wlo, hi), whi);
-    } else zeroBlocks(row, wlo, whi);
+  // A result row is a plain bitset too: zero every block written or held before that is not in the result.
+  for (let w = 0; w < sw; w++) {
+    const wo = <usize>w << 3;
+    let m = load<u64>(dirty + wo) & ~load<u64>(rs + wo);
+    while (m != 0) {
+      const t = ctz<u64>(m);
+      m &= m - 1;
+      v128.store(row + (((<usize>w << 6) + <usize>t) << 4), i64x2.splat(0));
+    }
   }
-  store<i32>(hp, lo);
-  store<i32>(hp + 4, hi);
-  store<i32>(hp + 8, count);
   return count;
 }
 
-/** Evaluates programs [from, to) into their result rows; returns the sum of their counts. */
+/** Evaluates programs [from, to) into their result rows and counts; returns the sum of the counts. */
 export function evalRange(
   dir: usize, code: usize, from: i32, to: i32,
-  post: usize, rng: usize, stride: i32, scratch: usize, res: usize, hdr: usize,
+  post: usize, psum: usize, stride: i32, sw: i32, scratch: usize, res: usize, rsum: usize, cnt: usize,
 ): f64 {
   const rowBytes = <usize>stride << 4;
+  const sumBytes = <usize>sw << 3;
   let total: f64 = 0;
   for (let i = from; i < to; i++) {
     const start = load<u32>(dir + (<usize>i << 2));
     const end = load<u32>(dir + (<usize>i << 2) + 4);
-    total += <f64>runProgram(code, start, end, post, rng, rowBytes, scratch, res + <usize>i * rowBytes, hdr + (<usize>i << 4));
+    const n = runProgram(code, start, end, post, psum, stride, sw, scratch, res + <usize>i * rowBytes, rsum + <usize>i * sumBytes);
+    store<i32>(cnt + (<usize>i << 2), n);
+    total += <f64>n;
   }
   return total;
 }
 
 /**
  * Re-evaluates every program [from, to) for one slot only (its bit in each
- * posting), flips the stored result bit where it changed, keeps headers right,
- * and writes the indices of the changed programs to out. Returns how many.
+ * posting), flips the stored result bit where it changed, keeps counts and
+ * summaries right, and writes the indices of the changed programs to out.
+ * Returns how many.
  */
 export function evalSlot(
   dir: usize, code: usize, from: i32, to: i32,
-  post: usize, stride: i32, slot: i32, res: usize, hdr: usize, out: usize,
+  post: usize, stride: i32, sw: i32, slot: i32, res: usize, rsum: usize, cnt: usize, out: usize,
 ): i32 {
   const rowBytes = <usize>stride << 4;
+  const sumBytes = <usize>sw << 3;
   const wordOff = <usize>(slot >>> 5) << 2;
   const bit: u32 = 1 << (<u32>slot & 31);
   const block = slot >>> 7;
@@ -265,25 +254,15 @@ export function evalSlot(
     const want = regs & 1;
     const wp = res + <usize>i * rowBytes + wordOff;
     const w = load<u32>(wp);
-    const have: u32 = <u32>((w & bit) != 0);
-    if (want == have) continue;
-    const hp = hdr + (<usize>i << 4);
+    if (want == <u32>((w & bit) != 0)) continue;
     store<u32>(wp, w ^ bit);
-    let lo = load<i32>(hp);
-    let hi = load<i32>(hp + 4);
+    const cp = cnt + (<usize>i << 2);
     if (want) {
-      if (hi <= lo) {
-        lo = block;
-        hi = block + 1;
-      } else {
-        lo = min(lo, block);
-        hi = max(hi, block + 1);
-      }
-      store<i32>(hp, lo);
-      store<i32>(hp + 4, hi);
-      store<i32>(hp + 8, load<i32>(hp + 8) + 1);
+      const sp = rsum + <usize>i * sumBytes + (<usize>(block >>> 6) << 3);
+      store<u64>(sp, load<u64>(sp) | (<u64>1 << <u64>(block & 63)));
+      store<i32>(cp, load<i32>(cp) + 1);
     } else {
-      store<i32>(hp + 8, load<i32>(hp + 8) - 1);
+      store<i32>(cp, load<i32>(cp) - 1);
     }
     store<i32>(out + (<usize>changed << 2), i);
     changed++;
@@ -307,27 +286,99 @@ export function rowsWithBit(res: usize, stride: i32, from: i32, to: i32, slot: i
 }
 
 /**
- * Indices of result rows [from, to) that share a bit with probe (set bits in
- * blocks [plo, phi)), written to out; returns how many.
+ * Indices of result rows [from, to) that share a bit with probe (a plain
+ * bitset of probeBlocks blocks), written to out; returns how many.
  */
 export function rowsIntersecting(
-  res: usize, hdr: usize, stride: i32, from: i32, to: i32, probe: usize, plo: i32, phi: i32, out: usize,
+  res: usize, rsum: usize, stride: i32, sw: i32, from: i32, to: i32, probe: usize, probeBlocks: i32, out: usize,
 ): i32 {
   const rowBytes = <usize>stride << 4;
+  const sumBytes = <usize>sw << 3;
   let n = 0;
   for (let i = from; i < to; i++) {
-    const hp = hdr + (<usize>i << 4);
-    const lo = max(load<i32>(hp), plo);
-    const hi = min(load<i32>(hp + 4), phi);
     const row = res + <usize>i * rowBytes;
-    for (let b = lo; b < hi; b++) {
-      const o = <usize>b << 4;
-      if (v128.any_true(v128.and(v128.load(row + o), v128.load(probe + o)))) {
-        store<i32>(out + (<usize>n << 2), i);
-        n++;
-        break;
+    const rs = rsum + <usize>i * sumBytes;
+    let hit = false;
+    for (let w = 0; w < sw && !hit; w++) {
+      let m = load<u64>(rs + (<usize>w << 3));
+      while (m != 0) {
+        const b = (w << 6) + <i32>ctz<u64>(m);
+        m &= m - 1;
+        if (b >= probeBlocks) break;
+        const o = <usize>b << 4;
+        if (v128.any_true(v128.and(v128.load(row + o), v128.load(probe + o)))) {
+          hit = true;
+          break;
+        }
+      }
+    }
+    if (hit) {
+      store<i32>(out + (<usize>n << 2), i);
+      n++;
+    }
+  }
+  return n;
+}
+
+/** Set bits of a two-level row, ascending, written to out (u32 each); returns how many. */
+export function sumCollect(row: usize, sum: usize, sw: i32, out: usize): i32 {
+  let n = 0;
+  for (let w = 0; w < sw; w++) {
+    let m = load<u64>(sum + (<usize>w << 3));
+    while (m != 0) {
+      const b = (<usize>w << 6) + <usize>ctz<u64>(m);
+      m &= m - 1;
+      for (let h: usize = 0; h < 2; h++) {
+        const word = (b << 1) + h;
+        let x = load<u64>(row + (word << 3));
+        while (x != 0) {
+          store<u32>(out + (<usize>n << 2), <u32>((word << 6) + <usize>ctz<u64>(x)));
+          n++;
+          x &= x - 1;
+        }
       }
     }
   }
   return n;
+}
+
+/** Set bits of a two-level row. */
+export function sumPopcount(row: usize, sum: usize, sw: i32): i32 {
+  let n = 0;
+  for (let w = 0; w < sw; w++) {
+    let m = load<u64>(sum + (<usize>w << 3));
+    while (m != 0) {
+      const b = (<usize>w << 6) + <usize>ctz<u64>(m);
+      m &= m - 1;
+      n += popc128(v128.load(row + (b << 4)));
+    }
+  }
+  return n;
+}
+
+/** Posting update: dst |= src (dst's blocks outside its summary are zero). */
+export function sumOrInto(dst: usize, dsum: usize, src: usize, ssum: usize, sw: i32): void {
+  for (let w = 0; w < sw; w++) {
+    const wo = <usize>w << 3;
+    let m = load<u64>(ssum + wo);
+    store<u64>(dsum + wo, load<u64>(dsum + wo) | m);
+    while (m != 0) {
+      const o = ((<usize>w << 6) + <usize>ctz<u64>(m)) << 4;
+      m &= m - 1;
+      v128.store(dst + o, v128.or(v128.load(dst + o), v128.load(src + o)));
+    }
+  }
+}
+
+/** Posting update: dst &= ~src (the summary stays a superset). */
+export function sumAndNotInto(dst: usize, dsum: usize, src: usize, ssum: usize, sw: i32): void {
+  for (let w = 0; w < sw; w++) {
+    const wo = <usize>w << 3;
+    let m = load<u64>(dsum + wo) & load<u64>(ssum + wo);
+    while (m != 0) {
+      const o = ((<usize>w << 6) + <usize>ctz<u64>(m)) << 4;
+      m &= m - 1;
+      v128.store(dst + o, v128.andnot(v128.load(dst + o), v128.load(src + o)));
+    }
+  }
 }

@@ -15,7 +15,7 @@ export default function run(task: KernelTask): number {
   const a = task.args;
   switch (task.kind) {
     case 'eval':
-      return k.evalRange(a[0]!, a[1]!, a[2]!, a[3]!, a[4]!, a[5]!, a[6]!, a[7]!, a[8]!, a[9]!);
+      return k.evalRange(a[0]!, a[1]!, a[2]!, a[3]!, a[4]!, a[5]!, a[6]!, a[7]!, a[8]!, a[9]!, a[10]!, a[11]!);
     case 'intersect':
       return k.rowsIntersecting(a[0]!, a[1]!, a[2]!, a[3]!, a[4]!, a[5]!, a[6]!, a[7]!, a[8]!);
     case 'ping':

@@ -8,7 +8,7 @@
  * Register 0 is the result. A selector is an AND of terms: each positive term
  * is one row or (In with several values) an OR of rows built in register 1;
  * negative terms (NotIn, DoesNotExist) are ANDNOTed last. The positive term
- * with the narrowest block range goes first so the rest run over fewer blocks.
+ * holding the fewest blocks goes first so the rest visit fewer blocks.
  */
 import type { LabelSelector } from '../k8s/records.js';
 import { ALL_ROW, type LabelIndex, type TermKind } from './label-index.js';
@@ -67,16 +67,8 @@ export function compileSelector(index: LabelIndex, spec: SelectorSpec | null): P
   if (t.positive.length === 0) t.positive.push([ALL_ROW]);
 
   const p = index.postings;
-  const width = (rows: number[]): number => {
-    let lo = Infinity;
-    let hi = -Infinity;
-    for (const r of rows) {
-      if (p.hi(r) <= p.lo(r)) continue;
-      lo = Math.min(lo, p.lo(r));
-      hi = Math.max(hi, p.hi(r));
-    }
-    return hi > lo ? hi - lo : 0;
-  };
+  // Cost of a term: the blocks its rows may hold (an In group: all of its rows').
+  const width = (rows: number[]): number => rows.reduce((n, r) => n + p.blocks(r), 0);
   const ordered = t.positive.map((rows) => ({ rows, w: width(rows) })).sort((a, b) => a.w - b.w);
 
   const out: number[] = [];

@@ -11,10 +11,14 @@ export const MAX_PAGES = 65536;
 /** Pages the module declares as its initial memory (asconfig initialMemory). */
 export const MIN_PAGES = 16;
 export const PAGE_BYTES = 65536;
-/** Registers a selector program may use (assembly/program.ts MAX_REGS). */
-export const MAX_REGS = 4;
-/** Bytes of register ranges before the register rows in a scratch region. */
-export const SCRATCH_HEADER = 64;
+/** Summary words (u64, one bit per 128-bit block) of a row of `stride` blocks. */
+export const summaryWords = (stride: number): number => Math.ceil(stride / 64);
+
+/**
+ * Bytes of one evaluation scratch region (assembly/program.ts): summaries of
+ * registers 1..3 and of the blocks written to register 0, then rows of registers 1..3.
+ */
+export const scratchBytes = (stride: number): number => Math.ceil((4 * summaryWords(stride) * 8) / 16) * 16 + 3 * stride * 16;
 
 export interface KernelExports {
   heapBase(): number;
@@ -29,17 +33,21 @@ export interface KernelExports {
   bsFindZero(ptr: number, start: number, bits: number): number;
   evalRange(
     dir: number, code: number, from: number, to: number,
-    post: number, rng: number, stride: number, scratch: number, res: number, hdr: number,
+    post: number, psum: number, stride: number, sw: number, scratch: number, res: number, rsum: number, cnt: number,
   ): number;
   evalSlot(
     dir: number, code: number, from: number, to: number,
-    post: number, stride: number, slot: number, res: number, hdr: number, out: number,
+    post: number, stride: number, sw: number, slot: number, res: number, rsum: number, cnt: number, out: number,
   ): number;
   rowsWithBit(res: number, stride: number, from: number, to: number, slot: number, out: number): number;
   rowsIntersecting(
-    res: number, hdr: number, stride: number, from: number, to: number,
-    probe: number, plo: number, phi: number, out: number,
+    res: number, rsum: number, stride: number, sw: number, from: number, to: number,
+    probe: number, probeBlocks: number, out: number,
   ): number;
+  sumCollect(row: number, sum: number, sw: number, out: number): number;
+  sumPopcount(row: number, sum: number, sw: number): number;
+  sumOrInto(dst: number, dsum: number, src: number, ssum: number, sw: number): void;
+  sumAndNotInto(dst: number, dsum: number, src: number, ssum: number, sw: number): void;
   xxh64(ptr: number, len: number, seed: bigint): bigint;
   hashKeys(tokens: number, offsets: number, n: number, seed: bigint, out: number): void;
   radixSortPairs(keys: number, idx: number, n: number, tmpKeys: number, tmpIdx: number, hist: number): void;

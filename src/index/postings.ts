@@ -1,18 +1,20 @@
 /**
  * Posting rows: one pod-space bitset per term (label key=value, key, namespace
  * membership, namespace label), laid out as one matrix `rows x stride` blocks
- * so a row's address is base + row * stride * 16. Each row has a block range
- * [lo, hi) (a superset of where its bits are; zero outside) that lets the
- * kernels skip the rest. Rows are never removed; the matrix moves when it
- * grows (rows or stride), so code keeps row ids, never addresses.
+ * so a row's address is base + row * stride * 16, and a summary matrix
+ * `rows x sw` u64 (one bit per block that may hold bits; a clear bit means the
+ * block is zero) that lets the kernels skip empty blocks. Rows are never
+ * removed; the matrices move when they grow (rows or stride), so code keeps
+ * row ids, never addresses.
  */
 import { BLOCK_BYTES } from './bitset.js';
 import type { WasmEngine } from './engine.js';
+import { summaryWords } from './kernels.js';
 
 export class Postings {
   base = 0;
-  /** u32 pairs (lo, hi) per row. */
-  rng = 0;
+  /** Summary matrix: `sw` u64 per row. */
+  sum = 0;
   rows = 0;
   private rowCap = 0;
 
@@ -23,11 +25,20 @@ export class Postings {
   ) {
     this.rowCap = initialRows;
     this.base = engine.arena.alloc(this.rowCap * stride * BLOCK_BYTES);
-    this.rng = engine.arena.alloc(this.rowCap * 8);
+    this.sum = engine.arena.alloc(this.rowCap * this.sumBytes);
   }
 
   get rowBytes(): number {
     return this.stride * BLOCK_BYTES;
+  }
+
+  /** u64 summary words per row. */
+  get sw(): number {
+    return summaryWords(this.stride);
+  }
+
+  get sumBytes(): number {
+    return this.sw * 8;
   }
 
   addRow(): number {
@@ -40,22 +51,22 @@ export class Postings {
     this.relayout(this.rowCap, stride);
   }
 
-  /** Moves the matrix to `rowCap` rows of `stride` blocks, keeping every row's bits. */
+  /** Moves the matrices to `rowCap` rows of `stride` blocks, keeping every row's bits. */
   private relayout(rowCap: number, stride: number): void {
     const e = this.engine;
-    const oldBase = this.base;
-    const oldRowBytes = this.rowBytes;
-    const oldRng = this.rng;
-    const base = e.arena.alloc(rowCap * stride * BLOCK_BYTES);
-    const rng = e.arena.alloc(rowCap * 8);
+    const old = { base: this.base, sum: this.sum, rowBytes: this.rowBytes, sumBytes: this.sumBytes };
     const rowBytes = stride * BLOCK_BYTES;
-    if (rowBytes === oldRowBytes) e.u8.copyWithin(base, oldBase, oldBase + this.rows * rowBytes);
-    else for (let r = 0; r < this.rows; r++) e.u8.copyWithin(base + r * rowBytes, oldBase + r * oldRowBytes, oldBase + (r + 1) * oldRowBytes);
-    e.u8.copyWithin(rng, oldRng, oldRng + this.rows * 8);
-    e.arena.release(oldBase);
-    e.arena.release(oldRng);
+    const sumBytes = summaryWords(stride) * 8;
+    const base = e.arena.alloc(rowCap * rowBytes);
+    const sum = e.arena.alloc(rowCap * sumBytes);
+    for (let r = 0; r < this.rows; r++) {
+      e.u8.copyWithin(base + r * rowBytes, old.base + r * old.rowBytes, old.base + (r + 1) * old.rowBytes);
+      e.u8.copyWithin(sum + r * sumBytes, old.sum + r * old.sumBytes, old.sum + (r + 1) * old.sumBytes);
+    }
+    e.arena.release(old.base);
+    e.arena.release(old.sum);
     this.base = base;
-    this.rng = rng;
+    this.sum = sum;
     this.rowCap = rowCap;
     this.stride = stride;
   }
@@ -64,24 +75,8 @@ export class Postings {
     return this.base + row * this.rowBytes;
   }
 
-  lo(row: number): number {
-    return this.engine.i32[(this.rng >>> 2) + 2 * row]!;
-  }
-
-  hi(row: number): number {
-    return this.engine.i32[(this.rng >>> 2) + 2 * row + 1]!;
-  }
-
-  private widen(row: number, lo: number, hi: number): void {
-    const i32 = this.engine.i32;
-    const at = (this.rng >>> 2) + 2 * row;
-    if (i32[at + 1]! <= i32[at]!) {
-      i32[at] = lo;
-      i32[at + 1] = hi;
-    } else {
-      if (lo < i32[at]!) i32[at] = lo;
-      if (hi > i32[at + 1]!) i32[at + 1] = hi;
-    }
+  sumPtr(row: number): number {
+    return this.sum + row * this.sumBytes;
   }
 
   has(row: number, slot: number): boolean {
@@ -89,36 +84,42 @@ export class Postings {
   }
 
   set(row: number, slot: number): void {
-    this.engine.u32[(this.ptr(row) >>> 2) + (slot >>> 5)]! |= 1 << (slot & 31);
-    const b = slot >>> 7;
-    this.widen(row, b, b + 1);
+    const u32 = this.engine.u32;
+    u32[(this.ptr(row) >>> 2) + (slot >>> 5)]! |= 1 << (slot & 31);
+    const block = slot >>> 7;
+    u32[(this.sumPtr(row) >>> 2) + (block >>> 5)]! |= 1 << (block & 31);
   }
 
-  /** Clears a bit; the range stays a superset. */
+  /** Clears a bit; the summary stays a superset. */
   clear(row: number, slot: number): void {
     this.engine.u32[(this.ptr(row) >>> 2) + (slot >>> 5)]! &= ~(1 << (slot & 31));
   }
 
   /** dst |= src. */
   orInto(dst: number, src: number): void {
-    const lo = this.lo(src);
-    const hi = this.hi(src);
-    if (hi <= lo) return;
-    const d = this.ptr(dst) + lo * BLOCK_BYTES;
-    this.engine.k.bsOr(d, d, this.ptr(src) + lo * BLOCK_BYTES, hi - lo);
-    this.widen(dst, lo, hi);
+    this.engine.k.sumOrInto(this.ptr(dst), this.sumPtr(dst), this.ptr(src), this.sumPtr(src), this.sw);
   }
 
   /** dst &= ~src. */
   andNotInto(dst: number, src: number): void {
-    const lo = Math.max(this.lo(src), this.lo(dst));
-    const hi = Math.min(this.hi(src), this.hi(dst));
-    if (hi <= lo) return;
-    const d = this.ptr(dst) + lo * BLOCK_BYTES;
-    this.engine.k.bsAndNot(d, d, this.ptr(src) + lo * BLOCK_BYTES, hi - lo);
+    this.engine.k.sumAndNotInto(this.ptr(dst), this.sumPtr(dst), this.ptr(src), this.sumPtr(src), this.sw);
   }
 
   count(row: number): number {
-    return this.engine.k.bsPopcount(this.ptr(row), this.lo(row), Math.max(this.lo(row), this.hi(row)));
+    return this.engine.k.sumPopcount(this.ptr(row), this.sumPtr(row), this.sw);
+  }
+
+  /** Blocks the summary marks as possibly non-zero: what a step over this row costs. */
+  blocks(row: number): number {
+    const u32 = this.engine.u32;
+    const at = this.sumPtr(row) >>> 2;
+    let n = 0;
+    for (let i = 0; i < this.sw * 2; i++) {
+      let x = u32[at + i]!;
+      x -= (x >>> 1) & 0x55555555;
+      x = (x & 0x33333333) + ((x >>> 2) & 0x33333333);
+      n += (Math.imul((x + (x >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24);
+    }
+    return n;
   }
 }

@@ -1,24 +1,25 @@
 /**
  * A set of compiled selectors with their results kept in the shared memory:
- * one result bitset per selector (row i of a `size x stride` matrix, plus a
- * header lo, hi, count). Built in bulk (one thread or the pool), then kept
+ * one result bitset per selector (row i of a `size x stride` matrix, with its
+ * block summary and its count). Built in bulk (one thread or the pool), then kept
  * right incrementally per changed pod (updateSlot), which also answers
  * fan-out: exactly the selectors whose result changed, each once.
  */
 import { BLOCK_BYTES, type Bitset } from './bitset.js';
 import type { Program } from './compile.js';
-import { MAX_REGS, SCRATCH_HEADER } from './kernels.js';
+import { scratchBytes, summaryWords } from './kernels.js';
 import type { LabelIndex } from './label-index.js';
 import type { KernelPool } from './pool.js';
-
-const HEADER_BYTES = 16;
 
 export class SelectorSet {
   readonly size: number;
   private readonly dir: number;
   private readonly code: number;
   private res = 0;
-  private hdr = 0;
+  /** Result summaries: `sw` u64 per selector. */
+  private rsum = 0;
+  /** Result counts: i32 per selector. */
+  private readonly cnt: number;
   private stride = 0;
   private epoch = -1;
   /** Scratch for one-thread evaluation; u32 output buffer of `size` entries. */
@@ -36,7 +37,7 @@ export class SelectorSet {
     const codeWords = programs.reduce((n, p) => n + p.steps.length, 0);
     this.dir = e.arena.alloc((this.size + 1) * 4);
     this.code = e.arena.alloc(Math.max(codeWords, 1) * 4);
-    this.hdr = e.arena.alloc(Math.max(this.size, 1) * HEADER_BYTES);
+    this.cnt = e.arena.alloc(Math.max(this.size, 1) * 4);
     this.out = e.arena.alloc(Math.max(this.size, 1) * 4);
     let at = 0;
     programs.forEach((p, i) => {
@@ -48,9 +49,8 @@ export class SelectorSet {
     this.follow();
   }
 
-  /** Bytes of one scratch region (registers) at the current stride. */
-  scratchBytes(): number {
-    return SCRATCH_HEADER + MAX_REGS * this.stride * BLOCK_BYTES;
+  private get sw(): number {
+    return summaryWords(this.stride);
   }
 
   /** Re-lays the result rows out after the index widened its pod bitsets. */
@@ -60,16 +60,25 @@ export class SelectorSet {
     const e = this.index.engine;
     const stride = this.index.stride;
     const rowBytes = stride * BLOCK_BYTES;
-    const res = e.arena.alloc(Math.max(this.size, 1) * rowBytes);
+    const sumBytes = summaryWords(stride) * 8;
+    const n = Math.max(this.size, 1);
+    const res = e.arena.alloc(n * rowBytes);
+    const rsum = e.arena.alloc(n * sumBytes);
     if (this.res !== 0) {
-      const old = this.stride * BLOCK_BYTES;
-      for (let i = 0; i < this.size; i++) e.u8.copyWithin(res + i * rowBytes, this.res + i * old, this.res + (i + 1) * old);
+      const oldRow = this.stride * BLOCK_BYTES;
+      const oldSum = this.sw * 8;
+      for (let i = 0; i < this.size; i++) {
+        e.u8.copyWithin(res + i * rowBytes, this.res + i * oldRow, this.res + (i + 1) * oldRow);
+        e.u8.copyWithin(rsum + i * sumBytes, this.rsum + i * oldSum, this.rsum + (i + 1) * oldSum);
+      }
       e.arena.release(this.res);
+      e.arena.release(this.rsum);
       e.arena.release(this.scratch);
     }
     this.res = res;
+    this.rsum = rsum;
     this.stride = stride;
-    this.scratch = e.arena.alloc(this.scratchBytes());
+    this.scratch = e.arena.alloc(scratchBytes(stride));
     this.epoch = this.index.epoch;
   }
 
@@ -81,7 +90,8 @@ export class SelectorSet {
   evaluateRange(from: number, to: number): void {
     this.follow();
     const p = this.index.postings;
-    this.index.engine.k.evalRange(this.dir, this.code, from, to, p.base, p.rng, this.stride, this.scratch, this.res, this.hdr);
+    const k = this.index.engine.k;
+    k.evalRange(this.dir, this.code, from, to, p.base, p.sum, this.stride, this.sw, this.scratch, this.res, this.rsum, this.cnt);
   }
 
   /**
@@ -93,8 +103,8 @@ export class SelectorSet {
     this.follow();
     const e = this.index.engine;
     const n = Math.max(1, Math.min(chunks, this.size));
-    const scratchBytes = this.scratchBytes();
-    const scratch = e.arena.alloc(n * scratchBytes, false);
+    const bytes = scratchBytes(this.stride);
+    const scratch = e.arena.alloc(n * bytes, false);
     const p = this.index.postings;
     try {
       await e.track(() =>
@@ -105,7 +115,7 @@ export class SelectorSet {
               args: [
                 this.dir, this.code,
                 Math.floor((c * this.size) / n), Math.floor(((c + 1) * this.size) / n),
-                p.base, p.rng, this.stride, scratch + c * scratchBytes, this.res, this.hdr,
+                p.base, p.sum, this.stride, this.sw, scratch + c * bytes, this.res, this.rsum, this.cnt,
               ],
             }),
           ),
@@ -118,16 +128,12 @@ export class SelectorSet {
 
   count(i: number): number {
     this.check(i);
-    return this.index.engine.i32[(this.hdr >>> 2) + i * 4 + 2]!;
+    return this.index.engine.i32[(this.cnt >>> 2) + i]!;
   }
 
   /** All counts, in selector order. */
   counts(): Int32Array {
-    const out = new Int32Array(this.size);
-    const h = this.index.engine.i32;
-    const base = this.hdr >>> 2;
-    for (let i = 0; i < this.size; i++) out[i] = h[base + i * 4 + 2]!;
-    return out;
+    return this.index.engine.i32.slice(this.cnt >>> 2, (this.cnt >>> 2) + this.size);
   }
 
   has(i: number, slot: number): boolean {
@@ -144,10 +150,9 @@ export class SelectorSet {
     const e = this.index.engine;
     const n = this.count(i);
     if (n === 0) return new Uint32Array(0);
-    const h = (this.hdr >>> 2) + i * 4;
     const buf = e.arena.alloc(n * 4, false);
     try {
-      e.k.bsCollect(this.res + i * this.stride * BLOCK_BYTES, e.i32[h]!, e.i32[h + 1]!, buf);
+      e.k.sumCollect(this.res + i * this.stride * BLOCK_BYTES, this.rsum + i * this.sw * 8, this.sw, buf);
       return e.u32.slice(buf >>> 2, (buf >>> 2) + n);
     } finally {
       e.arena.release(buf);
@@ -182,7 +187,7 @@ export class SelectorSet {
     this.follow();
     const e = this.index.engine;
     const p = this.index.postings;
-    const n = e.k.evalSlot(this.dir, this.code, 0, this.size, p.base, this.stride, slot, this.res, this.hdr, this.out);
+    const n = e.k.evalSlot(this.dir, this.code, 0, this.size, p.base, this.stride, this.sw, slot, this.res, this.rsum, this.cnt, this.out);
     return e.u32.slice(this.out >>> 2, (this.out >>> 2) + n);
   }
 
@@ -197,7 +202,7 @@ export class SelectorSet {
   selectorsIntersecting(probe: Bitset): Uint32Array {
     this.follow();
     const e = this.index.engine;
-    const n = e.k.rowsIntersecting(this.res, this.hdr, this.stride, 0, this.size, probe.ptr, 0, this.probeBlocks(probe), this.out);
+    const n = e.k.rowsIntersecting(this.res, this.rsum, this.stride, this.sw, 0, this.size, probe.ptr, this.probeBlocks(probe), this.out);
     return e.u32.slice(this.out >>> 2, (this.out >>> 2) + n);
   }
 
@@ -213,7 +218,7 @@ export class SelectorSet {
           pool.run({
             kind: 'intersect',
             // Each chunk writes its hits at its own offset of the output buffer.
-            args: [this.res, this.hdr, this.stride, from, bounds[c + 1]!, probe.ptr, 0, this.probeBlocks(probe), this.out + from * 4],
+            args: [this.res, this.rsum, this.stride, this.sw, from, bounds[c + 1]!, probe.ptr, this.probeBlocks(probe), this.out + from * 4],
           }),
         ),
       ),
@@ -232,7 +237,7 @@ export class SelectorSet {
   dispose(): void {
     if (this.disposed) return;
     const a = this.index.engine.arena;
-    for (const p of [this.dir, this.code, this.hdr, this.out, this.res, this.scratch]) a.release(p);
+    for (const p of [this.dir, this.code, this.cnt, this.out, this.res, this.rsum, this.scratch]) a.release(p);
     this.disposed = true;
   }
 
