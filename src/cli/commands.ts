@@ -60,4 +60,9 @@ export const commands: Command[] = [
     summary: 'KubeVirt live migration: scheduled -> NB commit and -> SB Port_Binding, first vs second migration',
     load: () => import('./bench-migration.js').then((m) => m.default),
   },
+  {
+    words: ['sync'],
+    summary: 'one bulk sync of the cluster into the NB, then exit (--plan: show the changes, write nothing)',
+    load: () => import('./sync.js').then((m) => m.default),
+  },
 ];

@@ -1,0 +1,101 @@
+/**
+ * The whole cluster's desired NB state in one pass: IPAM recovered from the
+ * annotations and completed, policies resolved on the label index (wasm, on
+ * the pool with --wasm-workers > 0), then the pure desired-state functions.
+ */
+import type { EndpointSliceRecord, NamespaceRecord, NetworkPolicyRecord, NodeRecord, PodRecord, ServiceRecord, SubnetRecord } from '../k8s/records.js';
+import { KernelPool } from '../index/index.js';
+import type { DesiredState } from '../nb/desired.js';
+import { podPortName } from '../nb/naming.js';
+import { allocateMissing } from './allocation.js';
+import type { ClusterCache } from './cluster-cache.js';
+import { desiredCluster, podNeedsPort } from './desired/index.js';
+import { nodeOwner, podOwner, type Ipam } from './ipam/ipam.js';
+import { clusterConfig, effectiveSubnets, type ControllerOptions } from './options.js';
+import { PolicyResolver } from './policy-resolver.js';
+import { parseSubnets } from './subnet-spec.js';
+import type { ValidationError } from './validation.js';
+
+export interface ClusterSnapshot {
+  subnets: SubnetRecord[];
+  nodes: NodeRecord[];
+  namespaces: NamespaceRecord[];
+  pods: PodRecord[];
+  services: ServiceRecord[];
+  endpointSlices: EndpointSliceRecord[];
+  policies: NetworkPolicyRecord[];
+}
+
+export function snapshotOf(c: ClusterCache): ClusterSnapshot {
+  return {
+    subnets: [...c.subnets.store.values()],
+    nodes: [...c.nodes.store.values()],
+    namespaces: [...c.namespaces.store.values()],
+    pods: [...c.pods.store.values()],
+    services: [...c.services.store.values()],
+    endpointSlices: [...c.endpointSlices.store.values()],
+    policies: [...c.policies.store.values()],
+  };
+}
+
+export interface BulkDesired {
+  state: DesiredState;
+  errors: ValidationError[];
+  /** Subnets in force (API and built-in), for later reconciliation. */
+  subnets: SubnetRecord[];
+  allocated: number;
+  /** ms per step: ipam, resolve, desired. */
+  timings: Record<string, number>;
+}
+
+export async function bulkDesired(snap: ClusterSnapshot, ipam: Ipam, o: ControllerOptions): Promise<BulkDesired> {
+  const timings: Record<string, number> = {};
+  let t = performance.now();
+  const lap = (name: string) => {
+    const now = performance.now();
+    timings[name] = now - t;
+    t = now;
+  };
+  const subnets = effectiveSubnets(snap.subnets, o);
+  const errors: ValidationError[] = [...ipam.setSubnets(subnets).errors];
+  errors.push(...ipam.recoverNodes(snap.nodes, o.nodeSwitch), ...ipam.recoverPods(snap.pods));
+  const alloc = allocateMissing(ipam, snap.pods, snap.nodes, subnets, o);
+  errors.push(...alloc.errors);
+  lap('ipam');
+
+  const resolver = new PolicyResolver(snap.pods.length);
+  try {
+    for (const ns of snap.namespaces) resolver.upsertNamespace(ns);
+    for (const p of snap.pods) if (!p.deleting) resolver.upsertPod(p);
+    errors.push(...resolver.compile(snap.policies, snap.services));
+    const pool = o.wasmWorkers > 0 ? await KernelPool.open(resolver.index.engine, { threads: o.wasmWorkers }) : undefined;
+    try {
+      await resolver.evaluate(pool);
+    } finally {
+      await pool?.close();
+    }
+    const policies = resolver.resolveAll({
+      ip: (p) => ipam.get(podOwner(p))?.ip,
+      port: (p) => (podNeedsPort(p) && ipam.get(podOwner(p)) ? podPortName(p.name, p.namespace) : undefined),
+    });
+    lap('resolve');
+    const { state, errors: desiredErrors } = desiredCluster(
+      {
+        subnets: parseSubnets(subnets).subnets,
+        nodes: snap.nodes,
+        pods: snap.pods,
+        services: snap.services,
+        endpointSlices: snap.endpointSlices,
+        policies,
+        podAllocation: (p) => ipam.get(podOwner(p)),
+        nodeAllocation: (n) => ipam.get(nodeOwner(n)),
+      },
+      clusterConfig(o),
+    );
+    errors.push(...desiredErrors);
+    lap('desired');
+    return { state, errors, subnets, allocated: alloc.allocated, timings };
+  } finally {
+    resolver.dispose();
+  }
+}

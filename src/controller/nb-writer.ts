@@ -1,0 +1,66 @@
+/**
+ * Writing plans to the NB: the tables the controller replicates, and a plan
+ * applied in bounded transactions (named-uuid references kept inside their
+ * chunk), each behind the leader fence.
+ */
+import { chunkOperations, connect, type OvsdbClient } from '../ovsdb/index.js';
+import type { Operation } from '../ovsdb/types.js';
+import { NB_TABLES } from '../nb/rows.js';
+import type { ExistingRows } from '../nb/plan.js';
+import type { Logger } from '../util/log.js';
+import type { ControllerMetrics } from './metrics.js';
+
+export function connectNb(remotes: string, log: Logger, metrics?: ControllerMetrics): Promise<OvsdbClient> {
+  return connect({
+    remotes,
+    database: 'OVN_Northbound',
+    leaderOnly: true,
+    monitor: [...NB_TABLES],
+    logger: log,
+    ...(metrics ? { requestLatency: metrics.ovsRequestLatency } : {}),
+  });
+}
+
+export function existingRows(nb: OvsdbClient): ExistingRows {
+  const out: ExistingRows = {};
+  for (const t of NB_TABLES) out[t] = [...nb.cache.table(t).rows()];
+  return out;
+}
+
+export class NotLeaderError extends Error {
+  override name = 'NotLeaderError';
+}
+
+export interface ApplyOptions {
+  maxOps: number;
+  /** Write fence: checked before every transaction. */
+  isLeader?: () => boolean;
+  metrics?: ControllerMetrics;
+}
+
+/** Applies ops in chunks; resolves to the number of write transactions sent. */
+export async function applyOperations(nb: OvsdbClient, ops: readonly Operation[], o: ApplyOptions): Promise<number> {
+  let transactions = 0;
+  for (const chunk of chunkOperations(ops, o.maxOps)) {
+    if (o.isLeader && !o.isLeader()) throw new NotLeaderError('lost leadership: not writing to the NB');
+    try {
+      await nb.transact(chunk);
+      o.metrics?.nbTransactions.inc({ result: 'ok' });
+    } catch (err) {
+      o.metrics?.nbTransactions.inc({ result: 'error' });
+      throw err;
+    }
+    transactions++;
+    if (o.metrics) countOperations(chunk, o.metrics);
+  }
+  return transactions;
+}
+
+function countOperations(ops: readonly Operation[], metrics: ControllerMetrics): void {
+  const counts = new Map<string, number>();
+  for (const op of ops) if ('table' in op) counts.set(`${op.table}\u0000${op.op}`, (counts.get(`${op.table}\u0000${op.op}`) ?? 0) + 1);
+  for (const [k, n] of counts) {
+    const [table, op] = k.split('\u0000') as [string, string];
+    metrics.nbOperations.inc({ table, op }, n);
+  }
+}

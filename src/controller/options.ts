@@ -1,0 +1,71 @@
+import type { SubnetRecord } from '../k8s/records.js';
+import type { ClusterConfig } from './desired/common.js';
+
+/** What `ovnscale controller` is told by its flags (defaults as kube-ovn-controller's). */
+export interface ControllerOptions {
+  clusterRouter: string;
+  defaultSubnet: string;
+  defaultCidr: string;
+  /** '' = the CIDR's first host address. */
+  defaultGateway: string;
+  defaultExcludeIps: string[];
+  nodeSwitch: string;
+  nodeSwitchCidr: string;
+  vendor: string;
+  maxOpsPerTxn: number;
+  workerNum: number;
+  wasmWorkers: number;
+}
+
+export const DEFAULT_OPTIONS: ControllerOptions = {
+  clusterRouter: 'ovn-cluster',
+  defaultSubnet: 'ovn-default',
+  defaultCidr: '10.16.0.0/16',
+  defaultGateway: '',
+  defaultExcludeIps: [],
+  nodeSwitch: 'join',
+  nodeSwitchCidr: '100.64.0.0/16',
+  vendor: 'kube-ovn',
+  maxOpsPerTxn: 1000,
+  workerNum: 3,
+  wasmWorkers: 2,
+};
+
+export const clusterConfig = (o: ControllerOptions): ClusterConfig => ({ vendor: o.vendor, clusterRouter: o.clusterRouter, nodeSwitch: o.nodeSwitch });
+
+function builtinSubnet(name: string, cidrBlock: string, gateway: string, excludeIps: string[], isDefault: boolean): SubnetRecord {
+  return {
+    uid: `ovnscale-builtin-${name}`,
+    name,
+    namespace: '',
+    resourceVersion: '0',
+    labels: {},
+    annotations: {},
+    deleting: false,
+    cidrBlock,
+    gateway,
+    excludeIps,
+    gatewayType: 'distributed',
+    gatewayNode: '',
+    private: false,
+    allowSubnets: [],
+    namespaces: [],
+    isDefault,
+    protocol: 'IPv4',
+    provider: 'ovn',
+    vpc: '',
+  };
+}
+
+/**
+ * The Subnets the controller works with: those in the API, plus the default
+ * and join subnets from the flags when the API has none of that name (as
+ * kube-ovn-controller creates them).
+ */
+export function effectiveSubnets(fromApi: Iterable<SubnetRecord>, o: ControllerOptions): SubnetRecord[] {
+  const out = [...fromApi];
+  const has = (n: string) => out.some((s) => s.name === n);
+  if (!has(o.defaultSubnet)) out.push(builtinSubnet(o.defaultSubnet, o.defaultCidr, o.defaultGateway, o.defaultExcludeIps, true));
+  if (!has(o.nodeSwitch)) out.push(builtinSubnet(o.nodeSwitch, o.nodeSwitchCidr, '', [], false));
+  return out;
+}
