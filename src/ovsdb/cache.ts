@@ -159,15 +159,19 @@ export class DatabaseCache {
   }
 
   private diffResync(caches: TableCache[], uuids: string[], rows: Array<Row | null>, changes: RowChange[] | undefined): void {
+    // Tables that were empty (the first sync) need no comparison and no delete pass.
     const seen = new Map<TableCache, Set<string>>();
-    for (const c of this.caches.values()) seen.set(c, new Set());
+    for (const c of this.caches.values()) if (c.size > 0) seen.set(c, new Set());
     for (let i = 0; i < rows.length; i++) {
       const cache = caches[i]!;
       const uuid = uuids[i]!;
       const row = rows[i]!;
-      seen.get(cache)!.add(uuid);
-      const old = cache.get(uuid);
-      if (old && sameRow(old, row, cache.columns)) continue;
+      const present = seen.get(cache);
+      if (present) {
+        present.add(uuid);
+        const old = cache.get(uuid);
+        if (old && sameRow(old, row, cache.columns)) continue;
+      }
       this.applyOne(cache, uuid, row, changes);
     }
     for (const [cache, present] of seen) {

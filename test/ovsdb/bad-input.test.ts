@@ -96,3 +96,18 @@ describe('bad input from the server', () => {
     expect(drops[0]!.message).toMatch(/expected a JSON-RPC object, got an array/);
   });
 });
+
+describe('servers without monitor_cond_since', () => {
+  it('falls back to monitor_cond and keeps the cache current', async () => {
+    const old = await startProxy(join(server().dir, 'old.sock'), server().remote);
+    try {
+      old.interceptRequests('monitor_cond_since', (m) => JSON.stringify({ id: m.id, result: null, error: 'unknown method' }));
+      const c = await open({ remotes: old.remote, database: 'OVN_Northbound', monitor: { Logical_Switch: { columns: ['name'] } } });
+      const [ins] = await c.transact([{ op: 'insert', table: 'Logical_Switch', row: { name: 'via-monitor-cond' } }]);
+      await waitFor(() => c.cache.table('Logical_Switch').get(ins!.uuid!) !== undefined);
+      expect(c.cache.table('Logical_Switch').get(ins!.uuid!)!.name).toBe('via-monitor-cond');
+    } finally {
+      await old.close();
+    }
+  });
+});

@@ -19,6 +19,8 @@ export interface OvsdbProxy {
   inject(text: string): void;
   /** Writes `text` to the client and closes the connection (a truncated message). */
   injectAndClose(text: string): void;
+  /** Answers client requests for `method` itself with `reply(request)` (raw text) instead of forwarding them. */
+  interceptRequests(method: string, reply: (m: Message) => string): void;
   /** Silently drops all traffic of the current connection from now on (a dead peer). */
   blackhole(): void;
   /** Replaces the next server message matching `match` with `replace(message)` (raw text). */
@@ -33,6 +35,7 @@ export async function startProxy(path: string, upstream: string): Promise<OvsdbP
   const answers: Message[] = [];
   const manglers: Array<{ match: (m: Message) => boolean; replace: (m: Message) => string }> = [];
   const sockets = new Set<net.Socket>();
+  const intercepts = new Map<string, (m: Message) => string>();
 
   const srv = net.createServer((client) => {
     connections++;
@@ -54,7 +57,9 @@ export async function startProxy(path: string, upstream: string): Promise<OvsdbP
       if (conn.dead) return;
       for (const text of up.push(chunk)) {
         const m = JSON.parse(text) as Message;
+        const intercept = typeof m.method === 'string' ? intercepts.get(m.method) : undefined;
         if (typeof m.id === 'string' && m.id.startsWith('inj-')) answers.push(m);
+        else if (intercept) client.write(intercept(m));
         else server.write(text);
       }
     });
@@ -77,6 +82,7 @@ export async function startProxy(path: string, upstream: string): Promise<OvsdbP
       const c = current;
       c?.client.end(text, () => c.client.destroy());
     },
+    interceptRequests: (method, reply) => void intercepts.set(method, reply),
     blackhole: () => void (current && (current.dead = true)),
     mangleNext: (match, replace) => void manglers.push({ match, replace }),
     close: () =>
