@@ -7,6 +7,8 @@
  * for 150k pods costs more than the list itself, and lack
  * resourceVersionMatch / allowWatchBookmarks.
  */
+import { Agent as HttpAgent } from 'node:http';
+import { Agent as HttpsAgent, type AgentOptions } from 'node:https';
 import { HttpMethod, IsomorphicFetchHttpLibrary, KubeConfig, RequestContext, Watch } from '@kubernetes/client-node';
 
 export class ApiError extends Error {
@@ -45,6 +47,7 @@ export function loadKubeConfig(path?: string): KubeConfig {
 export class KubeApi {
   private readonly http = new IsomorphicFetchHttpLibrary();
   private readonly watcher: Watch;
+  private pooled: { agent: HttpAgent; options: AgentOptions } | undefined;
 
   constructor(readonly kc: KubeConfig) {
     this.watcher = new Watch(kc);
@@ -67,6 +70,7 @@ export class KubeApi {
       ctx.setBody(JSON.stringify(opts.body));
     }
     await this.kc.applySecurityAuthentication(ctx);
+    this.reuseConnections(ctx);
     const timeoutMs = opts.timeoutMs ?? 60_000;
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
@@ -83,6 +87,35 @@ export class KubeApi {
     } finally {
       clearTimeout(timer);
     }
+  }
+
+  /**
+   * client-node builds a fresh agent (so a fresh TCP/TLS connection) per
+   * request. A plain http(s) agent is swapped for one keep-alive agent with
+   * the same options, rebuilt when those change (rotated client
+   * certificates); proxy agents are left alone.
+   */
+  private reuseConnections(ctx: RequestContext): void {
+    const fresh = ctx.getAgent();
+    if (!fresh || (fresh.constructor !== HttpAgent && fresh.constructor !== HttpsAgent)) return;
+    const options = (fresh as HttpAgent & { options?: AgentOptions }).options ?? {};
+    const same =
+      this.pooled &&
+      this.pooled.agent.constructor === fresh.constructor &&
+      (['ca', 'cert', 'key', 'pfx', 'passphrase', 'rejectUnauthorized', 'servername'] as const).every((k) => this.pooled!.options[k] === options[k]);
+    if (!same) {
+      this.pooled?.agent.destroy();
+      const opts = { ...options, keepAlive: true, maxSockets: 32, noDelay: true };
+      this.pooled = { agent: fresh instanceof HttpsAgent ? new HttpsAgent(opts) : new HttpAgent(opts), options };
+    }
+    fresh.destroy();
+    ctx.setAgent(this.pooled!.agent);
+  }
+
+  /** Closes pooled connections (they also close by themselves when idle). */
+  close(): void {
+    this.pooled?.agent.destroy();
+    this.pooled = undefined;
   }
 
   /**

@@ -50,7 +50,7 @@ export class SimServer {
   private readonly log: Logger;
   private boundPort = 0;
   /** Requests served, by kind: what tests and benchmarks check about client behaviour. */
-  readonly stats = { requests: 0, lists: 0, watches: 0 };
+  readonly stats = { requests: 0, lists: 0, watches: 0, connections: 0 };
 
   constructor(private readonly opts: SimServerOptions = {}) {
     this.store = new SimStore({ historySize: opts.historySize ?? 10_000 });
@@ -58,6 +58,7 @@ export class SimServer {
     this.log = opts.logger ?? silentLogger;
     this.server = createServer((req, res) => this.handle(req, res));
     this.server.keepAliveTimeout = 30_000;
+    this.server.on('connection', () => this.stats.connections++);
   }
 
   get port(): number {

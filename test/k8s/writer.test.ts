@@ -51,6 +51,16 @@ describe('KubeWriter', () => {
   });
 });
 
+describe('KubeApi', () => {
+  it('reuses connections across requests (client-node makes a new agent per request)', async () => {
+    const api = s.api();
+    const before = s.server!.stats.connections;
+    for (let i = 0; i < 20; i++) await api.request('GET', '/api/v1/namespaces');
+    expect(s.server!.stats.connections - before).toBeLessThanOrEqual(2);
+    api.close();
+  });
+});
+
 describe('discovery', () => {
   it('reports KubeVirt resources only when the server serves them', async () => {
     expect(await isServed(s.api(), Subnets)).toBe(true);
