@@ -112,6 +112,8 @@ export class OvsdbClient extends EventEmitter<ClientEvents> {
   private lastError?: Error;
   private loopDone?: Promise<void>;
   private sendTail: Promise<void> = Promise.resolve();
+  /** Callers waiting for a connection (any number: many transactions may wait at once). */
+  private readonly waiters = new Set<(err?: Error) => void>();
 
   /** Use connect(). */
   constructor(private readonly options: ConnectOptions) {
@@ -234,21 +236,17 @@ export class OvsdbClient extends EventEmitter<ClientEvents> {
     if (this.ready) return Promise.resolve();
     if (this.closed) return Promise.reject(new OvsdbClosedError('client is closed'));
     return new Promise((resolve, reject) => {
-      const done = (err?: Error) => {
+      const waiter = (err?: Error) => {
         clearTimeout(timer);
-        this.off('connected', onUp);
-        this.stop.signal.removeEventListener('abort', onClose);
+        this.waiters.delete(waiter);
         if (err) reject(err);
         else resolve();
       };
-      const onUp = () => done();
-      const onClose = () => done(new OvsdbClosedError('client is closed'));
       const timer = setTimeout(() => {
         const last = this.lastError ? `: last error: ${this.lastError.message}` : '';
-        done(new OvsdbConnectionError(`no usable connection to ${this.database} within ${timeoutMs} ms (remotes ${this.remotes.map((r) => r.text).join(',')})${last}`, undefined, { cause: this.lastError }));
+        waiter(new OvsdbConnectionError(`no usable connection to ${this.database} within ${timeoutMs} ms (remotes ${this.remotes.map((r) => r.text).join(',')})${last}`, undefined, { cause: this.lastError }));
       }, timeoutMs);
-      this.once('connected', onUp);
-      this.stop.signal.addEventListener('abort', onClose, { once: true });
+      this.waiters.add(waiter);
     });
   }
 
@@ -262,6 +260,7 @@ export class OvsdbClient extends EventEmitter<ClientEvents> {
     this.closed = true;
     this.ready = false;
     this.stop.abort();
+    for (const w of [...this.waiters]) w(new OvsdbClosedError('client is closed'));
     this.session?.rpc.close(new OvsdbClosedError('client is closed'));
     await this.loopDone;
   }
@@ -330,6 +329,7 @@ export class OvsdbClient extends EventEmitter<ClientEvents> {
       synced = true;
       this.ready = true;
       this.log.info('connected', { remote: remote.text });
+      for (const w of [...this.waiters]) w();
       this.emit('connected', remote.text);
     } catch (err) {
       this.note(err as Error);
