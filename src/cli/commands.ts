@@ -65,4 +65,9 @@ export const commands: Command[] = [
     summary: 'one bulk sync of the cluster into the NB, then exit (--plan: show the changes, write nothing)',
     load: () => import('./sync.js').then((m) => m.default),
   },
+  {
+    words: ['bench', 'plan'],
+    summary: 'desired state + NB plan at cluster scale (cold start, warm restart, drift)',
+    load: () => import('../controller/bench-plan.js').then((m) => m.default),
+  },
 ];

@@ -26,6 +26,20 @@ export interface PlanOptions {
   vendor: string;
   /** Remove our-vendor rows nothing wants (default true). Turn off when `desired` covers only part of the NB. */
   prune?: boolean;
+  /**
+   * New children of an existing parent are emitted in groups of at most this
+   * many inserts, each followed by the one parent mutate that holds them
+   * (default 500), so chunkOperations can cut transactions between groups.
+   */
+  batchSize?: number;
+  /**
+   * Leave for the next plan what would tie many inserts together through
+   * named-uuids: children of a parent inserted in this plan, and references
+   * to rows inserted in this plan. `deferred` counts them; apply, then plan
+   * again (from the updated cache) until it is 0. Every operation group then
+   * stays within batchSize + 1 operations. Default false: one plan says everything.
+   */
+  deferNew?: boolean;
 }
 
 export interface TableCounts {
@@ -39,6 +53,8 @@ export interface PlanResult {
   counts: Record<NbTable, TableCounts>;
   /** Desired rows that could not be planned (identity held by another vendor, missing parent, conflicting producers). */
   conflicts: DesiredConflict[];
+  /** Rows and references left for the next plan (deferNew). */
+  deferred: number;
 }
 
 interface Resolved {
@@ -54,9 +70,13 @@ const vendorOf = (row: Row): string | undefined => {
   return ids && typeof ids === 'object' && !Array.isArray(ids) ? (ids[VENDOR_KEY] as string | undefined) : undefined;
 };
 
-function asUuids(v: Value | undefined): string[] {
-  if (v === undefined) return [];
-  return (Array.isArray(v) ? v : [v]).map(String);
+const NONE: readonly string[] = [];
+
+/** A reference column's uuids, without copying (cache rows hold uuid sets as string arrays). */
+function asUuids(v: Value | undefined): readonly string[] {
+  if (v === undefined) return NONE;
+  if (Array.isArray(v)) return v as string[];
+  return [String(v)];
 }
 
 /** Collected mutations per existing parent row. */
@@ -95,12 +115,25 @@ class ParentMutations {
         const del = e.del.get(col);
         const ins = e.ins.get(col);
         if (del?.length) mutations.push([col, 'delete', [...new Set(del)].sort()]);
-        if (ins?.length) mutations.push([col, 'insert', [...new Set(ins)]]);
+        if (ins?.length) mutations.push([col, 'insert', [...new Set(ins)].sort()]);
       }
       if (mutations.length) out.push({ op: 'mutate', table: e.table, where: [['_uuid', '==', e.uuid]], mutations });
     }
     return out;
   }
+}
+
+/** Named-uuids `row<N>` in the order they were assigned. */
+const byNamedOrder = (a: string, b: string): number => Number(a.slice(3)) - Number(b.slice(3));
+
+/** want (may repeat) and current (a set) hold the same members. */
+function sameMembers(want: readonly string[], current: readonly string[]): boolean {
+  if (want.length !== current.length) return false;
+  if (want.length === 0) return true;
+  if (want.length === 1) return want[0] === current[0];
+  const s = new Set(current);
+  for (const u of want) if (!s.has(u)) return false;
+  return true;
 }
 
 function emptyCounts(): Record<NbTable, TableCounts> {
@@ -110,12 +143,19 @@ function emptyCounts(): Record<NbTable, TableCounts> {
 }
 
 function differs(d: DesiredRow, row: Row): boolean {
-  for (const [c, v] of Object.entries(d.row)) if (!satisfies(c, v, row[c])) return true;
+  for (const c in d.row) if (!satisfies(c, d.row[c]!, row[c])) return true;
   return false;
 }
 
 export function plan(desired: DesiredState, existing: ExistingRows, opts: PlanOptions): PlanResult {
   const prune = opts.prune ?? true;
+  const batchSize = Math.max(1, opts.batchSize ?? 500);
+  const deferNew = opts.deferNew ?? false;
+  let deferred = 0;
+  const isOurs = (r: Row): boolean => {
+    const v = vendorOf(r);
+    return v === undefined || v === opts.vendor;
+  };
   const counts = emptyCounts();
   const conflicts: DesiredConflict[] = [...desired.conflicts];
 
@@ -124,7 +164,8 @@ export function plan(desired: DesiredState, existing: ExistingRows, opts: PlanOp
   for (const { parent, column } of CHILD_COLUMNS) {
     for (const p of existing[parent] ?? []) {
       const name = String(p['name'] ?? '');
-      for (const u of asUuids(p[column])) parentOf.set(u, { table: parent, uuid: p._uuid, name, column });
+      const holder: ParentOf = { table: parent, uuid: p._uuid, name, column };
+      for (const u of asUuids(p[column])) parentOf.set(u, holder);
     }
   }
 
@@ -151,20 +192,22 @@ export function plan(desired: DesiredState, existing: ExistingRows, opts: PlanOp
     const out = new Map<string, Resolved>();
     resolved.set(table, out);
     const have = byKey.get(table)!;
-    const keys = [...desired.rows(table).keys()].sort();
-    for (const key of keys) {
-      const d = desired.rows(table).get(key)!;
-      const rows = have.get(key) ?? [];
-      const ours = rows.filter((r) => {
-        const v = vendorOf(r);
-        return v === undefined || v === opts.vendor;
-      });
-      if (rows.length > 0 && ours.length === 0) {
-        conflicts.push({ table, key, reason: `identity held by vendor '${vendorOf(rows[0]!)}'` });
+    // Only new rows need a sorted walk (named-uuids, insert order); sorting every key costs more than the rest.
+    const fresh: string[] = [];
+    for (const [key, d] of desired.rows(table)) {
+      const rows = have.get(key);
+      if (rows === undefined) {
+        fresh.push(key);
+        out.set(key, { d, ref: '' });
         continue;
       }
+      if (rows.length === 1 && isOurs(rows[0]!)) {
+        out.set(key, { d, keeper: rows[0]!, ref: rows[0]!._uuid });
+        continue;
+      }
+      const ours = rows.filter(isOurs);
       if (ours.length === 0) {
-        out.set(key, { d, ref: `row${named++}` });
+        conflicts.push({ table, key, reason: `identity held by vendor '${vendorOf(rows[0]!)}'` });
         continue;
       }
       const sorted = [...ours].sort((a, b) => (a._uuid < b._uuid ? -1 : 1));
@@ -172,8 +215,12 @@ export function plan(desired: DesiredState, existing: ExistingRows, opts: PlanOp
       for (const r of sorted) if (r !== keeper) removals.push({ table, row: r });
       out.set(key, { d, keeper, ref: keeper._uuid });
     }
+    fresh.sort();
+    for (const key of fresh) out.get(key)!.ref = `row${named++}`;
     if (prune) {
-      const unwanted = [...have.entries()].filter(([k]) => !out.has(k)).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+      const unwanted: [string, Row[]][] = [];
+      for (const e of have) if (!out.has(e[0])) unwanted.push(e);
+      unwanted.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
       for (const [, rows] of unwanted) {
         for (const r of rows) if (vendorOf(r) === opts.vendor) removals.push({ table, row: r });
       }
@@ -183,9 +230,10 @@ export function plan(desired: DesiredState, existing: ExistingRows, opts: PlanOp
   const lookup = (table: NbTable, key: string): Resolved | undefined => resolved.get(table)!.get(key);
   const mutations = new ParentMutations();
   const inserts = new Map<string, { table: NbTable; row: RowData }>();
-  const updates: Operation[] = [];
+  const updates: { order: number; key: string; op: Operation }[] = [];
   const updated = new Set<string>();
   const deletes: Operation[] = [];
+  const batches = new Map<string, { table: NbTable; uuid: string; column: string; children: string[] }>();
 
   // Removals: roots are deleted; children leave their parent's strong set (OVSDB then drops them).
   const deleted = new Set<string>();
@@ -214,14 +262,15 @@ export function plan(desired: DesiredState, existing: ExistingRows, opts: PlanOp
         }
       }
       if (r.keeper) {
-        const row: RowData = {};
-        for (const [c, v] of Object.entries(d.row)) {
-          if (!satisfies(c, v, r.keeper[c])) row[c] = valueToWrite(c, v, r.keeper[c]);
+        let row: RowData | undefined;
+        for (const c in d.row) {
+          const v = d.row[c]!;
+          if (!satisfies(c, v, r.keeper[c])) (row ??= {})[c] = valueToWrite(c, v, r.keeper[c]);
         }
-        if (Object.keys(row).length) {
+        if (row) {
           counts[table].update++;
           updated.add(r.keeper._uuid);
-          updates.push({ op: 'update', table, where: [['_uuid', '==', r.keeper._uuid]], row });
+          updates.push({ order: NB_TABLES.indexOf(table), key, op: { op: 'update', table, where: [['_uuid', '==', r.keeper._uuid]], row } });
         }
         if (parent && d.parent) {
           const cur = parentOf.get(r.keeper._uuid);
@@ -231,23 +280,41 @@ export function plan(desired: DesiredState, existing: ExistingRows, opts: PlanOp
           }
         }
       } else {
+        if (deferNew && parent && !parent.keeper) {
+          deferred++;
+          resolved.get(table)!.delete(key);
+          continue;
+        }
         counts[table].insert++;
         inserts.set(r.ref, { table, row: { ...d.insertOnly, ...d.row } });
-        if (parent && d.parent && parent.keeper) mutations.insert(d.parent.table, parent.ref, d.parent.column, r.ref);
+        if (parent && d.parent && parent.keeper) {
+          const bk = `${parent.ref}\u0000${d.parent.column}`;
+          let b = batches.get(bk);
+          if (!b) batches.set(bk, (b = { table: d.parent.table, uuid: parent.ref, column: d.parent.column, children: [] }));
+          b.children.push(r.ref);
+        }
       }
     }
   }
 
   // New children of new parents go straight into the parent's insert.
+  const childLists: Value[] = [];
   for (const table of NB_TABLES) {
     for (const r of resolved.get(table)!.values()) {
       if (r.keeper || !r.d.parent) continue;
       const parent = lookup(r.d.parent.table, r.d.parent.key)!;
       if (parent.keeper) continue;
       const prow = inserts.get(parent.ref)!.row;
-      prow[r.d.parent.column] = [...asUuids(prow[r.d.parent.column]), r.ref];
+      const col = prow[r.d.parent.column];
+      if (Array.isArray(col)) col.push(r.ref);
+      else {
+        const list = [r.ref];
+        prow[r.d.parent.column] = list;
+        childLists.push(list);
+      }
     }
   }
+  for (const l of childLists) (l as string[]).sort(byNamedOrder);
 
   // Reference sets naming other rows by identity.
   for (const table of NB_TABLES) {
@@ -258,13 +325,17 @@ export function plan(desired: DesiredState, existing: ExistingRows, opts: PlanOp
         const want: string[] = [];
         for (const k of spec.keys) {
           const t = lookup(spec.table, k);
-          if (t) want.push(t.ref);
+          if (!t) continue;
+          if (deferNew && !t.keeper) deferred++;
+          else want.push(t.ref);
         }
         if (!r.keeper) {
-          inserts.get(r.ref)!.row[col] = [...new Set(want)];
+          inserts.get(r.ref)!.row[col] = [...new Set(want)].sort();
           continue;
         }
-        const have = new Set(asUuids(r.keeper[col]));
+        const current = asUuids(r.keeper[col]);
+        if (spec.mode === 'exact' && sameMembers(want, current)) continue;
+        const have = new Set(current);
         const wantSet = new Set(want);
         let changed = false;
         for (const u of wantSet) {
@@ -289,7 +360,30 @@ export function plan(desired: DesiredState, existing: ExistingRows, opts: PlanOp
     }
   }
 
-  const insertOps: Operation[] = [];
-  for (const [ref, { table, row }] of inserts) insertOps.push({ op: 'insert', table, row, uuidName: ref });
-  return { ops: [...deletes, ...updates, ...insertOps, ...mutations.ops(deleted)], counts, conflicts };
+  updates.sort((a, b) => a.order - b.order || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  const ops: Operation[] = [...deletes, ...updates.map((u) => u.op)];
+  const batched = new Set<string>();
+  for (const b of batches.values()) {
+    b.children.sort(byNamedOrder);
+    for (const c of b.children) batched.add(c);
+  }
+  for (const ref of [...inserts.keys()].sort(byNamedOrder)) {
+    const { table, row } = inserts.get(ref)!;
+    if (!batched.has(ref)) ops.push({ op: 'insert', table, row, uuidName: ref });
+  }
+  const order = [...batches.values()].sort(
+    (a, b) => NB_TABLES.indexOf(a.table) - NB_TABLES.indexOf(b.table) || (a.uuid < b.uuid ? -1 : a.uuid > b.uuid ? 1 : 0) || (a.column < b.column ? -1 : 1),
+  );
+  for (const b of order) {
+    for (let i = 0; i < b.children.length; i += batchSize) {
+      const group = b.children.slice(i, i + batchSize);
+      for (const ref of group) {
+        const ins = inserts.get(ref)!;
+        ops.push({ op: 'insert', table: ins.table, row: ins.row, uuidName: ref });
+      }
+      ops.push({ op: 'mutate', table: b.table, where: [['_uuid', '==', b.uuid]], mutations: [[b.column, 'insert', group]] });
+    }
+  }
+  ops.push(...mutations.ops(deleted));
+  return { ops, counts, conflicts, deferred };
 }

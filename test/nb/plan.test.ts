@@ -5,6 +5,8 @@ import { parseSubnets } from '../../src/controller/subnet-spec.js';
 import { DesiredState } from '../../src/nb/desired.js';
 import { policyKey } from '../../src/nb/identity.js';
 import { plan } from '../../src/nb/plan.js';
+import { NB_TABLES } from '../../src/nb/rows.js';
+import { chunkOperations } from '../../src/ovsdb/chunk.js';
 import type { Operation, Value } from '../../src/ovsdb/types.js';
 import { cfg, node, pod, subnet } from '../controller/fixtures.js';
 import { MemDb } from './memdb.js';
@@ -65,11 +67,19 @@ describe('plan', () => {
     expect(second.ops).toEqual([]);
   });
 
-  it('is deterministic', () => {
+  it('is deterministic, whatever order the desired rows arrive in', () => {
     const db = new MemDb();
-    const a = plan(smallCluster(), db.snapshot(), { vendor: 'kube-ovn' }).ops;
-    const b = plan(smallCluster(), db.snapshot(), { vendor: 'kube-ovn' }).ops;
-    expect(a).toEqual(b);
+    const a = plan(smallCluster(5), db.snapshot(), { vendor: 'kube-ovn' }).ops;
+    const reversed = new DesiredState();
+    const src = smallCluster(5);
+    for (const t of NB_TABLES) reversed.addAll([...src.rows(t).values()].reverse());
+    expect(plan(reversed, db.snapshot(), { vendor: 'kube-ovn' }).ops).toEqual(a);
+    db.apply(a);
+    const lsp = db.byName('Logical_Switch_Port', 'web-0.default')!;
+    lsp['addresses'] = [];
+    const drift = db.byName('Logical_Switch_Port', 'web-1.default')!;
+    drift['addresses'] = [];
+    expect(plan(reversed, db.snapshot(), { vendor: 'kube-ovn' }).ops).toEqual(plan(smallCluster(5), db.snapshot(), { vendor: 'kube-ovn' }).ops);
   });
 
   it('adopts rows kube-ovn-controller wrote: no duplicate, no rewrite of its MAC or extra keys', () => {
@@ -189,5 +199,28 @@ describe('plan', () => {
     const p = plan(smallCluster(), db.snapshot(), { vendor: 'kube-ovn' });
     expect(p.conflicts.some((c) => c.table === 'Logical_Router' && c.reason.includes('someone-else'))).toBe(true);
     expect(p.ops.some((o) => 'table' in o && o.table === 'Logical_Router')).toBe(false);
+  });
+
+  it('with deferNew, converges over rounds of small independent transactions', () => {
+    const db = new MemDb();
+    const desired = smallCluster(60);
+    let rounds = 0;
+    for (;;) {
+      const p = plan(desired, db.snapshot(), { vendor: 'kube-ovn', deferNew: true, batchSize: 10 });
+      if (p.ops.length === 0 && p.deferred === 0) break;
+      const chunks = chunkOperations(p.ops, 11);
+      expect(chunks.every((c) => c.length <= 11)).toBe(true);
+      // Each chunk is its own transaction: named-uuids never cross chunks.
+      for (const c of chunks) {
+        expect(danglingNames(c)).toEqual([]);
+        db.apply(c);
+      }
+      expect(++rounds).toBeLessThan(5);
+    }
+    expect(rounds).toBe(3); // roots; children of new parents; memberships of new ports
+    const once = new MemDb();
+    once.apply(plan(desired, once.snapshot(), { vendor: 'kube-ovn' }).ops);
+    for (const t of ['Logical_Switch_Port', 'Port_Group', 'Logical_Router_Policy'] as const) expect(db.rows(t).length).toBe(once.rows(t).length);
+    expect((db.byName('Port_Group', 'node.node.a')!['ports'] as string[]).length).toBe(61);
   });
 });
