@@ -24,6 +24,8 @@ export interface EmbeddedServer {
   ctl: string;
   readonly pid: number;
   readonly running: boolean;
+  /** Sends a signal without waiting (SIGSTOP/SIGCONT to freeze a member). */
+  signal(signal: NodeJS.Signals): void;
   /** Sends a signal (SIGKILL to simulate a crash) and waits until the process is gone. */
   kill(signal?: NodeJS.Signals): Promise<void>;
   /** Starts the server again on the same files and sockets (after kill). */
@@ -115,6 +117,10 @@ class Server implements EmbeddedServer {
     } catch (err) {
       throw new Error(`${(err as Error).message}; log: ${logTail(this.logFile)}`);
     }
+  }
+
+  signal(signal: NodeJS.Signals): void {
+    this.proc?.kill(signal);
   }
 
   async kill(signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {

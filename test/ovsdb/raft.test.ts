@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { runTool } from '../../src/embedded/index.js';
 import { OvsdbConnectionError, type OvsdbClient } from '../../src/ovsdb/index.js';
 import { useClients, useRaftCluster } from '../support/servers.js';
 import { waitFor } from '../support/wait.js';
@@ -68,5 +69,32 @@ describe('clustered NB (3-member Raft)', () => {
     await cluster().restart(oldLeader);
     await cluster().waitForLeader();
     await expect(c.transact([{ op: 'insert', table: 'Logical_Router', row: { name: 'after-restart' } }])).resolves.toHaveLength(1);
+  });
+
+  it('leaves a leader that _Server reports has lost leadership (frozen, then back as a follower)', async () => {
+    const leader = await cluster().waitForLeader();
+    const c = await open({ remotes: cluster().remote, database: 'OVN_Northbound', leaderOnly: true, inactivityProbeMs: 60_000, echoTimeoutMs: 60_000, backoffInitialMs: 50 });
+    expect(c.remote).toBe(cluster().remotes[leader]);
+    const drops: Error[] = [];
+    c.on('disconnected', (e) => drops.push(e));
+    const role = async (i: number) => (await runTool('ovs-appctl', ['-t', cluster().servers[i]!.ctl, 'cluster/status', 'OVN_Northbound'])).match(/^Role: (\w+)$/m)?.[1];
+    const others = [0, 1, 2].filter((i) => i !== leader);
+    cluster().servers[leader]!.signal('SIGSTOP');
+    let newLeader = -1;
+    try {
+      const deadline = Date.now() + 15_000;
+      while (newLeader < 0 && Date.now() < deadline) {
+        for (const i of others) if ((await role(i)) === 'leader') newLeader = i;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    } finally {
+      cluster().servers[leader]!.signal('SIGCONT');
+    }
+    expect(newLeader).toBeGreaterThanOrEqual(0);
+    // The old leader comes back as a follower and says so through _Server: the client moves.
+    await waitFor(() => drops.length > 0 && c.isConnected, 15_000, 'move to the new leader');
+    expect(drops[0]!.message).toMatch(/not the cluster leader/);
+    expect(c.remote).toBe(cluster().remotes[newLeader]);
+    await expect(c.transact([{ op: 'insert', table: 'Logical_Router', row: { name: 'after-freeze' } }])).resolves.toHaveLength(1);
   });
 });
