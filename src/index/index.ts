@@ -9,11 +9,13 @@ export { KeysetDiff, packKeys, TokenTable, type KeyBatch, type KeysetDiffResult 
 export { ALL_ROW, LabelIndex, type IndexedNamespace, type IndexedPod, type LabelIndexOptions } from './label-index.js';
 export { KernelPool } from './pool.js';
 export {
+  labelMatcher,
   matchesSelector,
   matchesSpec,
   policyPeerSpec,
   policyTargetSpec,
   SelectorError,
+  specMatcher,
   validateSelector,
   validateSpec,
   type SelectorSpec,

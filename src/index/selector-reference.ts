@@ -41,31 +41,39 @@ export function validateSelector(sel: LabelSelector | undefined, where = 'select
 }
 
 export function matchesSelector(sel: LabelSelector | undefined, labels: Labels): boolean {
-  if (sel === undefined) return false;
-  const ml = sel.matchLabels ?? {};
-  for (const k in ml) if (labels[k] !== ml[k]) return false;
-  const exprs = sel.matchExpressions ?? [];
-  for (let i = 0; i < exprs.length; i++) {
-    const r = exprs[i]!;
-    const op = checkRequirement(r, `selector.matchExpressions[${i}]`);
-    const has = Object.prototype.hasOwnProperty.call(labels, r.key);
-    const v = labels[r.key];
-    switch (op) {
-      case 'In':
-        if (!has || !r.values!.includes(v!)) return false;
-        break;
-      case 'NotIn':
-        if (has && r.values!.includes(v!)) return false;
-        break;
-      case 'Exists':
-        if (!has) return false;
-        break;
-      case 'DoesNotExist':
-        if (has) return false;
-        break;
+  return labelMatcher(sel, 'selector')(labels);
+}
+
+/** A selector checked once and turned into a predicate over label maps (as labels.Selector is parsed once). */
+export function labelMatcher(sel: LabelSelector | undefined, where: string): (labels: Labels) => boolean {
+  if (sel === undefined) return () => false;
+  const ml = Object.entries(sel.matchLabels ?? {});
+  const exprs = (sel.matchExpressions ?? []).map((r, i) => ({
+    key: r.key,
+    op: checkRequirement(r, `${where}.matchExpressions[${i}]`),
+    values: new Set(r.values ?? []),
+  }));
+  return (labels) => {
+    for (const [k, v] of ml) if (!Object.hasOwn(labels, k) || labels[k] !== v) return false;
+    for (const { key, op, values } of exprs) {
+      const has = Object.hasOwn(labels, key);
+      switch (op) {
+        case 'In':
+          if (!has || !values.has(labels[key]!)) return false;
+          break;
+        case 'NotIn':
+          if (has && values.has(labels[key]!)) return false;
+          break;
+        case 'Exists':
+          if (!has) return false;
+          break;
+        case 'DoesNotExist':
+          if (has) return false;
+          break;
+      }
     }
-  }
-  return true;
+    return true;
+  };
 }
 
 /**
@@ -92,11 +100,17 @@ export function matchesSpec(
   pod: { namespace: string; labels: Labels },
   namespaceLabels: Labels | undefined,
 ): boolean {
-  if (spec === null) return false;
-  if (spec.namespace !== undefined && pod.namespace !== spec.namespace) return false;
-  if (spec.namespaceSelector && !matchesSelector(spec.namespaceSelector, namespaceLabels ?? {})) return false;
-  if (spec.podSelector && !matchesSelector(spec.podSelector, pod.labels)) return false;
-  return true;
+  return specMatcher(spec)(pod, namespaceLabels);
+}
+
+/** A spec checked once and turned into a predicate over (pod, its namespace's labels). */
+export function specMatcher(spec: SelectorSpec | null): (pod: { namespace: string; labels: Labels }, namespaceLabels: Labels | undefined) => boolean {
+  if (spec === null) return () => false;
+  const ns = spec.namespace;
+  const nsSel = spec.namespaceSelector ? labelMatcher(spec.namespaceSelector, 'namespaceSelector') : undefined;
+  const podSel = spec.podSelector ? labelMatcher(spec.podSelector, 'podSelector') : undefined;
+  return (pod, namespaceLabels) =>
+    (ns === undefined || pod.namespace === ns) && (!nsSel || nsSel(namespaceLabels ?? {})) && (!podSel || podSel(pod.labels));
 }
 
 /** The pods a NetworkPolicy applies to: its podSelector within its own namespace. */
