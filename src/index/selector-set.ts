@@ -96,10 +96,10 @@ export class SelectorSet {
 
   /**
    * Evaluates every selector in the pool: `chunks` contiguous ranges (default
-   * 4 per thread, so a slow range does not leave a thread idle), each with its
-   * own scratch region. The index must not change until it resolves.
+   * 2 per thread, so a slower range does not leave a thread idle), each with
+   * its own scratch region. The index must not change until it resolves.
    */
-  async evaluateOn(pool: KernelPool, chunks = pool.threads * 4): Promise<void> {
+  async evaluateOn(pool: KernelPool, chunks = pool.threads * 2): Promise<void> {
     this.follow();
     const e = this.index.engine;
     const n = Math.max(1, Math.min(chunks, this.size));
