@@ -233,7 +233,7 @@ export function plan(desired: DesiredState, existing: ExistingRows, opts: PlanOp
   const updates: { order: number; key: string; op: Operation }[] = [];
   const updated = new Set<string>();
   const deletes: Operation[] = [];
-  const batches = new Map<string, { table: NbTable; uuid: string; column: string; children: string[] }>();
+  const batches = new Map<string, { table: NbTable; uuid: string; column: string; child: NbTable; children: string[] }>();
 
   // Removals: roots are deleted; children leave their parent's strong set (OVSDB then drops them).
   const deleted = new Set<string>();
@@ -290,7 +290,7 @@ export function plan(desired: DesiredState, existing: ExistingRows, opts: PlanOp
         if (parent && d.parent && parent.keeper) {
           const bk = `${parent.ref}\u0000${d.parent.column}`;
           let b = batches.get(bk);
-          if (!b) batches.set(bk, (b = { table: d.parent.table, uuid: parent.ref, column: d.parent.column, children: [] }));
+          if (!b) batches.set(bk, (b = { table: d.parent.table, uuid: parent.ref, column: d.parent.column, child: table, children: [] }));
           b.children.push(r.ref);
         }
       }
@@ -371,8 +371,13 @@ export function plan(desired: DesiredState, existing: ExistingRows, opts: PlanOp
     const { table, row } = inserts.get(ref)!;
     if (!batched.has(ref)) ops.push({ op: 'insert', table, row, uuidName: ref });
   }
+  // Ports before policies and ACLs: when the batches land in separate transactions,
+  // a reroute policy never exists before the router port its nexthop needs.
   const order = [...batches.values()].sort(
-    (a, b) => NB_TABLES.indexOf(a.table) - NB_TABLES.indexOf(b.table) || (a.uuid < b.uuid ? -1 : a.uuid > b.uuid ? 1 : 0) || (a.column < b.column ? -1 : 1),
+    (a, b) =>
+      NB_TABLES.indexOf(a.child) - NB_TABLES.indexOf(b.child) ||
+      NB_TABLES.indexOf(a.table) - NB_TABLES.indexOf(b.table) ||
+      (a.uuid < b.uuid ? -1 : a.uuid > b.uuid ? 1 : 0),
   );
   for (const b of order) {
     for (let i = 0; i < b.children.length; i += batchSize) {
