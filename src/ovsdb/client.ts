@@ -11,69 +11,17 @@ import { performance } from 'node:perf_hooks';
 import { silentLogger, type Logger } from '../util/log.js';
 import { DatabaseCache } from './cache.js';
 import { encodeValue, requireColumn, requireTable, ZERO_UUID, type Wire } from './codec.js';
-import {
-  OvsdbClosedError,
-  OvsdbConnectionError,
-  OvsdbError,
-  OvsdbProtocolError,
-  OvsdbRpcError,
-  OvsdbTimeoutError,
-  OvsdbTransactError,
-} from './errors.js';
+import { OvsdbClosedError, OvsdbConnectionError, OvsdbProtocolError, OvsdbRpcError } from './errors.js';
 import { RpcConnection } from './jsonrpc.js';
 import { decodeResults, encodeOperation } from './operations.js';
 import { parseSchema, type DatabaseSchema } from './schema.js';
 import { judgeServer, SERVER_COLUMNS, SERVER_DB, SERVER_TABLE, type ServerDatabaseRow } from './server-db.js';
-import { openStream, parseRemotes, type Remote, type TlsFiles } from './transport.js';
-import type { Condition, Operation, OperationResult } from './types.js';
+import { enqueue, monitorRequest, newSession, type Session } from './session.js';
+import { openStream, parseRemotes, type Remote } from './transport.js';
+import type { Operation, OperationResult } from './types.js';
+import { errorCode, resolveOptions, type ClientEvents, type ConnectOptions, type MonitorTable, type ResolvedOptions } from './client-options.js';
 
-export interface MonitorTable {
-  /** Columns to replicate; all columns of the table by default. */
-  columns?: string[];
-  /** monitor_cond condition; all rows by default. */
-  where?: Condition[];
-}
-
-/** Records request latency; prom-client's Histogram<'db'|'method'|'code'> fits as is. */
-export interface LatencyObserver {
-  observe(labels: { db: string; method: string; code: string }, milliseconds: number): void;
-}
-
-export interface ConnectOptions {
-  /** `unix:PATH`, `tcp:HOST:PORT`, `ssl:HOST:PORT`; several comma-separated or as a list. */
-  remotes: string | readonly string[];
-  database: string;
-  /** With a clustered database, talk to the leader only (default true). */
-  leaderOnly?: boolean;
-  /** Tables to replicate into `client.cache`. */
-  monitor?: readonly string[] | Readonly<Record<string, MonitorTable>>;
-  tls?: TlsFiles;
-  /** One connection attempt (default 5000 ms). */
-  connectTimeoutMs?: number;
-  /** connect() gives up after this long without a usable server (default 30000 ms). */
-  initialConnectTimeoutMs?: number;
-  /** Silence before we send an echo (default 5000 ms; 0 disables). */
-  inactivityProbeMs?: number;
-  /** Unanswered echo → connection declared dead (default 10000 ms). */
-  echoTimeoutMs?: number;
-  /** Reconnect backoff: first delay and cap (default 100 and 5000 ms), with ±50% jitter. */
-  backoffInitialMs?: number;
-  backoffMaxMs?: number;
-  /** A transaction issued while disconnected waits this long for a connection, then fails (default 10000 ms). */
-  waitForConnectionMs?: number;
-  /** Per-request reply timeout (default 0: none). */
-  requestTimeoutMs?: number;
-  requestLatency?: LatencyObserver;
-  logger?: Logger;
-}
-
-export interface ClientEvents {
-  /** A connection is up and the cache is in sync. */
-  connected: [remote: string];
-  disconnected: [reason: Error];
-  /** Something went wrong that the client handled (bad server input, failed attempt). */
-  warning: [err: Error];
-}
+export type { ClientEvents, ConnectOptions, LatencyObserver, MonitorTable } from './client-options.js';
 
 const MONITOR_ID = 'ovnscale';
 const SERVER_MONITOR_ID = '_Server';
@@ -84,19 +32,10 @@ const sleep = (ms: number, signal: AbortSignal): Promise<void> =>
     signal.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
   });
 
-interface Session {
-  rpc: RpcConnection;
-  remote: Remote;
-  chain: Promise<void>;
-  /** Notifications that arrived while their monitor request was outstanding. */
-  buffered: Map<string, unknown[]>;
-  serverCache?: DatabaseCache;
-}
-
 export class OvsdbClient extends EventEmitter<ClientEvents> {
   readonly database: string;
   private readonly remotes: Remote[];
-  private readonly opts: Required<Omit<ConnectOptions, 'monitor' | 'tls' | 'requestLatency' | 'logger' | 'remotes' | 'database'>>;
+  private readonly opts: ResolvedOptions;
   private readonly log: Logger;
   private readonly monitorSpec: Map<string, MonitorTable>;
   private schemaValue?: DatabaseSchema;
@@ -121,17 +60,7 @@ export class OvsdbClient extends EventEmitter<ClientEvents> {
     this.database = options.database;
     this.remotes = parseRemotes(options.remotes);
     this.log = (options.logger ?? silentLogger).child({ component: 'ovsdb', db: options.database });
-    this.opts = {
-      leaderOnly: options.leaderOnly ?? true,
-      connectTimeoutMs: options.connectTimeoutMs ?? 5000,
-      initialConnectTimeoutMs: options.initialConnectTimeoutMs ?? 30_000,
-      inactivityProbeMs: options.inactivityProbeMs ?? 5000,
-      echoTimeoutMs: options.echoTimeoutMs ?? 10_000,
-      backoffInitialMs: options.backoffInitialMs ?? 100,
-      backoffMaxMs: options.backoffMaxMs ?? 5000,
-      waitForConnectionMs: options.waitForConnectionMs ?? 10_000,
-      requestTimeoutMs: options.requestTimeoutMs ?? 0,
-    };
+    this.opts = resolveOptions(options);
     const m = options.monitor ?? [];
     this.monitorSpec = new Map(Array.isArray(m) ? m.map((t: string) => [t, {}]) : Object.entries(m as Record<string, MonitorTable>));
   }
@@ -202,12 +131,6 @@ export class OvsdbClient extends EventEmitter<ClientEvents> {
     } finally {
       this.options.requestLatency?.observe({ db: this.database, method: 'transact', code }, performance.now() - t0);
     }
-  }
-
-  /** Encodes a condition value for `column` of `table` (for callers building raw requests). */
-  encodeCondition(table: string, column: string, value: unknown): Wire {
-    const t = requireTable(this.schema, table);
-    return encodeValue(requireColumn(t, column, `${table}.${column}`), value, `${table}.${column}`);
   }
 
   /** A JSON-RPC request on the live connection (waits for one like transact). */
@@ -318,7 +241,7 @@ export class OvsdbClient extends EventEmitter<ClientEvents> {
           resolve();
         },
       });
-      const s: Session = { rpc, remote, chain: Promise.resolve(), buffered: new Map() };
+      const s: Session = newSession(rpc, remote);
       this.session = s;
     });
     const s = this.session!;
@@ -381,11 +304,8 @@ export class OvsdbClient extends EventEmitter<ClientEvents> {
     const cache = new DatabaseCache(serverSchema, new Map([[SERVER_TABLE, [...SERVER_COLUMNS]]]));
     s.serverCache = cache;
     const where = [['name', '==', this.database]];
-    const reply = await this.monitorRequest(s, 'monitor_cond', [SERVER_DB, SERVER_MONITOR_ID, { [SERVER_TABLE]: [{ columns: SERVER_COLUMNS, where }] }], SERVER_MONITOR_ID, (r) =>
-      cache.apply(r, true),
-    );
-    void reply;
-    await s.chain;
+    const params = [SERVER_DB, SERVER_MONITOR_ID, { [SERVER_TABLE]: [{ columns: SERVER_COLUMNS, where }] }];
+    await monitorRequest(s, (method, p) => this.rpc(s, method, p), 'monitor_cond', params, SERVER_MONITOR_ID, (r) => cache.apply(r, true));
     const verdict = this.judge(cache);
     if (!verdict.ok) throw new OvsdbConnectionError(`${s.remote.text}: ${verdict.reason}`, s.remote.text);
     if (verdict.index !== undefined) this.maxIndex = Math.max(this.maxIndex, verdict.index);
@@ -412,7 +332,7 @@ export class OvsdbClient extends EventEmitter<ClientEvents> {
     const cache = this.cacheValue!;
     if (this.sinceSupported) {
       try {
-        await this.monitorRequest(s, 'monitor_cond_since', [this.database, MONITOR_ID, requests, this.lastTxnId], MONITOR_ID, (r) => {
+        await monitorRequest(s, (method, params) => this.rpc(s, method, params), 'monitor_cond_since', [this.database, MONITOR_ID, requests, this.lastTxnId], MONITOR_ID, (r) => {
           if (!Array.isArray(r) || r.length !== 3 || typeof r[0] !== 'boolean' || typeof r[1] !== 'string') {
             throw new OvsdbProtocolError(`monitor_cond_since: expected [found, last-txn-id, updates], got ${JSON.stringify(r)?.slice(0, 80)}`);
           }
@@ -427,34 +347,7 @@ export class OvsdbClient extends EventEmitter<ClientEvents> {
         this.sinceSupported = false;
       }
     }
-    await this.monitorRequest(s, 'monitor_cond', [this.database, MONITOR_ID, requests], MONITOR_ID, (r) => cache.apply(r, true));
-  }
-
-  /**
-   * Sends a monitor request. Its reply and any notifications for the same
-   * monitor that arrived before the reply was handled go through the
-   * session's update chain in order.
-   */
-  private async monitorRequest(s: Session, method: string, params: Wire[], id: string, onReply: (reply: unknown) => Promise<void>): Promise<void> {
-    s.buffered.set(id, []);
-    let reply: unknown;
-    try {
-      reply = await this.rpc(s, method, params);
-    } catch (err) {
-      s.buffered.delete(id);
-      throw err;
-    }
-    const early = s.buffered.get(id) ?? [];
-    s.buffered.delete(id);
-    this.enqueue(s, () => onReply(reply));
-    for (const n of early) this.enqueue(s, n as () => Promise<void>);
-    await s.chain;
-  }
-
-  private enqueue(s: Session, work: () => Promise<void>): void {
-    s.chain = s.chain.then(work).catch((err: unknown) => {
-      s.rpc.close(err instanceof Error ? err : new OvsdbProtocolError(String(err)));
-    });
+    await monitorRequest(s, (method, params) => this.rpc(s, method, params), 'monitor_cond', [this.database, MONITOR_ID, requests], MONITOR_ID, (r) => cache.apply(r, true));
   }
 
   private onNotification(s: Session, method: string, params: unknown): void {
@@ -491,18 +384,8 @@ export class OvsdbClient extends EventEmitter<ClientEvents> {
     }
     const buf = id !== undefined ? s.buffered.get(id) : undefined;
     if (buf) buf.push(work);
-    else this.enqueue(s, work);
+    else enqueue(s, work);
   }
-}
-
-function errorCode(err: unknown): string {
-  if (err instanceof OvsdbTransactError) return err.error;
-  if (err instanceof OvsdbTimeoutError) return 'timeout';
-  if (err instanceof OvsdbRpcError) return 'rpc_error';
-  if (err instanceof OvsdbProtocolError) return 'protocol_error';
-  if (err instanceof OvsdbConnectionError) return 'disconnected';
-  if (err instanceof OvsdbError) return 'error';
-  return 'error';
 }
 
 /**
