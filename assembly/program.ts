@@ -216,13 +216,13 @@ export function evalRange(
 }
 
 /**
- * Re-evaluates every program [from, to) for one slot only (its bit in each
- * posting), flips the stored result bit where it changed, keeps counts and
- * summaries right, and writes the indices of the changed programs to out.
- * Returns how many.
+ * Re-evaluates programs for one slot only (its bit in each posting): the n
+ * programs listed at ids (u32 each), or programs 0..n-1 when ids is 0. Flips
+ * the stored result bit where it changed, keeps counts and summaries right,
+ * and writes the indices of the changed programs to out. Returns how many.
  */
 export function evalSlot(
-  dir: usize, code: usize, from: i32, to: i32,
+  dir: usize, code: usize, ids: usize, n: i32,
   post: usize, stride: i32, sw: i32, slot: i32, res: usize, rsum: usize, cnt: usize, out: usize,
 ): i32 {
   const rowBytes = <usize>stride << 4;
@@ -231,7 +231,8 @@ export function evalSlot(
   const bit: u32 = 1 << (<u32>slot & 31);
   const block = slot >>> 7;
   let changed = 0;
-  for (let i = from; i < to; i++) {
+  for (let k = 0; k < n; k++) {
+    const i = ids ? load<i32>(ids + (<usize>k << 2)) : k;
     const start = load<u32>(dir + (<usize>i << 2));
     const end = load<u32>(dir + (<usize>i << 2) + 4);
     let regs: u32 = 0;

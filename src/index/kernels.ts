@@ -36,7 +36,7 @@ export interface KernelExports {
     post: number, psum: number, stride: number, sw: number, scratch: number, res: number, rsum: number, cnt: number,
   ): number;
   evalSlot(
-    dir: number, code: number, from: number, to: number,
+    dir: number, code: number, ids: number, n: number,
     post: number, stride: number, sw: number, slot: number, res: number, rsum: number, cnt: number, out: number,
   ): number;
   rowsWithBit(res: number, stride: number, from: number, to: number, slot: number, out: number): number;

@@ -122,6 +122,15 @@ export class LabelIndex<P extends IndexedPod = IndexedPod> {
     return row;
   }
 
+  /**
+   * Posting rows the last upsert/delete of a pod or namespace wrote (with
+   * repeats): pass to SelectorSet.updateSlot(s) so only the selectors reading
+   * them are re-evaluated. Valid until the next mutation.
+   */
+  get lastChangedRows(): readonly number[] {
+    return this.postings.touched;
+  }
+
   get termCount(): number {
     return this.postings.rows;
   }
@@ -129,6 +138,7 @@ export class LabelIndex<P extends IndexedPod = IndexedPod> {
   /** Adds a pod or replaces its labels (and namespace); returns its slot, which stays the pod's while it lives. */
   upsertPod(pod: P): number {
     this.engine.assertIdle('label index: upsertPod');
+    this.postings.touched.length = 0;
     const p = this.postings;
     const known = this.slotByUid.get(pod.uid);
     if (known !== undefined) {
@@ -176,6 +186,7 @@ export class LabelIndex<P extends IndexedPod = IndexedPod> {
   /** Removes a pod; returns the slot it held (now free), or undefined if unknown. */
   deletePod(uid: string): number | undefined {
     this.engine.assertIdle('label index: deletePod');
+    this.postings.touched.length = 0;
     const slot = this.slotByUid.get(uid);
     if (slot === undefined) return undefined;
     const pod = this.pods[slot]!;
@@ -196,6 +207,7 @@ export class LabelIndex<P extends IndexedPod = IndexedPod> {
   /** Adds a namespace or replaces its labels: its pods move between namespace-label postings. */
   upsertNamespace(ns: IndexedNamespace): number {
     this.engine.assertIdle('label index: upsertNamespace');
+    this.postings.touched.length = 0;
     const e = this.nsEntry(ns.name);
     const before = this.namespaceTermRows(e);
     e.record = ns;
@@ -210,6 +222,7 @@ export class LabelIndex<P extends IndexedPod = IndexedPod> {
   /** Forgets a namespace's labels (its pods, if any remain, match as in a namespace without labels). */
   deleteNamespace(name: string): void {
     this.engine.assertIdle('label index: deleteNamespace');
+    this.postings.touched.length = 0;
     const e = this.nsByName.get(name);
     if (!e || !e.record) return;
     for (const row of this.namespaceTermRows(e)) this.postings.andNotInto(row, e.memberRow);

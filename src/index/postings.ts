@@ -16,6 +16,8 @@ export class Postings {
   /** Summary matrix: `sw` u64 per row. */
   sum = 0;
   rows = 0;
+  /** Rows written since the owner last emptied it (which selectors an update can affect). */
+  readonly touched: number[] = [];
   private rowCap = 0;
 
   constructor(
@@ -84,6 +86,7 @@ export class Postings {
   }
 
   set(row: number, slot: number): void {
+    this.touched.push(row);
     const u32 = this.engine.u32;
     u32[(this.ptr(row) >>> 2) + (slot >>> 5)]! |= 1 << (slot & 31);
     const block = slot >>> 7;
@@ -92,16 +95,19 @@ export class Postings {
 
   /** Clears a bit; the summary stays a superset. */
   clear(row: number, slot: number): void {
+    this.touched.push(row);
     this.engine.u32[(this.ptr(row) >>> 2) + (slot >>> 5)]! &= ~(1 << (slot & 31));
   }
 
   /** dst |= src. */
   orInto(dst: number, src: number): void {
+    this.touched.push(dst);
     this.engine.k.sumOrInto(this.ptr(dst), this.sumPtr(dst), this.ptr(src), this.sumPtr(src), this.sw);
   }
 
   /** dst &= ~src. */
   andNotInto(dst: number, src: number): void {
+    this.touched.push(dst);
     this.engine.k.sumAndNotInto(this.ptr(dst), this.sumPtr(dst), this.ptr(src), this.sumPtr(src), this.sw);
   }
 

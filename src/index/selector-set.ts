@@ -25,6 +25,11 @@ export class SelectorSet {
   /** Scratch for one-thread evaluation; u32 output buffer of `size` entries. */
   private scratch = 0;
   private readonly out: number;
+  /** u32 list of selector ids for evalSlot. */
+  private readonly ids: number;
+  /** Posting row -> the selectors whose programs read it, ascending. */
+  private readonly readers = new Map<number, number[]>();
+  private readonly mark: Uint8Array;
   private disposed = false;
 
   constructor(
@@ -39,8 +44,17 @@ export class SelectorSet {
     this.code = e.arena.alloc(Math.max(codeWords, 1) * 4);
     this.cnt = e.arena.alloc(Math.max(this.size, 1) * 4);
     this.out = e.arena.alloc(Math.max(this.size, 1) * 4);
+    this.ids = e.arena.alloc(Math.max(this.size, 1) * 4);
+    this.mark = new Uint8Array(this.size);
     let at = 0;
     programs.forEach((p, i) => {
+      for (let s = 0; s < p.steps.length; s += 2) {
+        if ((p.steps[s]! >>> 16) & 1) continue; // a register, not a row
+        const row = p.steps[s + 1]!;
+        const list = this.readers.get(row);
+        if (!list) this.readers.set(row, [i]);
+        else if (list[list.length - 1] !== i) list.push(i);
+      }
       e.u32[(this.dir >>> 2) + i] = at;
       e.u32.set(p.steps, (this.code >>> 2) + at);
       at += p.steps.length;
@@ -180,22 +194,50 @@ export class SelectorSet {
   /**
    * Brings every result up to date for one pod slot after the index changed it
    * (added, relabelled, deleted): returns the selectors whose result gained or
-   * lost the slot, each once, ascending.
+   * lost the slot, each once, ascending. With `changedRows`
+   * (index.lastChangedRows) only the selectors reading those rows run.
    */
-  updateSlot(slot: number): Uint32Array {
+  updateSlot(slot: number, changedRows?: readonly number[]): Uint32Array {
     this.index.engine.assertIdle('selector set: updateSlot');
     this.follow();
     const e = this.index.engine;
     const p = this.index.postings;
-    const n = e.k.evalSlot(this.dir, this.code, 0, this.size, p.base, this.stride, this.sw, slot, this.res, this.rsum, this.cnt, this.out);
-    return e.u32.slice(this.out >>> 2, (this.out >>> 2) + n);
+    let ids = 0;
+    let n = this.size;
+    if (changedRows) {
+      ids = this.ids;
+      n = this.readersOf(changedRows);
+    }
+    const changed = e.k.evalSlot(this.dir, this.code, ids, n, p.base, this.stride, this.sw, slot, this.res, this.rsum, this.cnt, this.out);
+    return e.u32.slice(this.out >>> 2, (this.out >>> 2) + changed);
   }
 
   /** updateSlot for many slots (e.g. a relabelled namespace's pods): the union of changed selectors, ascending. */
-  updateSlots(slots: Iterable<number>): Uint32Array {
+  updateSlots(slots: Iterable<number>, changedRows?: readonly number[]): Uint32Array {
+    const rows = changedRows ? [...changedRows] : undefined;
     const changed = new Set<number>();
-    for (const s of slots) for (const i of this.updateSlot(s)) changed.add(i);
+    for (const s of slots) for (const i of this.updateSlot(s, rows)) changed.add(i);
     return Uint32Array.from([...changed].sort((a, b) => a - b));
+  }
+
+  /** Writes the ascending ids of the selectors reading any of `rows` to the ids buffer; returns how many. */
+  private readersOf(rows: readonly number[]): number {
+    const found: number[] = [];
+    for (const r of rows) {
+      for (const i of this.readers.get(r) ?? []) {
+        if (this.mark[i]) continue;
+        this.mark[i] = 1;
+        found.push(i);
+      }
+    }
+    found.sort((a, b) => a - b);
+    const u32 = this.index.engine.u32;
+    const at = this.ids >>> 2;
+    for (let k = 0; k < found.length; k++) {
+      u32[at + k] = found[k]!;
+      this.mark[found[k]!] = 0;
+    }
+    return found.length;
   }
 
   /** Selectors whose result shares a pod with `probe` (a pod-space bitset, e.g. a Service's pods). */
@@ -237,7 +279,7 @@ export class SelectorSet {
   dispose(): void {
     if (this.disposed) return;
     const a = this.index.engine.arena;
-    for (const p of [this.dir, this.code, this.cnt, this.out, this.res, this.rsum, this.scratch]) a.release(p);
+    for (const p of [this.dir, this.code, this.cnt, this.out, this.ids, this.res, this.rsum, this.scratch]) a.release(p);
     this.disposed = true;
   }
 

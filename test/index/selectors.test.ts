@@ -68,27 +68,39 @@ describe('label index vs the reference selector semantics', () => {
         for (const [name, l] of nsLabels) index.upsertNamespace({ name, labels: l });
         pods.forEach((p, i) => index.upsertPod({ uid: `u${i}`, ...p }));
         const set = new SelectorSet(index, specs.map((s) => compileSelector(index, s)));
+        // The same selectors, updated only where the index reports changed rows.
+        const targeted = new SelectorSet(index, specs.map((s) => compileSelector(index, s)));
         set.evaluate();
+        targeted.evaluate();
         for (const o of ops) {
           const before = expected(index, specs, nsLabels);
           let changed: Uint32Array;
-          if (o.t === 'upsert') changed = set.updateSlot(index.upsertPod({ uid: `u${o.uid}`, ...o.pod }));
-          else if (o.t === 'delete') {
+          let changedTargeted: Uint32Array;
+          if (o.t === 'upsert') {
+            const slot = index.upsertPod({ uid: `u${o.uid}`, ...o.pod });
+            changed = set.updateSlot(slot);
+            changedTargeted = targeted.updateSlot(slot, index.lastChangedRows);
+          } else if (o.t === 'delete') {
             const slot = index.deletePod(`u${o.uid}`);
             changed = slot === undefined ? new Uint32Array(0) : set.updateSlot(slot);
-          } else if (o.t === 'ns') {
-            index.upsertNamespace({ name: o.name, labels: o.labels });
-            nsLabels.set(o.name, o.labels);
-            changed = set.updateSlots(index.podsInNamespace(o.name));
+            changedTargeted = slot === undefined ? new Uint32Array(0) : targeted.updateSlot(slot, index.lastChangedRows);
           } else {
-            index.deleteNamespace(o.name);
-            nsLabels.delete(o.name);
+            if (o.t === 'ns') {
+              index.upsertNamespace({ name: o.name, labels: o.labels });
+              nsLabels.set(o.name, o.labels);
+            } else {
+              index.deleteNamespace(o.name);
+              nsLabels.delete(o.name);
+            }
             changed = set.updateSlots(index.podsInNamespace(o.name));
+            changedTargeted = targeted.updateSlots(index.podsInNamespace(o.name), index.lastChangedRows);
           }
           const after = expected(index, specs, nsLabels);
           const want = specs.map((_, i) => i).filter((i) => before[i]!.join() !== after[i]!.join());
           expect([...changed]).toEqual(want);
+          expect([...changedTargeted]).toEqual(want);
           expect(actual(set)).toEqual(after);
+          expect(actual(targeted)).toEqual(after);
         }
       }),
       { numRuns: 100 },
