@@ -1,12 +1,18 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { killLeftovers, makeTempDir, runTool, startOvnCentral, startOvsdbServer } from '../../src/embedded/index.js';
+import { killLeftovers, makeTempDir, RUN_ROOT_ENV, runRoot, runTool, startOvnCentral, startOvsdbServer } from '../../src/embedded/index.js';
 import { connect } from '../../src/ovsdb/index.js';
 
 const alive = (pid: number) => existsSync(`/proc/${pid}`) && !/^State:\s+Z/m.test(readFileSync(`/proc/${pid}/status`, 'utf8'));
 
 describe('embedded processes', () => {
+  it('live under the per-run root the global setup created (its teardown kills leftovers)', () => {
+    expect(process.env[RUN_ROOT_ENV]).toMatch(/ovnscale-run-/);
+    expect(runRoot()).toBe(process.env[RUN_ROOT_ENV]);
+    expect(makeTempDir('x').startsWith(runRoot())).toBe(true);
+  });
+
   it('ovn-central: what we write to the NB is compiled by ovn-northd into the SB without errors', async () => {
     const central = await startOvnCentral();
     try {
