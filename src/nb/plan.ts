@@ -12,11 +12,12 @@
  *   another vendor are never touched.
  * - A converged NB yields no operation. Output order is deterministic.
  */
-import type { Mutation, Operation, Row, RowData, Value } from '../ovsdb/types.js';
+import type { Operation, Row, RowData, Value } from '../ovsdb/types.js';
 import { satisfies, valueToWrite } from './compare.js';
 import type { DesiredConflict, DesiredRow, DesiredState } from './desired.js';
 import { CHILD_COLUMNS, identityOf, type ParentOf } from './identity.js';
 import { VENDOR_KEY } from './naming.js';
+import { byNamedOrder, ChildBatches, ParentMutations } from './plan-writes.js';
 import { NB_TABLES, ROOT_TABLES, type NbTable } from './rows.js';
 
 export type ExistingRows = Partial<Record<NbTable, readonly Row[]>>;
@@ -78,53 +79,6 @@ function asUuids(v: Value | undefined): readonly string[] {
   if (Array.isArray(v)) return v as string[];
   return [String(v)];
 }
-
-/** Collected mutations per existing parent row. */
-class ParentMutations {
-  private readonly byRow = new Map<string, { table: NbTable; uuid: string; ins: Map<string, string[]>; del: Map<string, string[]> }>();
-
-  private entry(table: NbTable, uuid: string) {
-    let e = this.byRow.get(uuid);
-    if (!e) this.byRow.set(uuid, (e = { table, uuid, ins: new Map(), del: new Map() }));
-    return e;
-  }
-
-  insert(table: NbTable, uuid: string, column: string, ref: string): void {
-    const e = this.entry(table, uuid);
-    let l = e.ins.get(column);
-    if (!l) e.ins.set(column, (l = []));
-    l.push(ref);
-  }
-
-  delete(table: NbTable, uuid: string, column: string, ref: string): void {
-    const e = this.entry(table, uuid);
-    let l = e.del.get(column);
-    if (!l) e.del.set(column, (l = []));
-    l.push(ref);
-  }
-
-  ops(skip: ReadonlySet<string>): Operation[] {
-    const out: Operation[] = [];
-    const entries = [...this.byRow.values()].sort(
-      (a, b) => NB_TABLES.indexOf(a.table) - NB_TABLES.indexOf(b.table) || (a.uuid < b.uuid ? -1 : a.uuid > b.uuid ? 1 : 0),
-    );
-    for (const e of entries) {
-      if (skip.has(e.uuid)) continue;
-      const mutations: Mutation[] = [];
-      for (const col of [...new Set([...e.del.keys(), ...e.ins.keys()])].sort()) {
-        const del = e.del.get(col);
-        const ins = e.ins.get(col);
-        if (del?.length) mutations.push([col, 'delete', [...new Set(del)].sort()]);
-        if (ins?.length) mutations.push([col, 'insert', [...new Set(ins)].sort()]);
-      }
-      if (mutations.length) out.push({ op: 'mutate', table: e.table, where: [['_uuid', '==', e.uuid]], mutations });
-    }
-    return out;
-  }
-}
-
-/** Named-uuids `row<N>` in the order they were assigned. */
-const byNamedOrder = (a: string, b: string): number => Number(a.slice(3)) - Number(b.slice(3));
 
 /** want (may repeat) and current (a set) hold the same members. */
 function sameMembers(want: readonly string[], current: readonly string[]): boolean {
@@ -233,7 +187,7 @@ export function plan(desired: DesiredState, existing: ExistingRows, opts: PlanOp
   const updates: { order: number; key: string; op: Operation }[] = [];
   const updated = new Set<string>();
   const deletes: Operation[] = [];
-  const batches = new Map<string, { table: NbTable; uuid: string; column: string; child: NbTable; children: string[] }>();
+  const batches = new ChildBatches();
 
   // Removals: roots are deleted; children leave their parent's strong set (OVSDB then drops them).
   const deleted = new Set<string>();
@@ -287,12 +241,7 @@ export function plan(desired: DesiredState, existing: ExistingRows, opts: PlanOp
         }
         counts[table].insert++;
         inserts.set(r.ref, { table, row: { ...d.insertOnly, ...d.row } });
-        if (parent && d.parent && parent.keeper) {
-          const bk = `${parent.ref}\u0000${d.parent.column}`;
-          let b = batches.get(bk);
-          if (!b) batches.set(bk, (b = { table: d.parent.table, uuid: parent.ref, column: d.parent.column, child: table, children: [] }));
-          b.children.push(r.ref);
-        }
+        if (parent && d.parent && parent.keeper) batches.add({ table: d.parent.table, uuid: parent.ref, column: d.parent.column }, table, r.ref);
       }
     }
   }
@@ -315,6 +264,8 @@ export function plan(desired: DesiredState, existing: ExistingRows, opts: PlanOp
     }
   }
   for (const l of childLists) (l as string[]).sort(byNamedOrder);
+
+  batches.seal(batchSize);
 
   // Reference sets naming other rows by identity.
   for (const table of NB_TABLES) {
@@ -340,7 +291,7 @@ export function plan(desired: DesiredState, existing: ExistingRows, opts: PlanOp
         let changed = false;
         for (const u of wantSet) {
           if (!have.has(u)) {
-            mutations.insert(table, r.ref, col, u);
+            if (!batches.addMember(u, table, r.ref, col)) mutations.insert(table, r.ref, col, u);
             changed = true;
           }
         }
@@ -362,33 +313,11 @@ export function plan(desired: DesiredState, existing: ExistingRows, opts: PlanOp
 
   updates.sort((a, b) => a.order - b.order || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   const ops: Operation[] = [...deletes, ...updates.map((u) => u.op)];
-  const batched = new Set<string>();
-  for (const b of batches.values()) {
-    b.children.sort(byNamedOrder);
-    for (const c of b.children) batched.add(c);
-  }
   for (const ref of [...inserts.keys()].sort(byNamedOrder)) {
     const { table, row } = inserts.get(ref)!;
-    if (!batched.has(ref)) ops.push({ op: 'insert', table, row, uuidName: ref });
+    if (!batches.has(ref)) ops.push({ op: 'insert', table, row, uuidName: ref });
   }
-  // Ports before policies and ACLs: when the batches land in separate transactions,
-  // a reroute policy never exists before the router port its nexthop needs.
-  const order = [...batches.values()].sort(
-    (a, b) =>
-      NB_TABLES.indexOf(a.child) - NB_TABLES.indexOf(b.child) ||
-      NB_TABLES.indexOf(a.table) - NB_TABLES.indexOf(b.table) ||
-      (a.uuid < b.uuid ? -1 : a.uuid > b.uuid ? 1 : 0),
-  );
-  for (const b of order) {
-    for (let i = 0; i < b.children.length; i += batchSize) {
-      const group = b.children.slice(i, i + batchSize);
-      for (const ref of group) {
-        const ins = inserts.get(ref)!;
-        ops.push({ op: 'insert', table: ins.table, row: ins.row, uuidName: ref });
-      }
-      ops.push({ op: 'mutate', table: b.table, where: [['_uuid', '==', b.uuid]], mutations: [[b.column, 'insert', group]] });
-    }
-  }
+  batches.emit(inserts, ops);
   ops.push(...mutations.ops(deleted));
   return { ops, counts, conflicts, deferred };
 }

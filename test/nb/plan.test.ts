@@ -223,4 +223,19 @@ describe('plan', () => {
     for (const t of ['Logical_Switch_Port', 'Port_Group', 'Logical_Router_Policy'] as const) expect(db.rows(t).length).toBe(once.rows(t).length);
     expect((db.byName('Port_Group', 'node.node.a')!['ports'] as string[]).length).toBe(61);
   });
+
+  it('keeps new ports and their port-group memberships in one small group per batch, so chunks stay independent', () => {
+    const db = new MemDb();
+    db.apply(plan(smallCluster(), db.snapshot(), { vendor: 'kube-ovn' }).ops);
+    const p = plan(smallCluster(60), db.snapshot(), { vendor: 'kube-ovn', batchSize: 10 });
+    // Per group: 10 port inserts, the switch mutate, node.node.a and ovn.default.node.a memberships.
+    const chunks = chunkOperations(p.ops, 13);
+    expect(chunks.length).toBeGreaterThanOrEqual(6);
+    for (const c of chunks) {
+      expect(c.length).toBeLessThanOrEqual(13);
+      expect(danglingNames(c)).toEqual([]);
+      db.apply(c);
+    }
+    expect(plan(smallCluster(60), db.snapshot(), { vendor: 'kube-ovn' }).ops).toEqual([]);
+  });
 });

@@ -1,0 +1,121 @@
+/**
+ * The reference-set writes of a plan: mutations of existing rows (by real
+ * uuid), and new children of existing parents in groups. Each group is its
+ * inserts, the one parent mutate that holds them and the memberships of the
+ * new rows in other existing rows' sets (port_group.ports), so no
+ * operation mentions named-uuids of two groups and chunkOperations can cut
+ * transactions between groups.
+ */
+import type { Mutation, Operation, RowData } from '../ovsdb/types.js';
+import { NB_TABLES, type NbTable } from './rows.js';
+
+/** Named-uuids `row<N>` in the order they were assigned. */
+export const byNamedOrder = (a: string, b: string): number => Number(a.slice(3)) - Number(b.slice(3));
+
+const byUuid = (a: { uuid: string }, b: { uuid: string }): number => (a.uuid < b.uuid ? -1 : a.uuid > b.uuid ? 1 : 0);
+
+/** Collected mutations per existing parent row. */
+export class ParentMutations {
+  private readonly byRow = new Map<string, { table: NbTable; uuid: string; ins: Map<string, string[]>; del: Map<string, string[]> }>();
+
+  private entry(table: NbTable, uuid: string) {
+    let e = this.byRow.get(uuid);
+    if (!e) this.byRow.set(uuid, (e = { table, uuid, ins: new Map(), del: new Map() }));
+    return e;
+  }
+
+  insert(table: NbTable, uuid: string, column: string, ref: string): void {
+    const e = this.entry(table, uuid);
+    let l = e.ins.get(column);
+    if (!l) e.ins.set(column, (l = []));
+    l.push(ref);
+  }
+
+  delete(table: NbTable, uuid: string, column: string, ref: string): void {
+    const e = this.entry(table, uuid);
+    let l = e.del.get(column);
+    if (!l) e.del.set(column, (l = []));
+    l.push(ref);
+  }
+
+  ops(skip: ReadonlySet<string>): Operation[] {
+    const out: Operation[] = [];
+    const entries = [...this.byRow.values()].sort((a, b) => NB_TABLES.indexOf(a.table) - NB_TABLES.indexOf(b.table) || byUuid(a, b));
+    for (const e of entries) {
+      if (skip.has(e.uuid)) continue;
+      const mutations: Mutation[] = [];
+      for (const col of [...new Set([...e.del.keys(), ...e.ins.keys()])].sort()) {
+        const del = e.del.get(col);
+        const ins = e.ins.get(col);
+        if (del?.length) mutations.push([col, 'delete', [...new Set(del)].sort()]);
+        if (ins?.length) mutations.push([col, 'insert', [...new Set(ins)].sort()]);
+      }
+      if (mutations.length) out.push({ op: 'mutate', table: e.table, where: [['_uuid', '==', e.uuid]], mutations });
+    }
+    return out;
+  }
+}
+
+
+interface Group {
+  parent: { table: NbTable; uuid: string; column: string };
+  children: string[];
+  /** Memberships of this group's new rows in existing rows' reference sets. */
+  members: ParentMutations;
+}
+
+/** New children of existing parents, cut into groups of at most batchSize. */
+export class ChildBatches {
+  private readonly byParent = new Map<string, { table: NbTable; uuid: string; column: string; child: NbTable; children: string[] }>();
+  private groups: Group[] = [];
+  private readonly groupOf = new Map<string, Group>();
+
+  add(parent: { table: NbTable; uuid: string; column: string }, child: NbTable, ref: string): void {
+    const k = `${parent.uuid}\u0000${parent.column}`;
+    let b = this.byParent.get(k);
+    if (!b) this.byParent.set(k, (b = { ...parent, child, children: [] }));
+    b.children.push(ref);
+  }
+
+  /**
+   * Fixes the groups. Ports come before policies and ACLs: when groups land
+   * in separate transactions, a reroute policy never exists before the
+   * router port its nexthop needs.
+   */
+  seal(batchSize: number): void {
+    const order = [...this.byParent.values()].sort(
+      (a, b) => NB_TABLES.indexOf(a.child) - NB_TABLES.indexOf(b.child) || NB_TABLES.indexOf(a.table) - NB_TABLES.indexOf(b.table) || byUuid(a, b),
+    );
+    for (const b of order) {
+      b.children.sort(byNamedOrder);
+      for (let i = 0; i < b.children.length; i += batchSize) {
+        const g: Group = { parent: b, children: b.children.slice(i, i + batchSize), members: new ParentMutations() };
+        this.groups.push(g);
+        for (const c of g.children) this.groupOf.set(c, g);
+      }
+    }
+  }
+
+  has(ref: string): boolean {
+    return this.groupOf.has(ref);
+  }
+
+  /** Adds `ref` (a new row of a group) to an existing row's set, inside that group; false if ref is in no group. */
+  addMember(ref: string, table: NbTable, uuid: string, column: string): boolean {
+    const g = this.groupOf.get(ref);
+    if (!g) return false;
+    g.members.insert(table, uuid, column, ref);
+    return true;
+  }
+
+  emit(inserts: ReadonlyMap<string, { table: NbTable; row: RowData }>, out: Operation[]): void {
+    for (const g of this.groups) {
+      for (const ref of g.children) {
+        const ins = inserts.get(ref)!;
+        out.push({ op: 'insert', table: ins.table, row: ins.row, uuidName: ref });
+      }
+      out.push({ op: 'mutate', table: g.parent.table, where: [['_uuid', '==', g.parent.uuid]], mutations: [[g.parent.column, 'insert', g.children]] });
+      out.push(...g.members.ops(new Set()));
+    }
+  }
+}
