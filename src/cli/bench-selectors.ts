@@ -171,9 +171,9 @@ export async function run(argv: string[]): Promise<number> {
       [...wasmDiff.onlyDesired].join() === mapDiff.onlyDesired.join() && [...wasmDiff.onlyExisting].join() === mapDiff.onlyExisting.join();
 
     // Relabel one pod: the index update alone, then the fan-out over all selectors.
+    // A rollout-style relabel: new version, one label added.
     const victim = cluster.pods[Math.floor(cluster.pods.length / 2)]!;
-    const other = cluster.pods[Math.floor(cluster.pods.length / 3)]!;
-    const variants = [victim, { ...victim, labels: { ...other.labels, version: 'v9' } }];
+    const variants = [victim, { ...victim, labels: { ...victim.labels, version: 'v9', canary: 'true' } }];
     const relabel: number[] = [];
     const fanout: number[] = [];
     const fanoutAll: number[] = [];
