@@ -15,7 +15,7 @@
 import type { Operation, Row, RowData, Value } from '../ovsdb/types.js';
 import { satisfies, valueToWrite } from './compare.js';
 import type { DesiredConflict, DesiredRow, DesiredState } from './desired.js';
-import { CHILD_COLUMNS, identityOf, type ParentOf } from './identity.js';
+import { CHILD_COLUMNS, existingIdentity, type ParentOf } from './identity.js';
 import { VENDOR_KEY } from './naming.js';
 import { byNamedOrder, ChildBatches, ParentMutations } from './plan-writes.js';
 import { NB_TABLES, ROOT_TABLES, type NbTable } from './rows.js';
@@ -124,17 +124,21 @@ export function plan(desired: DesiredState, existing: ExistingRows, opts: PlanOp
   }
 
   // Existing rows grouped by identity.
-  const byKey = new Map<NbTable, Map<string, Row[]>>();
+  // One row per identity is the common case: held bare, an array only for duplicates.
+  const byKey = new Map<NbTable, Map<string, Row | Row[]>>();
   for (const table of NB_TABLES) {
-    const m = new Map<string, Row[]>();
+    const m = new Map<string, Row | Row[]>();
     byKey.set(table, m);
+    const root = ROOT_TABLES.has(table);
     for (const row of existing[table] ?? []) {
-      const p = parentOf.get(row._uuid);
-      const key = ROOT_TABLES.has(table) ? identityOf(table, row) : p ? identityOf(table, row, p) : undefined;
+      const p = root ? undefined : parentOf.get(row._uuid);
+      if (!root && !p) continue;
+      const key = existingIdentity(table, row, p);
       if (key === undefined) continue;
       const l = m.get(key);
-      if (l) l.push(row);
-      else m.set(key, [row]);
+      if (l === undefined) m.set(key, row);
+      else if (Array.isArray(l)) l.push(row);
+      else m.set(key, [l, row]);
     }
   }
 
@@ -149,16 +153,17 @@ export function plan(desired: DesiredState, existing: ExistingRows, opts: PlanOp
     // Only new rows need a sorted walk (named-uuids, insert order); sorting every key costs more than the rest.
     const fresh: string[] = [];
     for (const [key, d] of desired.rows(table)) {
-      const rows = have.get(key);
-      if (rows === undefined) {
+      const held = have.get(key);
+      if (held === undefined) {
         fresh.push(key);
         out.set(key, { d, ref: '' });
         continue;
       }
-      if (rows.length === 1 && isOurs(rows[0]!)) {
-        out.set(key, { d, keeper: rows[0]!, ref: rows[0]!._uuid });
+      if (!Array.isArray(held) && isOurs(held)) {
+        out.set(key, { d, keeper: held, ref: held._uuid });
         continue;
       }
+      const rows = Array.isArray(held) ? held : [held];
       const ours = rows.filter(isOurs);
       if (ours.length === 0) {
         conflicts.push({ table, key, reason: `identity held by vendor '${vendorOf(rows[0]!)}'` });
@@ -172,11 +177,11 @@ export function plan(desired: DesiredState, existing: ExistingRows, opts: PlanOp
     fresh.sort();
     for (const key of fresh) out.get(key)!.ref = `row${named++}`;
     if (prune) {
-      const unwanted: [string, Row[]][] = [];
+      const unwanted: [string, Row | Row[]][] = [];
       for (const e of have) if (!out.has(e[0])) unwanted.push(e);
       unwanted.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-      for (const [, rows] of unwanted) {
-        for (const r of rows) if (vendorOf(r) === opts.vendor) removals.push({ table, row: r });
+      for (const [, held] of unwanted) {
+        for (const r of Array.isArray(held) ? held : [held]) if (vendorOf(r) === opts.vendor) removals.push({ table, row: r });
       }
     }
   }
