@@ -75,7 +75,7 @@ export function chunkOperations(ops: readonly Operation[], maxOps = DEFAULT_MAX_
   };
   for (const g of groups.values()) {
     if (current.length + g.length > maxOps) flush();
-    current.push(...g);
+    for (const i of g) current.push(i);
   }
   flush();
   return chunks;

@@ -40,6 +40,14 @@ describe('chunkOperations', () => {
     expect(() => chunkOperations(ops, 0)).toThrow(RangeError);
   });
 
+  it('keeps a group far larger than the call-stack limit whole', () => {
+    const names = Array.from({ length: 200_000 }, (_, i) => `n${i}`);
+    const ops = [...names.map((n) => insert(n, n)), attach(names)];
+    const chunks = chunkOperations(ops, 1000);
+    expect(chunks).toHaveLength(1);
+    expect(chunks[0]).toHaveLength(200_001);
+  });
+
   it('finds references in where clauses, rows and wait rows', () => {
     const ops: Operation[] = [
       insert('a', 'rowA'),
