@@ -16,7 +16,7 @@ import { chunkOperations, type OvsdbClient } from '../../src/ovsdb/index.js';
 import { useClients, useOvnCentral } from '../support/servers.js';
 import { cfg, node, pod, policy, service, slice, subnet } from '../controller/fixtures.js';
 
-function cluster(): DesiredState {
+function cluster(): { state: DesiredState; addr: (pod: string) => { ip: string; mac: string } } {
   const subnets = [subnet('join', '100.64.0.0/16', { gatewayType: 'centralized' }), subnet('ovn-default', '10.16.0.0/16'), subnet('apps', '10.17.0.0/16')];
   const ipam = new Ipam();
   ipam.setSubnets(subnets);
@@ -57,7 +57,7 @@ function cluster(): DesiredState {
     cfg,
   );
   expect(errors).toEqual([]);
-  return state;
+  return { state, addr: (name) => ipam.get(podOwner(pods.find((p) => p.name === name)!))! };
 }
 
 function snapshot(nb: OvsdbClient): ExistingRows {
@@ -86,7 +86,7 @@ describe('plan against a real NB and ovn-northd', () => {
   it('applies a small cluster, northd compiles it without errors, and a second plan is empty', async () => {
     const c = central();
     const nb = await open({ remotes: c.nb.remote, database: 'OVN_Northbound', monitor: [...NB_TABLES] });
-    const desired = cluster();
+    const { state: desired } = cluster();
     expect(await converge(nb, desired, { vendor: 'kube-ovn' }, 10_000)).toBe(1);
     expect(plan(desired, snapshot(nb), { vendor: 'kube-ovn' }).ops).toEqual([]);
     await runTool('ovn-nbctl', [`--db=${c.nb.remote}`, '--timeout=20', '--wait=sb', 'sync'], { env: c.env });
@@ -96,11 +96,34 @@ describe('plan against a real NB and ovn-northd', () => {
     expect(readFileSync(c.northd.logFile, 'utf8')).not.toMatch(/\|(ERR|EMER|WARN)\|/);
   });
 
+  it('ovn-trace: the policy admits its peer on the named port and drops other ports and other sources', async () => {
+    const c = central();
+    const nb = await open({ remotes: c.nb.remote, database: 'OVN_Northbound', monitor: [...NB_TABLES] });
+    const { state, addr } = cluster();
+    await converge(nb, state, { vendor: 'kube-ovn' }, 10_000);
+    await runTool('ovn-nbctl', [`--db=${c.nb.remote}`, '--timeout=20', '--wait=sb', 'sync'], { env: c.env });
+    // Same switch: one --ct=new per conntrack pass, or the to-lport ACLs see an established flow.
+    const trace = async (from: string, to: string, l4: string) => {
+      const [f, t] = [addr(from), addr(to)];
+      const flow = `inport == "${from}.default" && eth.src == ${f.mac} && eth.dst == ${t.mac} && ip4.src == ${f.ip} && ip4.dst == ${t.ip} && ip.ttl == 64 && ${l4}`;
+      const out = await runTool('ovn-trace', [`--db=${c.sb.remote}`, '--ct=new', '--ct=new', '--ct=new', '--ct=new', 'ovn-default', flow], { env: c.env });
+      return new RegExp(`output to "${to}\\.default"`).test(out) ? 'allow' : /drop;/.test(out) ? 'drop' : out;
+    };
+    const tcp = (port: number) => `tcp && tcp.src == 40000 && tcp.dst == ${port}`;
+    // Ingress: from the client peer on the named port http (8080) and 9000-9010 only.
+    expect(await trace('client', 'web-0', tcp(8080))).toBe('allow');
+    expect(await trace('client', 'web-0', tcp(8081))).toBe('drop');
+    expect(await trace('client', 'web-0', tcp(9005))).toBe('allow');
+    // Egress (applied after the LB): UDP 53 to any pod of any namespace, nothing else.
+    expect(await trace('web-0', 'client', 'udp && udp.src == 40000 && udp.dst == 53')).toBe('allow');
+    expect(await trace('web-0', 'client', tcp(80))).toBe('drop');
+  });
+
   it('in deferNew rounds of small transactions, reaches the same NB and stays converged', async () => {
     const c = central();
     const nb = await open({ remotes: c.nb.remote, database: 'OVN_Northbound', monitor: [...NB_TABLES] });
-    const desired = cluster();
-    // Same rows as the first test wrote: nothing to do.
+    const { state: desired } = cluster();
+    await converge(nb, desired, { vendor: 'kube-ovn' }, 10_000);
     expect(plan(desired, snapshot(nb), { vendor: 'kube-ovn', deferNew: true }).ops).toEqual([]);
     // Wipe our rows, then rebuild them in rounds of ≤ 6-operation transactions.
     const roots = ['Logical_Router', 'Logical_Switch', 'Port_Group', 'Address_Set', 'Load_Balancer'] as const;
