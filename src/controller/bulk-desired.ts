@@ -57,17 +57,23 @@ export async function bulkDesired(snap: ClusterSnapshot, ipam: Ipam, o: Controll
     t = now;
   };
   const subnets = effectiveSubnets(snap.subnets, o);
-  const errors: ValidationError[] = [...ipam.setSubnets(subnets).errors];
-  errors.push(...ipam.recoverNodes(snap.nodes, o.nodeSwitch), ...ipam.recoverPods(snap.pods));
+  // Error lists can be as long as the cluster: appended by loop, never spread onto the stack.
+  const errors: ValidationError[] = [];
+  const report = (more: Iterable<ValidationError>) => {
+    for (const e of more) errors.push(e);
+  };
+  report(ipam.setSubnets(subnets).errors);
+  report(ipam.recoverNodes(snap.nodes, o.nodeSwitch));
+  report(ipam.recoverPods(snap.pods));
   const alloc = allocateMissing(ipam, snap.pods, snap.nodes, subnets, o);
-  errors.push(...alloc.errors);
+  report(alloc.errors);
   lap('ipam');
 
   const resolver = new PolicyResolver(snap.pods.length);
   try {
     for (const ns of snap.namespaces) resolver.upsertNamespace(ns);
     for (const p of snap.pods) if (!p.deleting) resolver.upsertPod(p);
-    errors.push(...resolver.compile(snap.policies, snap.services));
+    report(resolver.compile(snap.policies, snap.services));
     const pool = o.wasmWorkers > 0 ? await KernelPool.open(resolver.index.engine, { threads: o.wasmWorkers }) : undefined;
     try {
       await resolver.evaluate(pool);
@@ -92,7 +98,7 @@ export async function bulkDesired(snap: ClusterSnapshot, ipam: Ipam, o: Controll
       },
       clusterConfig(o),
     );
-    errors.push(...desiredErrors);
+    report(desiredErrors);
     lap('desired');
     return { state, errors, subnets, allocated: alloc.allocated, timings };
   } finally {

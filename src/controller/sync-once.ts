@@ -45,12 +45,15 @@ export async function bulkSync(
 ): Promise<SyncReport> {
   const d = await bulkDesired(snap, ipam, o);
   const timings = { ...d.timings };
+  deps.log.info('desired state computed', { rows: d.state.size, invalid: d.errors.length, allocated: d.allocated, ipamMs: Math.round(timings.ipam!), resolveMs: Math.round(timings.resolve!), desiredMs: Math.round(timings.desired!) });
   let t = performance.now();
   const planned = plan(d.state, existingRows(nb), { vendor: o.vendor });
   timings.plan = performance.now() - t;
+  deps.log.info('plan computed', { operations: planned.ops.length, ms: Math.round(timings.plan) });
   t = performance.now();
   const transactions = o.dryRun ? 0 : await applyOperations(nb, planned.ops, { maxOps: o.maxOpsPerTxn, isLeader: deps.isLeader, metrics: deps.metrics });
   timings.apply = performance.now() - t;
+  if (!o.dryRun) deps.log.info('plan applied', { operations: planned.ops.length, transactions, ms: Math.round(timings.apply) });
   t = performance.now();
   let annotations = { sent: 0, failed: 0 };
   if (!o.dryRun && deps.api) {
@@ -82,6 +85,7 @@ export async function syncOnce(o: SyncOnceOptions, log: Logger, metrics?: Contro
   try {
     await cache.waitForSync(600_000);
     snap = snapshotOf(cache);
+    log.info('cluster listed', { pods: snap.pods.length, nodes: snap.nodes.length, policies: snap.policies.length, services: snap.services.length, ms: Math.round(performance.now() - t) });
   } finally {
     await cache.stop();
   }
