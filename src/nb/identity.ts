@@ -46,31 +46,8 @@ export function identityOf(table: NbTable, row: Row | RowData, parent?: { table:
   }
 }
 
-interface IdMemo {
-  a: unknown;
-  b: unknown;
-  c: unknown;
-  parent: string | undefined;
-  key: string | undefined;
-}
-
-/**
- * Identities of cache rows, remembered per row object: cache rows are
- * immutable snapshots (a change replaces the object), so a warm re-plan
- * neither rebuilds nor re-hashes ~500k key strings. The columns the key is
- * made of are compared on every hit, so a row mutated in place is still
- * keyed correctly.
- */
-const memo = new WeakMap<Row, IdMemo>();
-
+/** Identity of a cache row; undefined for a child row no parent holds. */
 export function existingIdentity(table: NbTable, row: Row, parent: ParentOf | undefined): string | undefined {
-  const a = table === 'ACL' || table === 'Logical_Router_Policy' ? row['match'] : row['name'];
-  const b = row['priority'];
-  const c = row['direction'];
-  const pname = parent ? `${parent.table}:${parent.name}` : undefined;
-  const m = memo.get(row);
-  if (m && m.a === a && m.b === b && m.c === c && m.parent === pname) return m.key;
-  const key = parent ? identityOf(table, row, parent) : table === 'ACL' || table === 'Logical_Router_Policy' ? undefined : identityOf(table, row);
-  memo.set(row, { a, b, c, parent: pname, key });
-  return key;
+  if (parent) return identityOf(table, row, parent);
+  return table === 'ACL' || table === 'Logical_Router_Policy' ? undefined : identityOf(table, row);
 }
