@@ -110,9 +110,13 @@ function runProgram(
   const regs = regRows(scratch, sw);
   const dirty = scratch + 3 * sumBytes;
   // The blocks the previous result held, plus whatever this run writes: cleared at the end unless in the result.
-  memory.copy(dirty, rs, sumBytes);
-  memory.fill(rs, 0, sumBytes);
-  memory.fill(scratch, 0, 3 * sumBytes);
+  // (Word loops: memory.copy/fill calls cost more than these few words. Registers 1..3 need no
+  // clearing: the compiler's first step on each is a LOAD.)
+  for (let w = 0; w < sw; w++) {
+    const wo = <usize>w << 3;
+    store<u64>(dirty + wo, load<u64>(rs + wo));
+    store<u64>(rs + wo, 0);
+  }
   let counted = false;
   let count = 0;
   for (let s = start; s < end; s += 2) {

@@ -5,7 +5,8 @@
  *   header  = op | dst << 8 | srcIsRegister << 16
  *   op      = 1 LOAD, 2 AND, 3 OR, 4 ANDNOT, 5 CLEAR (dst = src / &= / |= / &= ~ / = {})
  *   operand = a posting row, or a register when srcIsRegister.
- * Register 0 is the result. A selector is an AND of terms: each positive term
+ * Register 0 is the result; the first step on every register is a LOAD (the
+ * kernel does not clear registers between programs). A selector is an AND of terms: each positive term
  * is one row or (In with several values) an OR of rows built in register 1;
  * negative terms (NotIn, DoesNotExist) are ANDNOTed last. The positive term
  * holding the fewest blocks goes first so the rest visit fewer blocks.

@@ -104,7 +104,6 @@ export class JsBitsetEvaluator {
       dirty[w] = r0.s[r0.soff + w]!;
       r0.s[r0.soff + w] = 0;
     }
-    this.regSums.fill(0);
     let counted = false;
     let count = 0;
     for (let s = 0; s < steps.length; s += 2) {
@@ -133,7 +132,7 @@ export class JsBitsetEvaluator {
           while (m !== 0) {
             const o = ((w << 5) + 31 - Math.clz32(m & -m)) * W;
             m &= m - 1;
-            dst.a.set(src.a.subarray(src.off + o, src.off + o + W), dst.off + o);
+            for (let k = 0; k < W; k++) dst.a[dst.off + o + k] = src.a[src.off + o + k]!;
           }
         }
       } else if (op === 2) {
