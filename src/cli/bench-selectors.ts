@@ -1,12 +1,14 @@
 /**
  * `ovnscale bench selectors`: NetworkPolicy selector resolution over a
  * synthetic cluster, four ways side by side (naive per-pod matching on a
- * sample of the selectors, plain-JS bitsets, wasm on one thread, wasm in the
- * pool), plus the router-policy set diff and the cost of relabelling one pod.
+ * sample of the selectors, plain-JS dense bitsets, the wasm kernel's
+ * two-level algorithm in plain JS, wasm on one thread, wasm in the pool), plus
+ * the router-policy set diff and the cost of relabelling one pod.
  */
 import { availableParallelism } from 'node:os';
 import { compileSelector, type Program } from '../index/compile.js';
 import { JsBitsetEvaluator } from '../index/js-bitsets.js';
+import { JsDenseEvaluator } from '../index/js-dense.js';
 import { KeysetDiff, packKeys } from '../index/keyset-diff.js';
 import { LabelIndex } from '../index/label-index.js';
 import { KernelPool } from '../index/pool.js';
@@ -101,24 +103,27 @@ export async function run(argv: string[]): Promise<number> {
   });
   const set = new SelectorSet(index, programs);
   const js = new JsBitsetEvaluator(index);
+  const dense = new JsDenseEvaluator(index);
   say(`index: ${index.termCount} posting rows, built in ${buildMs.toFixed(0)} ms; compiled in ${compileMs.toFixed(0)} ms`);
 
   const pool = await KernelPool.open(index.engine, { threads });
   try {
     // Warm up every implementation, then interleave timed runs so noise from other processes hits all alike.
+    let denseCounts = dense.evaluate(programs);
     let jsCounts = js.evaluate(programs);
     set.evaluate();
     await set.evaluateOn(pool);
-    const t = { js: [] as number[], wasm1: [] as number[], pool: [] as number[] };
+    const t = { dense: [] as number[], js: [] as number[], wasm1: [] as number[], pool: [] as number[] };
     let wasm1Counts = set.counts();
     let poolCounts = set.counts();
     for (let r = 0; r < runs; r++) {
+      t.dense.push(time(() => (denseCounts = dense.evaluate(programs))));
       t.js.push(time(() => (jsCounts = js.evaluate(programs))));
       t.wasm1.push(time(() => set.evaluate()));
       wasm1Counts = set.counts();
       t.pool.push(await timeAsync(() => set.evaluateOn(pool)));
       poolCounts = set.counts();
-      say(`run ${r + 1}/${runs}: js ${t.js.at(-1)!.toFixed(1)} ms, wasm ${t.wasm1.at(-1)!.toFixed(1)} ms, pool ${t.pool.at(-1)!.toFixed(1)} ms`);
+      say(`run ${r + 1}/${runs}: js dense ${t.dense.at(-1)!.toFixed(1)} ms, js two-level ${t.js.at(-1)!.toFixed(1)} ms, wasm ${t.wasm1.at(-1)!.toFixed(1)} ms, pool ${t.pool.at(-1)!.toFixed(1)} ms`);
     }
 
     // Naive: every selector against every pod's label map, on an evenly spaced sample of selectors.
@@ -148,14 +153,16 @@ export async function run(argv: string[]): Promise<number> {
         checksum: checksum(naiveCounts, sample),
         sampled: { selectors: sampleSize, measuredMedianMs: naiveSampleMs, scale },
       },
-      jsBitsets: { medianMs: median(t.js), checksum: checksum(jsCounts), sampleChecksum: checksum(jsCounts, sample) },
+      jsBitsets: { medianMs: median(t.dense), checksum: checksum(denseCounts), sampleChecksum: checksum(denseCounts, sample) },
+      jsTwoLevel: { medianMs: median(t.js), checksum: checksum(jsCounts), sampleChecksum: checksum(jsCounts, sample) },
       wasm1: { medianMs: median(t.wasm1), checksum: checksum(wasm1Counts), sampleChecksum: checksum(wasm1Counts, sample) },
       wasmPool: { medianMs: median(t.pool), checksum: checksum(poolCounts), sampleChecksum: checksum(poolCounts, sample), threads },
     };
     const agree =
       impls.jsBitsets!.checksum === impls.wasm1!.checksum &&
+      impls.jsTwoLevel!.checksum === impls.wasm1!.checksum &&
       impls.wasm1!.checksum === impls.wasmPool!.checksum &&
-      [jsCounts, wasm1Counts, poolCounts].every((c) => sample.every((i) => c[i] === naiveCounts[i]));
+      [denseCounts, jsCounts, wasm1Counts, poolCounts].every((c) => sample.every((i) => c[i] === naiveCounts[i]));
 
     // Route-set diff: desired vs existing router policies, from the same token arrays.
     const { desired, existing } = synthRoutePolicies(routes, 0.01, seed + 2);
@@ -204,8 +211,10 @@ export async function run(argv: string[]): Promise<number> {
       checksumsAgree: agree,
       ratios: {
         poolVsJsBitsets: impls.jsBitsets!.medianMs / impls.wasmPool!.medianMs,
+        poolVsJsTwoLevel: impls.jsTwoLevel!.medianMs / impls.wasmPool!.medianMs,
         poolVsNaive: impls.naive!.medianMs / impls.wasmPool!.medianMs,
         wasm1VsJsBitsets: impls.jsBitsets!.medianMs / impls.wasm1!.medianMs,
+        wasm1VsJsTwoLevel: impls.jsTwoLevel!.medianMs / impls.wasm1!.medianMs,
         poolVsWasm1: impls.wasm1!.medianMs / impls.wasmPool!.medianMs,
       },
       routeDiff: {
@@ -282,8 +291,9 @@ function printTable(r: {
   }
   lines.push(`checksums agree: ${r.checksumsAgree}`);
   lines.push(
-    `pool vs plain-JS bitsets ${r.ratios.poolVsJsBitsets!.toFixed(1)}x, pool vs naive ${r.ratios.poolVsNaive!.toFixed(0)}x, ` +
-      `wasm 1 thread vs JS ${r.ratios.wasm1VsJsBitsets!.toFixed(1)}x, pool vs 1 thread ${r.ratios.poolVsWasm1!.toFixed(2)}x`,
+    `pool vs plain-JS (dense) bitsets ${r.ratios.poolVsJsBitsets!.toFixed(1)}x, pool vs naive ${r.ratios.poolVsNaive!.toFixed(0)}x, ` +
+      `pool vs JS two-level ${r.ratios.poolVsJsTwoLevel!.toFixed(1)}x; wasm 1 thread vs JS dense ${r.ratios.wasm1VsJsBitsets!.toFixed(1)}x, ` +
+      `vs JS two-level ${r.ratios.wasm1VsJsTwoLevel!.toFixed(1)}x; pool vs 1 thread ${r.ratios.poolVsWasm1!.toFixed(2)}x`,
   );
   const d = r.routeDiff;
   lines.push(

@@ -8,7 +8,7 @@ import { packageRoot } from '../../src/util/paths.js';
 const cli = join(packageRoot(), 'dist', 'src', 'cli', 'main.js');
 
 describe('ovnscale bench selectors', () => {
-  it('--json: four implementations with agreeing checksums, the route diff and the relabel figures; exits 0', () => {
+  it('--json: five implementations with agreeing checksums, the route diff and the relabel figures; exits 0', () => {
     const r = spawnSync(
       process.execPath,
       [cli, 'bench', 'selectors', '--pods', '3000', '--selectors', '300', '--runs', '2', '--naive-sample', '30', '--routes', '3000', '--wasm-workers', '2', '--json'],
@@ -23,11 +23,12 @@ describe('ovnscale bench selectors', () => {
       routeDiff: { sameResult: boolean; toAdd: number; toDelete: number };
       relabelOnePod: { indexUpdateMedianUs: number };
     };
-    expect(Object.keys(out.implementations)).toEqual(['naive', 'jsBitsets', 'wasm1', 'wasmPool']);
+    expect(Object.keys(out.implementations)).toEqual(['naive', 'jsBitsets', 'jsTwoLevel', 'wasm1', 'wasmPool']);
     expect(out.checksumsAgree).toBe(true);
     const impl = out.implementations;
     expect(impl.wasm1!.checksum).toBe(impl.jsBitsets!.checksum);
     expect(impl.wasmPool!.checksum).toBe(impl.jsBitsets!.checksum);
+    expect(impl.jsTwoLevel!.checksum).toBe(impl.jsBitsets!.checksum);
     expect(impl.naive!.checksum).toBe(impl.wasmPool!.sampleChecksum);
     for (const i of Object.values(impl)) expect(i.medianMs).toBeGreaterThan(0);
     expect(out.routeDiff.sameResult).toBe(true);

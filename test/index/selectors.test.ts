@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { Labels } from '../../src/k8s/records.js';
 import { compileSelector } from '../../src/index/compile.js';
 import { JsBitsetEvaluator } from '../../src/index/js-bitsets.js';
+import { JsDenseEvaluator } from '../../src/index/js-dense.js';
 import { LabelIndex } from '../../src/index/label-index.js';
 import { matchesSpec, policyPeerSpec, type SelectorSpec } from '../../src/index/selector-reference.js';
 import { resolveSelector, SelectorSet } from '../../src/index/selector-set.js';
@@ -49,6 +50,7 @@ describe('label index vs the reference selector semantics', () => {
         const js = new JsBitsetEvaluator(index);
         js.evaluate(programs);
         expect([...js.evaluate(programs)]).toEqual([...set.counts()]);
+        expect([...new JsDenseEvaluator(index).evaluate(programs)]).toEqual([...set.counts()]);
       }),
       { numRuns: 150 },
     );
