@@ -1,3 +1,4 @@
+import { Histogram, Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { OvsdbEncodeError, OvsdbTransactError, type Operation } from '../../src/ovsdb/index.js';
 import { useClients, useOvsdbServer } from '../support/servers.js';
@@ -99,5 +100,14 @@ describe('transact against a real NB ovsdb-server', () => {
     expect(seen).toContainEqual({ db: 'OVN_Northbound', method: 'get_schema', code: 'ok' });
     expect(seen).toContainEqual({ db: 'OVN_Northbound', method: 'transact', code: 'ok' });
     expect(seen).toContainEqual({ db: 'OVN_Northbound', method: 'transact', code: 'aborted' });
+  });
+
+  it('feeds a prom-client histogram as ovs_client_request_latency_milliseconds{db,method,code}', async () => {
+    const registry = new Registry();
+    const histogram = new Histogram({ name: 'ovs_client_request_latency_milliseconds', help: 'OVSDB request latency', labelNames: ['db', 'method', 'code'], registers: [registry] });
+    const c = await open({ remotes: server().remote, database: 'OVN_Northbound', requestLatency: histogram });
+    await c.transact([{ op: 'comment', comment: 'metrics' }]);
+    const text = await registry.metrics();
+    expect(text).toMatch(/ovs_client_request_latency_milliseconds_count\{db="OVN_Northbound",method="transact",code="ok"\} 1/);
   });
 });
