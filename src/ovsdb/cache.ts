@@ -63,7 +63,12 @@ export class DatabaseCache {
   private readonly listeners = new Set<ChangeListener>();
 
   /** @internal the client creates the cache from its monitor requests */
-  constructor(schema: DatabaseSchema, tables: ReadonlyMap<string, readonly string[]>) {
+  constructor(
+    schema: DatabaseSchema,
+    tables: ReadonlyMap<string, readonly string[]>,
+    /** Where a throwing change listener is reported: it must not break the update path (nor reconnect forever). */
+    private readonly onListenerError: (err: unknown, change: RowChange) => void = () => {},
+  ) {
     for (const [name, columns] of tables) {
       const ts = schema.tables.get(name);
       if (!ts) throw new OvsdbProtocolError(`database ${schema.name} has no table '${name}' to monitor`);
@@ -122,7 +127,17 @@ export class DatabaseCache {
     const changes: RowChange[] | undefined = this.listeners.size > 0 ? [] : undefined;
     if (resync) this.diffResync(caches, uuids, rows, changes);
     else for (let i = 0; i < rows.length; i++) this.applyOne(caches[i]!, uuids[i]!, rows[i]!, changes);
-    if (changes) for (const ch of changes) for (const l of this.listeners) l(ch);
+    if (changes) {
+      for (const ch of changes) {
+        for (const l of this.listeners) {
+          try {
+            l(ch);
+          } catch (err) {
+            this.onListenerError(err, ch);
+          }
+        }
+      }
+    }
   }
 
   private decodeRowUpdate(cache: TableCache, ts: TableSchema, decode: (u: string, w: Wire) => Row, uuid: string, ru: unknown, resync: boolean): Row | null {

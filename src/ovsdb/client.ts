@@ -11,7 +11,7 @@ import { performance } from 'node:perf_hooks';
 import { silentLogger, type Logger } from '../util/log.js';
 import { DatabaseCache } from './cache.js';
 import { encodeValue, requireColumn, requireTable, ZERO_UUID, type Wire } from './codec.js';
-import { OvsdbClosedError, OvsdbConnectionError, OvsdbProtocolError, OvsdbRpcError } from './errors.js';
+import { OvsdbClosedError, OvsdbConnectionError, OvsdbError, OvsdbProtocolError, OvsdbRpcError } from './errors.js';
 import { RpcConnection } from './jsonrpc.js';
 import { decodeResults, encodeOperation } from './operations.js';
 import { parseSchema, type DatabaseSchema } from './schema.js';
@@ -292,7 +292,9 @@ export class OvsdbClient extends EventEmitter<ClientEvents> {
         const ts = requireTable(schema, name);
         tables.set(name, m.columns ?? [...ts.columns.keys()]);
       }
-      this.cacheValue = new DatabaseCache(schema, tables);
+      this.cacheValue = new DatabaseCache(schema, tables, (err, ch) =>
+        this.note(new OvsdbError(`change listener failed on ${ch.kind} of ${ch.table} row ${ch.row._uuid}: ${err instanceof Error ? err.message : String(err)}`, { cause: err })),
+      );
     }
     if (this.monitorSpec.size > 0) await this.monitor(s);
     await s.chain;

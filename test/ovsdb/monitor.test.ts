@@ -118,4 +118,20 @@ describe('monitor: replicated cache and change events', () => {
     // And the connection is usable again.
     await expect(c.transact([{ op: 'comment', comment: 'back' }])).resolves.toEqual([{}]);
   });
+
+  it('a throwing change listener is reported as a warning and does not break the update path', async () => {
+    const c = await monitored();
+    const warnings: Error[] = [];
+    c.on('warning', (e) => warnings.push(e));
+    c.cache.onChange(() => {
+      throw new Error('listener bug');
+    });
+    const seen: string[] = [];
+    c.cache.onChange((e) => seen.push(String(e.row.name)));
+    await c.transact([{ op: 'insert', table: 'Logical_Switch', row: { name: 'listener-1' } }]);
+    await c.transact([{ op: 'insert', table: 'Logical_Switch', row: { name: 'listener-2' } }]);
+    await waitFor(() => seen.includes('listener-2'));
+    expect(warnings.map((w) => w.message)).toContainEqual(expect.stringMatching(/change listener failed on insert of Logical_Switch row .*: listener bug/));
+    expect(c.isConnected).toBe(true);
+  });
 });
