@@ -253,7 +253,7 @@ export class OvsdbClient extends EventEmitter<ClientEvents> {
       this.ready = true;
       this.log.info('connected', { remote: remote.text });
       for (const w of [...this.waiters]) w();
-      this.emit('connected', remote.text);
+      this.emitSafely('connected', remote.text);
     } catch (err) {
       this.note(err as Error);
       s.rpc.close(err as Error);
@@ -263,7 +263,7 @@ export class OvsdbClient extends EventEmitter<ClientEvents> {
       this.ready = false;
       if (!this.closed) {
         this.log.warn('connection lost', { remote: remote.text, err: closeReason });
-        this.emit('disconnected', closeReason);
+        this.emitSafely('disconnected', closeReason);
       }
     }
     return { synced };
@@ -273,7 +273,16 @@ export class OvsdbClient extends EventEmitter<ClientEvents> {
     this.lastError = err;
     if (this.closed) return;
     this.log.warn('ovsdb problem', { err });
-    this.emit('warning', err);
+    this.emitSafely('warning', err);
+  }
+
+  /** Listeners' exceptions are logged: they must not tear down the connection loop. */
+  private emitSafely<K extends keyof ClientEvents>(event: K, ...args: ClientEvents[K]): void {
+    try {
+      (this.emit as (e: K, ...a: ClientEvents[K]) => boolean)(event, ...args);
+    } catch (err) {
+      this.log.error('client event listener threw', { event, err });
+    }
   }
 
   /** A set-up request; monitor replies can take long to build, and the echo probe covers a dead peer. */
