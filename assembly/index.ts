@@ -2,7 +2,7 @@
 // pointers and lengths and never allocate (runtime stub), so every worker
 // thread runs them on the one shared memory.
 export { bsAnd, bsOr, bsAndNot, bsNot, bsPopcount, bsAndPopcount, bsAny, bsCollect, bsFindZero } from './bitset';
-export { evalRange, evalSlot, rowsWithBit, rowsIntersecting, sumCollect, sumPopcount, sumOrInto, sumAndNotInto } from './program';
+export { evalRange, evalSlot, rowsWithBit, rowsIntersecting, sumCollect, sumOrInto, sumAndNotInto } from './program';
 export { xxh64, hashKeys } from './hash';
 export { radixSortPairs, diffSorted } from './sortdiff';
 

@@ -347,20 +347,6 @@ export function sumCollect(row: usize, sum: usize, sw: i32, out: usize): i32 {
   return n;
 }
 
-/** Set bits of a two-level row. */
-export function sumPopcount(row: usize, sum: usize, sw: i32): i32 {
-  let n = 0;
-  for (let w = 0; w < sw; w++) {
-    let m = load<u64>(sum + (<usize>w << 3));
-    while (m != 0) {
-      const b = (<usize>w << 6) + <usize>ctz<u64>(m);
-      m &= m - 1;
-      n += popc128(v128.load(row + (b << 4)));
-    }
-  }
-  return n;
-}
-
 /** Posting update: dst |= src (dst's blocks outside its summary are zero). */
 export function sumOrInto(dst: usize, dsum: usize, src: usize, ssum: usize, sw: i32): void {
   for (let w = 0; w < sw; w++) {

@@ -45,7 +45,6 @@ export interface KernelExports {
     probe: number, probeBlocks: number, out: number,
   ): number;
   sumCollect(row: number, sum: number, sw: number, out: number): number;
-  sumPopcount(row: number, sum: number, sw: number): number;
   sumOrInto(dst: number, dsum: number, src: number, ssum: number, sw: number): void;
   sumAndNotInto(dst: number, dsum: number, src: number, ssum: number, sw: number): void;
   xxh64(ptr: number, len: number, seed: bigint): bigint;

@@ -81,10 +81,6 @@ export class Postings {
     return this.sum + row * this.sumBytes;
   }
 
-  has(row: number, slot: number): boolean {
-    return (this.engine.u32[(this.ptr(row) >>> 2) + (slot >>> 5)]! & (1 << (slot & 31))) !== 0;
-  }
-
   set(row: number, slot: number): void {
     this.touched.push(row);
     const u32 = this.engine.u32;
@@ -109,10 +105,6 @@ export class Postings {
   andNotInto(dst: number, src: number): void {
     this.touched.push(dst);
     this.engine.k.sumAndNotInto(this.ptr(dst), this.sumPtr(dst), this.ptr(src), this.sumPtr(src), this.sw);
-  }
-
-  count(row: number): number {
-    return this.engine.k.sumPopcount(this.ptr(row), this.sumPtr(row), this.sw);
   }
 
   /** Blocks the summary marks as possibly non-zero: what a step over this row costs. */

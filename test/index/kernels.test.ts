@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Bitset } from '../../src/index/bitset.js';
 import { WasmEngine } from '../../src/index/engine.js';
-import { KeysetDiff, packKeys } from '../../src/index/keyset-diff.js';
+import { KeysetDiff, packKeys, TokenTable } from '../../src/index/keyset-diff.js';
 import { xxh64Reference } from './xxh64-reference.js';
 
 const engine = WasmEngine.create();
@@ -156,6 +156,15 @@ describe('keyset diff (radix sort + sorted merge)', () => {
       }),
       { numRuns: 200 },
     );
+  });
+
+  it('interns strings as tokens, the same string always the same token', () => {
+    const t = new TokenTable();
+    const a = t.id('ip4.src == $subnet1.node1_ip4');
+    const b = t.id('reroute');
+    expect(t.id('ip4.src == $subnet1.node1_ip4')).toBe(a);
+    expect(b).not.toBe(a);
+    expect(t.name(b)).toBe('reroute');
   });
 
   it('sorts 200k random keys (radix over all 64 bits)', () => {

@@ -155,6 +155,11 @@ describe('label index vs the reference selector semantics', () => {
     set.evaluate();
     const [a, b, c] = ['a', 'b', 'c'].map((u) => index.slotOf(u)!);
     expect(actual(set)).toEqual([[a, b, c], [a, b], [], [b, c], [b], [a], [a, c]]);
+    // Namespaces get slots too, also before (or without) their record.
+    expect(index.namespaceAt(index.namespaceSlot('n1')!)).toBeUndefined();
+    index.upsertNamespace({ name: 'n1', labels: { team: 't' } });
+    expect(index.namespaceAt(index.namespaceSlot('n1')!)).toEqual({ name: 'n1', labels: { team: 't' } });
+    expect(index.podsInNamespace('n1').sort()).toEqual([a, b].sort());
   });
 
   it('policy peers: podSelector alone is scoped to the policy namespace, with namespaceSelector to the selected namespaces', () => {
