@@ -10,6 +10,7 @@ import { desiredCluster } from '../../src/controller/desired/index.js';
 import { Ipam, nodeOwner, podOwner } from '../../src/controller/ipam/ipam.js';
 import { parseSubnets } from '../../src/controller/subnet-spec.js';
 import { plan } from '../../src/nb/plan.js';
+import { chunkOperations } from '../../src/ovsdb/chunk.js';
 import { NB_TABLES, ROOT_TABLES, type NbTable } from '../../src/nb/rows.js';
 import type { Row } from '../../src/ovsdb/types.js';
 import { cfg, node, pod, policy, subnet } from '../controller/fixtures.js';
@@ -123,6 +124,26 @@ describe('plan (property)', () => {
         }
       }),
       { numRuns: 150 },
+    );
+  });
+
+  it('in deferNew rounds of independent small transactions, reaches the same NB from any damaged one', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 0, max: 10 }), fc.boolean(), fc.array(damage, { maxLength: 8 }), fc.integer({ min: 1, max: 6 }), (nodes, pods, startConverged, damages, batchSize) => {
+        const desired = cluster(nodes, pods, true);
+        const db = new MemDb();
+        if (startConverged) db.apply(plan(desired, db.snapshot(), { vendor: 'kube-ovn' }).ops);
+        const foreign = new Map<string, string>();
+        for (const d of damages) hurt(db, d, foreign);
+        for (let round = 0; ; round++) {
+          expect(round).toBeLessThan(4);
+          const p = plan(desired, db.snapshot(), { vendor: 'kube-ovn', deferNew: true, batchSize });
+          if (p.ops.length === 0 && p.deferred === 0) break;
+          for (const c of chunkOperations(p.ops, batchSize + 1)) db.apply(c);
+        }
+        expect(plan(desired, db.snapshot(), { vendor: 'kube-ovn' }).ops).toEqual([]);
+      }),
+      { numRuns: 100 },
     );
   });
 });
