@@ -207,7 +207,20 @@ export function plan(desired: DesiredState, existing: ExistingRows, opts: PlanOp
     }
   }
 
+  const insertRow = (table: NbTable, key: string, r: Resolved, parent: Resolved | undefined): void => {
+    const { d } = r;
+    if (deferNew && parent && !parent.keeper) {
+      deferred++;
+      resolved.get(table)!.delete(key);
+      return;
+    }
+    counts[table].insert++;
+    inserts.set(r.ref, { table, row: { ...d.insertOnly, ...d.row } });
+    if (parent && d.parent && parent.keeper) batches.add({ table: d.parent.table, uuid: parent.ref, column: d.parent.column }, table, r.ref);
+  };
+
   // Pass 2: inserts, updates, parent wiring.
+  const moved: { table: NbTable; key: string; r: Resolved; parent: Resolved }[] = [];
   for (const table of NB_TABLES) {
     for (const [key, r] of resolved.get(table)!) {
       const { d } = r;
@@ -217,6 +230,16 @@ export function plan(desired: DesiredState, existing: ExistingRows, opts: PlanOp
         if (!parent) {
           conflicts.push({ table, key, reason: `parent ${d.parent.table} '${d.parent.key}' is not planned` });
           resolved.get(table)!.delete(key);
+          continue;
+        }
+      }
+      if (r.keeper && parent && d.parent) {
+        const cur = parentOf.get(r.keeper._uuid)!;
+        if (cur.uuid !== parent.ref || cur.column !== d.parent.column) {
+          // A row cannot change parents atomically once chunks split the plan: replace it.
+          if (!deleted.has(cur.uuid)) mutations.delete(cur.table, cur.uuid, cur.column, r.keeper._uuid);
+          counts[table].delete++;
+          moved.push({ table, key, r, parent });
           continue;
         }
       }
@@ -231,24 +254,16 @@ export function plan(desired: DesiredState, existing: ExistingRows, opts: PlanOp
           updated.add(r.keeper._uuid);
           updates.push({ order: NB_TABLES.indexOf(table), key, op: { op: 'update', table, where: [['_uuid', '==', r.keeper._uuid]], row } });
         }
-        if (parent && d.parent) {
-          const cur = parentOf.get(r.keeper._uuid);
-          if (!cur || cur.uuid !== parent.ref || cur.column !== d.parent.column) {
-            if (cur && !deleted.has(cur.uuid)) mutations.delete(cur.table, cur.uuid, cur.column, r.keeper._uuid);
-            if (parent.keeper) mutations.insert(d.parent.table, parent.ref, d.parent.column, r.ref);
-          }
-        }
       } else {
-        if (deferNew && parent && !parent.keeper) {
-          deferred++;
-          resolved.get(table)!.delete(key);
-          continue;
-        }
-        counts[table].insert++;
-        inserts.set(r.ref, { table, row: { ...d.insertOnly, ...d.row } });
-        if (parent && d.parent && parent.keeper) batches.add({ table: d.parent.table, uuid: parent.ref, column: d.parent.column }, table, r.ref);
+        insertRow(table, key, r, parent);
       }
     }
+  }
+  moved.sort((a, b) => NB_TABLES.indexOf(a.table) - NB_TABLES.indexOf(b.table) || (a.key < b.key ? -1 : 1));
+  for (const m of moved) {
+    delete m.r.keeper;
+    m.r.ref = `row${named++}`;
+    insertRow(m.table, m.key, m.r, m.parent);
   }
 
   // New children of new parents go straight into the parent's insert.

@@ -238,4 +238,31 @@ describe('plan', () => {
     }
     expect(plan(smallCluster(60), db.snapshot(), { vendor: 'kube-ovn' }).ops).toEqual([]);
   });
+
+  it('replaces a port that changes switch instead of moving it, in one plan or in deferNew rounds', () => {
+    for (const deferNew of [false, true]) {
+      const db = new MemDb();
+      db.apply(plan(smallCluster(), db.snapshot(), { vendor: 'kube-ovn' }).ops);
+      const ls2 = db.add('Logical_Switch', { name: 'other', ports: [], acls: [], load_balancer: [], external_ids: { vendor: 'kube-ovn' } });
+      const desired = smallCluster();
+      const before = db.byName('Logical_Switch_Port', 'web-0.default')!;
+      const moved = new DesiredState();
+      for (const t of NB_TABLES) {
+        for (const d of desired.rows(t).values()) {
+          moved.add(d.key === 'web-0.default' ? { ...d, parent: { table: 'Logical_Switch', key: 'other', column: 'ports' } } : d);
+        }
+      }
+      moved.add({ table: 'Logical_Switch', key: 'other', row: { name: 'other', external_ids: { vendor: 'kube-ovn' } } });
+      for (let round = 0; round < 3; round++) {
+        const p = plan(moved, db.snapshot(), { vendor: 'kube-ovn', deferNew, batchSize: 1 });
+        for (const c of chunkOperations(p.ops, 2)) db.apply(c);
+      }
+      expect(plan(moved, db.snapshot(), { vendor: 'kube-ovn' }).ops).toEqual([]);
+      const after = db.byName('Logical_Switch_Port', 'web-0.default')!;
+      expect(after._uuid).not.toBe(before._uuid);
+      expect(db.tables.get('Logical_Switch')!.get(ls2)!['ports']).toEqual([after._uuid]);
+      expect(db.byName('Port_Group', 'node.node.a')!['ports']).toEqual([after._uuid]);
+      expect(db.rows('Logical_Switch_Port').filter((r) => r['name'] === 'web-0.default')).toHaveLength(1);
+    }
+  });
 });
