@@ -160,11 +160,14 @@ const result = (rows: number, times: number[]): ModeResult => {
   return { rows, seconds: Number(seconds.toFixed(4)), rowsPerSec: Math.round(rows / seconds) };
 };
 
-/** Runs `fn` `reps` times on a fresh database each, interleaving modes so drift hits all alike. */
+/** Runs every mode `reps` times, a fresh database each run, interleaving modes so drift hits all alike. */
 async function measure(opts: BenchOptions, modes: Record<string, (c: OvsdbClient, remote: string, router: string) => Promise<number>>): Promise<Record<string, number[]>> {
   const times: Record<string, number[]> = Object.fromEntries(Object.keys(modes).map((m) => [m, []]));
+  const entries = Object.entries(modes);
   for (let r = 0; r < opts.reps; r++) {
-    for (const [name, fn] of Object.entries(modes)) {
+    // Rotate the order each repetition so no mode always runs first (or after the same neighbour).
+    const order = entries.map((_, i) => entries[(i + r) % entries.length]!);
+    for (const [name, fn] of order) {
       const t = await target(opts.nbAddr);
       try {
         const s = await withRouter(t.remote, (c, router) => fn(c, t.remote, router));
