@@ -26,6 +26,11 @@ export const GATEWAY_ROUTER_POLICY_PRIORITY = 29000;
 export const DEFAULT_DROP_PRIORITY = 2000;
 export const ALLOW_PRIORITY = 2001;
 
+/** ACL priorities of a private subnet's switch. */
+export const SUBNET_DEFAULT_DROP_PRIORITY = 1000;
+export const SUBNET_ALLOW_PRIORITY = 1001;
+export const NODE_ALLOW_PRIORITY = 3000;
+
 /** OVN limits ACL.name to 63 characters; Kube-OVN cuts to 60 and appends '...'. */
 export function aclName(name: string): string {
   return name.length > 63 ? name.slice(0, 60) + '...' : name;

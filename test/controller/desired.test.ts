@@ -52,6 +52,26 @@ describe('desiredSubnets', () => {
   });
 });
 
+describe('private subnets', () => {
+  it('writes Kube-OVN’s switch ACLs: logged drop 1000, allow 1001 inside and to allowSubnets, allow 3000 from join', () => {
+    const subs = parseSubnets([
+      subnet('join', '100.64.0.0/16'),
+      subnet('secret', '10.18.0.0/16', { private: true, allowSubnets: ['10.16.0.0/16', 'bogus'] }),
+    ]).subnets;
+    const { rows, errors } = desiredSubnets(subs, cfg);
+    const acls = find(rows, 'ACL').map((a) => [a.row['priority'], a.row['match'], a.row['action']]);
+    expect(acls).toEqual([
+      [1000, 'ip', 'drop'],
+      [1001, 'ip4.src == 10.18.0.0/16 && ip4.dst == 10.18.0.0/16', 'allow-related'],
+      [3000, 'ip4.src == 100.64.0.0/16', 'allow-related'],
+      [1001, '(ip4.src == 10.18.0.0/16 && ip4.dst == 10.16.0.0/16) || (ip4.src == 10.16.0.0/16 && ip4.dst == 10.18.0.0/16)', 'allow-related'],
+    ]);
+    expect(find(rows, 'ACL')[0]!.row).toMatchObject({ name: ['secret'], log: true, severity: ['warning'], direction: 'to-lport', external_ids: { parent: 'secret', vendor: 'kube-ovn' } });
+    expect(find(rows, 'ACL').every((a) => a.parent?.table === 'Logical_Switch' && a.parent.key === 'secret' && a.parent.column === 'acls')).toBe(true);
+    expect(errors).toEqual([expect.objectContaining({ kind: 'Subnet', name: 'secret', field: 'spec.allowSubnets[1]', reason: 'invalid-cidr' })]);
+  });
+});
+
 describe('desiredPods and desiredNodes', () => {
   const pods = [
     pod('default', 'web-0', 'node-1'),

@@ -17,7 +17,7 @@ import { useClients, useOvnCentral } from '../support/servers.js';
 import { cfg, node, pod, policy, service, slice, subnet } from '../controller/fixtures.js';
 
 function cluster(): { state: DesiredState; addr: (pod: string) => { ip: string; mac: string } } {
-  const subnets = [subnet('join', '100.64.0.0/16', { gatewayType: 'centralized' }), subnet('ovn-default', '10.16.0.0/16'), subnet('apps', '10.17.0.0/16')];
+  const subnets = [subnet('join', '100.64.0.0/16', { gatewayType: 'centralized' }), subnet('ovn-default', '10.16.0.0/16'), subnet('apps', '10.17.0.0/16', { private: true, allowSubnets: ['10.16.0.0/16'] })];
   const ipam = new Ipam();
   ipam.setSubnets(subnets);
   const nodes = [node('node-a', '172.18.0.2'), node('node-b', '172.18.0.3')];
