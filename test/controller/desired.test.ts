@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  desiredCentralizedGateways,
   desiredNodes,
   desiredPods,
   desiredPolicy,
@@ -10,6 +11,7 @@ import {
 import type { Allocation } from '../../src/controller/ipam/annotations.js';
 import { parseSubnets } from '../../src/controller/subnet-spec.js';
 import type { DesiredRow } from '../../src/nb/desired.js';
+import { activeGatewaysInNb } from '../../src/nb/read.js';
 import type { NetworkPolicyRecord } from '../../src/k8s/records.js';
 import { cfg, node, pod, policy, service, slice, subnet } from './fixtures.js';
 
@@ -49,6 +51,28 @@ describe('desiredSubnets', () => {
   it('attaches the cluster load balancers to subnet switches, not to join', () => {
     expect(find(rows, 'Logical_Switch', (r) => r.key === 'ovn-default')[0]!.refs?.['load_balancer']?.keys).toContain('cluster-tcp-loadbalancer');
     expect(find(rows, 'Logical_Switch', (r) => r.key === 'join')[0]!.refs).toBeUndefined();
+  });
+});
+
+describe('centralized subnets', () => {
+  const subs = parseSubnets([subnet('join', '100.64.0.0/16'), subnet('c', '10.20.0.0/16', { gatewayType: 'centralized', gatewayNode: 'gw-1, gw-2:172.18.0.9' })]).subnets;
+  const nodes = [node('gw-1', '172.18.0.8', { ready: false }), node('gw-2', '172.18.0.9'), node('gw-3', '172.18.0.10')];
+  const join = (n: { name: string }) => alloc(`100.64.0.${n.name.slice(3)}`, 'join');
+  it('reroutes the subnet to the first ready gateway node, keeping a preferred one while it is usable', () => {
+    const one = desiredCentralizedGateways(subs, nodes, join, cfg).rows;
+    expect(one.map((r) => r.row)).toEqual([
+      { priority: 29000, match: 'ip4.src == 10.20.0.0/16', action: 'reroute', nexthops: ['100.64.0.2'], external_ids: { subnet: 'c', 'gw-2': '100.64.0.2', vendor: 'kube-ovn' } },
+    ]);
+    expect(desiredCentralizedGateways(subs, nodes, join, cfg, () => 'gw-1').rows[0]!.row['nexthops']).toEqual(['100.64.0.2']);
+    expect(desiredCentralizedGateways(subs, nodes, join, cfg, () => 'gw-3').rows[0]!.row['nexthops']).toEqual(['100.64.0.2']);
+    const bothReady = nodes.map((n) => ({ ...n, ready: true }));
+    expect(desiredCentralizedGateways(subs, bothReady, join, cfg, () => 'gw-2').rows[0]!.row['nexthops']).toEqual(['100.64.0.2']);
+    expect(desiredCentralizedGateways(subs, bothReady, join, cfg).rows[0]!.row['nexthops']).toEqual(['100.64.0.1']);
+    expect(desiredCentralizedGateways(subs, [], join, cfg).rows).toEqual([]);
+  });
+  it('reads the active gateway back from the NB policy', () => {
+    const row = { _uuid: 'u', ...desiredCentralizedGateways(subs, nodes, join, cfg).rows[0]!.row } as never;
+    expect(activeGatewaysInNb({ Logical_Router_Policy: [row] })).toEqual(new Map([['c', 'gw-2']]));
   });
 });
 

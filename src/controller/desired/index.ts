@@ -9,14 +9,14 @@ import type { Allocation } from '../ipam/annotations.js';
 import type { ParsedSubnet } from '../subnet-spec.js';
 import type { ValidationError } from '../validation.js';
 import type { ClusterConfig } from './common.js';
-import { desiredNodes } from './nodes.js';
+import { desiredCentralizedGateways, desiredNodes } from './nodes.js';
 import { desiredPods } from './pods.js';
 import { desiredPolicies, type ResolvedPolicy } from './policies.js';
 import { desiredServices } from './services.js';
 import { desiredSubnets } from './subnets.js';
 
 export type { ClusterConfig, DesiredOutput } from './common.js';
-export { desiredNodes } from './nodes.js';
+export { desiredCentralizedGateways, desiredNodes } from './nodes.js';
 export { desiredPods, podNeedsPort, type PodPlacement } from './pods.js';
 export { desiredPolicies, desiredPolicy, type ResolvedPeer, type ResolvedPolicy, type ResolvedRule } from './policies.js';
 export { desiredServices } from './services.js';
@@ -32,6 +32,8 @@ export interface ClusterInput {
   policies: readonly ResolvedPolicy[];
   podAllocation: (pod: PodRecord) => Allocation | undefined;
   nodeAllocation: (node: NodeRecord) => Allocation | undefined;
+  /** Active gateway node in use per centralized subnet (kept while it stays a ready gateway node). */
+  activeGateway?: (subnet: string) => string | undefined;
 }
 
 export function desiredCluster(input: ClusterInput, cfg: ClusterConfig): { state: DesiredState; errors: ValidationError[] } {
@@ -46,6 +48,7 @@ export function desiredCluster(input: ClusterInput, cfg: ClusterConfig): { state
   const pods = desiredPods(input.pods, input.podAllocation, byName, cfg);
   take(pods);
   take(desiredNodes(input.nodes, input.nodeAllocation, input.subnets, pods.placement, cfg));
+  take(desiredCentralizedGateways(input.subnets, input.nodes, input.nodeAllocation, cfg, input.activeGateway));
   take(desiredServices(input.services, input.endpointSlices, cfg));
   take(desiredPolicies(input.policies, cfg));
   return { state, errors };

@@ -101,3 +101,51 @@ export function desiredNodes(
   }
   return { rows, errors };
 }
+
+/**
+ * Centralized subnets (Kube-OVN active-backup): policy 29000
+ * `ip4.src == <cidr>` reroute → the active gateway node's join IP, with
+ * external_ids {vendor, subnet, <node>: <joinIP>}. The active gateway is
+ * `preferred(subnet)` (the one in use, e.g. read back from the NB) while it is
+ * a ready gateway node, else the first ready node of spec.gatewayNode
+ * ("n1,n2" or "n1:ip,n2:ip"). No ready gateway node: no policy.
+ */
+export function desiredCentralizedGateways(
+  subnets: readonly ParsedSubnet[],
+  nodes: readonly NodeRecord[],
+  joinAllocationOf: (node: NodeRecord) => Allocation | undefined,
+  cfg: ClusterConfig,
+  preferred: (subnet: string) => string | undefined = () => undefined,
+): DesiredOutput {
+  const rows: DesiredRow[] = [];
+  const byName = new Map(nodes.map((n) => [n.name, n]));
+  for (const s of subnets) {
+    if (!onClusterRouter(s, cfg) || s.name === cfg.nodeSwitch || s.record.gatewayType !== 'centralized') continue;
+    const candidates = s.record.gatewayNode
+      .split(',')
+      .map((g) => g.split(':')[0]!.trim())
+      .filter((g) => g !== '');
+    const usable = (name: string | undefined): { node: NodeRecord; ip: string } | undefined => {
+      const n = name === undefined ? undefined : byName.get(name);
+      const a = n && n.ready && !n.deleting ? joinAllocationOf(n) : undefined;
+      return n && a ? { node: n, ip: a.ip } : undefined;
+    };
+    const pref = preferred(s.name);
+    const active = (pref !== undefined && candidates.includes(pref) ? usable(pref) : undefined) ?? candidates.map(usable).find((x) => x !== undefined);
+    if (!active) continue;
+    const match = `ip4.src == ${s.cidr.text}`;
+    rows.push({
+      table: 'Logical_Router_Policy',
+      key: policyKey(cfg.clusterRouter, GATEWAY_ROUTER_POLICY_PRIORITY, match),
+      row: {
+        priority: GATEWAY_ROUTER_POLICY_PRIORITY,
+        match,
+        action: 'reroute',
+        nexthops: [active.ip],
+        external_ids: vendorIds(cfg, { [SUBNET_KEY]: s.name, [active.node.name]: active.ip }),
+      },
+      parent: { table: 'Logical_Router', key: cfg.clusterRouter, column: 'policies' },
+    });
+  }
+  return { rows, errors: [] };
+}
