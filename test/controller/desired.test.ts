@@ -144,6 +144,18 @@ describe('desiredPods and desiredNodes', () => {
     expect(pols[0]!.row['external_ids']).toEqual({ node: 'node-1', 'address-family': '4', vendor: 'kube-ovn' });
     expect(pols[1]!.row['external_ids']).toEqual({ subnet: 'ovn-default', node: 'node-1', vendor: 'kube-ovn' });
   });
+  it('lets each node reach its pods past NetworkPolicies while any exists (ACLs 3000 on node.N)', () => {
+    const nodes = [node('node-1', '172.18.0.2')];
+    const join = () => alloc('100.64.0.2', 'join');
+    expect(find(desiredNodes(nodes, join, parsed, out.placement, cfg).rows, 'ACL')).toEqual([]);
+    const acls = find(desiredNodes(nodes, join, parsed, out.placement, cfg, { networkPolicies: true }).rows, 'ACL');
+    expect(acls.map((a) => [a.row['direction'], a.row['priority'], a.row['match'], a.row['action'], a.row['options']])).toEqual([
+      ['to-lport', 3000, 'ip4.src == 172.18.0.2 && ip4.dst == $node.node.1_ip4', 'allow-related', undefined],
+      ['from-lport', 3000, 'ip4.dst == 172.18.0.2 && ip4.src == $node.node.1_ip4', 'allow-related', { 'apply-after-lb': 'true' }],
+    ]);
+    expect(acls[0]!.parent).toEqual({ table: 'Port_Group', key: 'node.node.1', column: 'acls' });
+    expect(acls[0]!.row['external_ids']).toEqual({ parent: 'node.node.1', vendor: 'kube-ovn' });
+  });
   it('skips a pod with a 64k-character label and names it', () => {
     const bad = pod('default', 'bad', 'node-1', { labels: { app: 'x'.repeat(65536) } });
     const o = desiredPods([bad], () => alloc('10.16.0.9', 'ovn-default'), byName, cfg);

@@ -47,7 +47,7 @@ export function desiredCluster(input: ClusterInput, cfg: ClusterConfig): { state
   take(desiredSubnets(input.subnets, cfg));
   const pods = desiredPods(input.pods, input.podAllocation, byName, cfg);
   take(pods);
-  take(desiredNodes(input.nodes, input.nodeAllocation, input.subnets, pods.placement, cfg));
+  take(desiredNodes(input.nodes, input.nodeAllocation, input.subnets, pods.placement, cfg, { networkPolicies: input.policies.some((p) => !p.policy.deleting) }));
   take(desiredCentralizedGateways(input.subnets, input.nodes, input.nodeAllocation, cfg, input.activeGateway));
   take(desiredServices(input.services, input.endpointSlices, cfg));
   take(desiredPolicies(input.policies, cfg));

@@ -6,10 +6,12 @@
  */
 import type { NodeRecord } from '../../k8s/records.js';
 import type { DesiredRow } from '../../nb/desired.js';
-import { policyKey } from '../../nb/identity.js';
+import { aclKey, policyKey } from '../../nb/identity.js';
 import {
+  ACL_PARENT_KEY,
   ADDRESS_FAMILY_KEY,
   GATEWAY_ROUTER_POLICY_PRIORITY,
+  NODE_ALLOW_PRIORITY,
   NODE_KEY,
   NODE_ROUTER_POLICY_PRIORITY,
   nodePortGroupName,
@@ -27,12 +29,37 @@ import { type ClusterConfig, type DesiredOutput, lspIds, vendorIds } from './com
 import { type PodPlacement, subnetNodeKey } from './pods.js';
 import { onClusterRouter } from './subnets.js';
 
+/**
+ * While any NetworkPolicy exists, Kube-OVN lets each node reach its own pods
+ * (kubelet probes) past the policies: ACLs 3000 on node.<N>,
+ * `ip4.src == <nodeIP> && ip4.dst == $node.<N>_ip4` to-lport and the mirror
+ * from-lport (apply-after-lb), allow-related.
+ */
+function nodeAcls(pg: string, nodeIP: string, cfg: ClusterConfig): DesiredRow[] {
+  const set = portGroupIPv4Set(pg);
+  const acl = (direction: 'to-lport' | 'from-lport', match: string): DesiredRow => ({
+    table: 'ACL',
+    key: aclKey('Port_Group', pg, direction, NODE_ALLOW_PRIORITY, match),
+    row: {
+      priority: NODE_ALLOW_PRIORITY,
+      direction,
+      match,
+      action: 'allow-related',
+      external_ids: vendorIds(cfg, { [ACL_PARENT_KEY]: pg }),
+      ...(direction === 'from-lport' ? { options: { 'apply-after-lb': 'true' } } : {}),
+    },
+    parent: { table: 'Port_Group', key: pg, column: 'acls' },
+  });
+  return [acl('to-lport', `ip4.src == ${nodeIP} && ip4.dst == $${set}`), acl('from-lport', `ip4.dst == ${nodeIP} && ip4.src == $${set}`)];
+}
+
 export function desiredNodes(
   nodes: readonly NodeRecord[],
   joinAllocationOf: (node: NodeRecord) => Allocation | undefined,
   subnets: readonly ParsedSubnet[],
   placement: PodPlacement,
   cfg: ClusterConfig,
+  opts: { networkPolicies: boolean } = { networkPolicies: false },
 ): DesiredOutput {
   const rows: DesiredRow[] = [];
   const errors: ValidationError[] = [];
@@ -63,6 +90,7 @@ export function desiredNodes(
     });
     // Kube-OVN uses the join IP where a node has no IPv4 InternalIP.
     const nodeIP = n.internalIPs.find((ip) => parseIPv4(ip) !== undefined) ?? a.ip;
+    if (opts.networkPolicies) rows.push(...nodeAcls(pg, nodeIP, cfg));
     const match = `ip4.dst == ${nodeIP}`;
     rows.push({
       table: 'Logical_Router_Policy',
