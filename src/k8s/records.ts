@@ -54,6 +54,8 @@ export interface ServiceRecord extends ObjectRecord {
   ports: ServicePort[];
   /** undefined: a Service without selector (endpoints managed by hand). */
   selector?: Labels;
+  /** spec.sessionAffinity; 'ClientIP' puts the VIPs in the session load balancers. */
+  sessionAffinity?: 'ClientIP' | 'None';
 }
 
 export interface Endpoint {
