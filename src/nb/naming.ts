@@ -106,10 +106,13 @@ export function policyAddressSetKey(namespace: string, name: string, dir: Direct
   return `${namespace}/${policyName(name)}/${dir}`;
 }
 
-/** Cluster load balancers, per protocol. */
-export function clusterLoadBalancerName(protocol: 'TCP' | 'UDP' | 'SCTP'): string {
-  return `cluster-${protocol.toLowerCase()}-loadbalancer`;
+/** Cluster load balancers, per protocol; the session ones hold ClientIP-affinity Services. */
+export function clusterLoadBalancerName(protocol: 'TCP' | 'UDP' | 'SCTP', session = false): string {
+  return `cluster-${protocol.toLowerCase()}-${session ? 'session-' : ''}loadbalancer`;
 }
+
+/** Kube-OVN's affinity timeout of the session load balancers (seconds). */
+export const SESSION_AFFINITY_TIMEOUT = '10800';
 
 /** ACL direction of a policy direction. */
 export function aclDirection(dir: Direction): 'to-lport' | 'from-lport' {

@@ -277,6 +277,19 @@ describe('desiredServices', () => {
       ['cluster-tcp-loadbalancer', ['tcp'], { '10.96.0.10:80': '10.16.0.5:8080,10.16.0.6:8080' }],
       ['cluster-udp-loadbalancer', ['udp'], { '10.96.0.10:53': '10.16.0.5:5353,10.16.0.6:5353' }],
       ['cluster-sctp-loadbalancer', ['sctp'], {}],
+      ['cluster-tcp-session-loadbalancer', ['tcp'], {}],
+      ['cluster-udp-session-loadbalancer', ['udp'], {}],
+      ['cluster-sctp-session-loadbalancer', ['sctp'], {}],
     ]);
+  });
+
+  it('puts ClientIP-affinity Services in the session load balancers, created with source-IP selection', () => {
+    const svc = service('ns', 'sticky', { clusterIPs: ['10.96.0.11'], sessionAffinity: 'ClientIP', ports: [{ protocol: 'TCP', port: 443 }] });
+    const eps = slice('ns', 'sticky-1', 'sticky', { ports: [{ port: 8443, protocol: 'TCP' }], endpoints: [{ addresses: ['10.16.0.9'], ready: true }] });
+    const { rows } = desiredServices([svc], [eps], cfg);
+    const session = rows.find((r) => r.key === 'cluster-tcp-session-loadbalancer')!;
+    expect(session.row['vips']).toEqual({ '10.96.0.11:443': '10.16.0.9:8443' });
+    expect(session.insertOnly).toEqual({ selection_fields: ['ip_src'], options: { affinity_timeout: '10800' } });
+    expect(rows.find((r) => r.key === 'cluster-tcp-loadbalancer')!.row['vips']).toEqual({});
   });
 });

@@ -1,12 +1,14 @@
 /**
  * Services: VIPs `<clusterIP>:<port>` → ready IPv4 endpoints of the Service's
  * EndpointSlices, port mapped by port name (Kube-OVN getEndpointBackend), in
- * cluster-tcp/udp/sctp-loadbalancer. The three load balancers always exist,
- * so subnet switches can reference them.
+ * cluster-tcp/udp/sctp-loadbalancer, or the -session- ones (selection by
+ * source IP, affinity timeout) for sessionAffinity ClientIP. The six load
+ * balancers always exist, as Kube-OVN creates them, so subnet switches can
+ * reference them.
  */
 import type { EndpointSliceRecord, ServiceRecord } from '../../k8s/records.js';
 import type { DesiredRow } from '../../nb/desired.js';
-import { clusterLoadBalancerName } from '../../nb/naming.js';
+import { clusterLoadBalancerName, SESSION_AFFINITY_TIMEOUT } from '../../nb/naming.js';
 import { parseIPv4 } from '../ipam/ipv4.js';
 import { invalid, type ValidationError } from '../validation.js';
 import { type ClusterConfig, type DesiredOutput, vendorIds } from './common.js';
@@ -15,7 +17,8 @@ const PROTOCOLS = ['TCP', 'UDP', 'SCTP'] as const;
 
 export function desiredServices(services: readonly ServiceRecord[], slices: readonly EndpointSliceRecord[], cfg: ClusterConfig): DesiredOutput {
   const errors: ValidationError[] = [];
-  const vips: Record<(typeof PROTOCOLS)[number], Record<string, string>> = { TCP: {}, UDP: {}, SCTP: {} };
+  const vips: Record<string, Record<string, string>> = {};
+  for (const p of PROTOCOLS) for (const session of [false, true]) vips[clusterLoadBalancerName(p, session)] = {};
   const slicesBySvc = new Map<string, EndpointSliceRecord[]>();
   for (const s of slices) {
     if (s.deleting || s.addressType !== 'IPv4') continue;
@@ -46,16 +49,22 @@ export function desiredServices(services: readonly ServiceRecord[], slices: read
         }
       }
       const value = [...backends].sort().join(',');
-      for (const ip of v4) vips[port.protocol][`${ip}:${port.port}`] = value;
+      const lb = vips[clusterLoadBalancerName(port.protocol, svc.sessionAffinity === 'ClientIP')]!;
+      for (const ip of v4) lb[`${ip}:${port.port}`] = value;
     }
   }
-  const rows: DesiredRow[] = PROTOCOLS.map((p) => {
-    const name = clusterLoadBalancerName(p);
-    return {
-      table: 'Load_Balancer',
-      key: name,
-      row: { name, protocol: [p.toLowerCase()], vips: vips[p], external_ids: vendorIds(cfg) },
-    };
-  });
+  const rows: DesiredRow[] = [];
+  for (const session of [false, true]) {
+    for (const p of PROTOCOLS) {
+      const name = clusterLoadBalancerName(p, session);
+      rows.push({
+        table: 'Load_Balancer',
+        key: name,
+        row: { name, protocol: [p.toLowerCase()], vips: vips[name]!, external_ids: vendorIds(cfg) },
+        // Set on create only: an adopted Kube-OVN load balancer keeps what its version wrote.
+        ...(session ? { insertOnly: { selection_fields: ['ip_src'], options: { affinity_timeout: SESSION_AFFINITY_TIMEOUT } } } : {}),
+      });
+    }
+  }
   return { rows, errors };
 }

@@ -24,7 +24,7 @@ import type { ParsedSubnet } from '../subnet-spec.js';
 import { invalid, type ValidationError } from '../validation.js';
 import { type ClusterConfig, type DesiredOutput, lrpIds, lspIds, routerPortMac, vendorIds } from './common.js';
 
-export const CLUSTER_LOAD_BALANCERS = (['TCP', 'UDP', 'SCTP'] as const).map(clusterLoadBalancerName);
+export const CLUSTER_LOAD_BALANCERS = [false, true].flatMap((session) => (['TCP', 'UDP', 'SCTP'] as const).map((p) => clusterLoadBalancerName(p, session)));
 
 /** Subnets that hang off the cluster router (the default VPC). */
 export function onClusterRouter(s: ParsedSubnet, cfg: ClusterConfig): boolean {
