@@ -25,8 +25,13 @@ export type ExistingRows = Partial<Record<NbTable, readonly Row[]>>;
 export interface PlanOptions {
   /** external_ids:vendor of rows ovnscale owns (default deployment: kube-ovn). */
   vendor: string;
-  /** Remove our-vendor rows nothing wants (default true). Turn off when `desired` covers only part of the NB. */
+  /**
+   * Remove our-vendor rows nothing wants (default true): roots, and children
+   * under a parent that is desired. Turn off when `desired` covers only part of the NB.
+   */
   prune?: boolean;
+  /** Our-vendor rows never to remove (Kube-OVN features ovnscale does not manage; see ownership.ts). */
+  keep?: (table: NbTable, row: Row) => boolean;
   /**
    * New children of an existing parent are emitted in groups of at most this
    * many inserts, each followed by the one parent mutate that holds them
@@ -180,8 +185,17 @@ export function plan(desired: DesiredState, existing: ExistingRows, opts: PlanOp
       const unwanted: [string, Row | Row[]][] = [];
       for (const e of have) if (!out.has(e[0])) unwanted.push(e);
       unwanted.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+      const root = ROOT_TABLES.has(table);
       for (const [, held] of unwanted) {
-        for (const r of Array.isArray(held) ? held : [held]) if (vendorOf(r) === opts.vendor) removals.push({ table, row: r });
+        for (const r of Array.isArray(held) ? held : [held]) {
+          if (vendorOf(r) !== opts.vendor || opts.keep?.(table, r)) continue;
+          // Children are ours to remove only under a parent we manage.
+          if (!root) {
+            const p = parentOf.get(r._uuid)!;
+            if (!resolved.get(p.table)!.has(p.name)) continue;
+          }
+          removals.push({ table, row: r });
+        }
       }
     }
   }

@@ -5,6 +5,7 @@ import { parseSubnets } from '../../src/controller/subnet-spec.js';
 import { DesiredState } from '../../src/nb/desired.js';
 import { policyKey } from '../../src/nb/identity.js';
 import { plan } from '../../src/nb/plan.js';
+import { kubeOvnFeatureRow } from '../../src/nb/ownership.js';
 import { NB_TABLES } from '../../src/nb/rows.js';
 import { chunkOperations } from '../../src/ovsdb/chunk.js';
 import type { Operation, Value } from '../../src/ovsdb/types.js';
@@ -264,5 +265,24 @@ describe('plan', () => {
       expect(db.byName('Port_Group', 'node.node.a')!['ports']).toEqual([after._uuid]);
       expect(db.rows('Logical_Switch_Port').filter((r) => r['name'] === 'web-0.default')).toHaveLength(1);
     }
+  });
+
+  it('leaves Kube-OVN feature rows it does not manage, and children under parents it does not manage', () => {
+    const db = new MemDb();
+    const desired = smallCluster();
+    db.apply(plan(desired, db.snapshot(), { vendor: 'kube-ovn' }).ops);
+    const acl = db.add('ACL', { priority: 2003, direction: 'to-lport', match: 'outport == @ovn.sg.web && ip', action: 'drop', external_ids: { vendor: 'kube-ovn', parent: 'ovn.sg.web' } });
+    db.add('Port_Group', { name: 'ovn.sg.web', ports: [], acls: [acl], external_ids: { vendor: 'kube-ovn', type: 'security_group', sg: 'web' } });
+    db.add('Address_Set', { name: 'ovn.sg.web.associated.v4', addresses: [], external_ids: { vendor: 'kube-ovn', sg: 'web' } });
+    const lr = db.byName('Logical_Router', 'ovn-cluster')!;
+    const dns = db.add('Logical_Router_Policy', { priority: 30100, match: 'ip4.dst == 169.254.20.10', action: 'reroute', nexthops: ['100.64.0.2'], external_ids: { vendor: 'kube-ovn', isLocalDnsCache: 'true', node: 'node-a' } });
+    lr['policies'] = [...(lr['policies'] as string[]), dns];
+    const p = plan(desired, db.snapshot(), { vendor: 'kube-ovn', keep: kubeOvnFeatureRow });
+    expect(p.ops).toEqual([]);
+    // Without keep the feature rows go; the ACL is not removed on its own (its port group is not managed), it leaves with it.
+    const q = plan(desired, db.snapshot(), { vendor: 'kube-ovn' });
+    expect(q.counts.Port_Group.delete).toBe(1);
+    expect(q.counts.ACL.delete).toBe(0);
+    expect(q.counts.Logical_Router_Policy.delete).toBe(1);
   });
 });
