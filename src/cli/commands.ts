@@ -70,4 +70,9 @@ export const commands: Command[] = [
     summary: 'desired state + NB plan at cluster scale (cold start, warm restart, drift)',
     load: () => import('../controller/bench-plan.js').then((m) => m.default),
   },
+  {
+    words: ['controller'],
+    summary: 'the controller: bulk sync on start, then reconcile on events (metrics, health, leader election)',
+    load: () => import('./controller.js').then((m) => m.default),
+  },
 ];

@@ -48,7 +48,11 @@ export interface BulkDesired {
   timings: Record<string, number>;
 }
 
-export async function bulkDesired(snap: ClusterSnapshot, ipam: Ipam, o: ControllerOptions): Promise<BulkDesired> {
+/**
+ * @param activeGateway the gateway node a centralized subnet uses in the NB now
+ *   (kept while it stays eligible, so a restart does not move traffic)
+ */
+export async function bulkDesired(snap: ClusterSnapshot, ipam: Ipam, o: ControllerOptions, activeGateway?: (subnet: string) => string | undefined): Promise<BulkDesired> {
   const timings: Record<string, number> = {};
   let t = performance.now();
   const lap = (name: string) => {
@@ -95,6 +99,7 @@ export async function bulkDesired(snap: ClusterSnapshot, ipam: Ipam, o: Controll
         policies,
         podAllocation: (p) => ipam.get(podOwner(p)),
         nodeAllocation: (n) => ipam.get(nodeOwner(n)),
+        activeGateway,
       },
       clusterConfig(o),
     );

@@ -38,22 +38,53 @@ export interface ApplyOptions {
   metrics?: ControllerMetrics;
 }
 
-/** Applies ops in chunks; resolves to the number of write transactions sent. */
-export async function applyOperations(nb: OvsdbClient, ops: readonly Operation[], o: ApplyOptions): Promise<number> {
+export interface Applied {
+  transactions: number;
+  /** Rows inserted, as the server named them. */
+  inserted: { table: string; uuid: string }[];
+}
+
+/** Applies ops in chunks, each chunk one transaction. */
+export async function applyOperations(nb: OvsdbClient, ops: readonly Operation[], o: ApplyOptions): Promise<Applied> {
   let transactions = 0;
+  const inserted: Applied['inserted'] = [];
   for (const chunk of chunkOperations(ops, o.maxOps)) {
     if (o.isLeader && !o.isLeader()) throw new NotLeaderError('lost leadership: not writing to the NB');
+    let results;
     try {
-      await nb.transact(chunk);
+      results = await nb.transact(chunk);
       o.metrics?.nbTransactions.inc({ result: 'ok' });
     } catch (err) {
       o.metrics?.nbTransactions.inc({ result: 'error' });
       throw err;
     }
     transactions++;
+    chunk.forEach((op, i) => {
+      const uuid = results[i]?.uuid;
+      if (op.op === 'insert' && uuid) inserted.push({ table: op.table, uuid });
+    });
     if (o.metrics) countOperations(chunk, o.metrics);
   }
-  return transactions;
+  return { transactions, inserted };
+}
+
+/**
+ * Waits until the replicated cache holds every row just inserted, so the next
+ * plan, computed from the cache, cannot insert any of them again.
+ */
+export async function waitForCache(nb: OvsdbClient, rows: Applied['inserted'], timeoutMs: number): Promise<boolean> {
+  const deadline = performance.now() + timeoutMs;
+  let i = 0;
+  while (i < rows.length) {
+    const r = rows[i]!;
+    if (nb.cache.table(r.table).get(r.uuid)) {
+      i++;
+      continue;
+    }
+    if (performance.now() > deadline) return false;
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+  return true;
 }
 
 function countOperations(ops: readonly Operation[], metrics: ControllerMetrics): void {

@@ -5,16 +5,21 @@
  */
 import { KubeApi, loadKubeConfig } from '../k8s/index.js';
 import type { OvsdbClient } from '../ovsdb/index.js';
+import { kubeOvnFeatureRow } from '../nb/ownership.js';
 import { plan, type PlanResult } from '../nb/plan.js';
+import { activeGatewaysInNb } from '../nb/read.js';
 import type { Logger } from '../util/log.js';
 import { annotationPatches, sendPatches } from './allocation.js';
 import { bulkDesired, snapshotOf, type ClusterSnapshot } from './bulk-desired.js';
 import { createClusterCache } from './cluster-cache.js';
 import { Ipam } from './ipam/ipam.js';
 import type { ControllerMetrics } from './metrics.js';
-import { applyOperations, connectNb, existingRows } from './nb-writer.js';
+import { applyOperations, connectNb, existingRows, waitForCache } from './nb-writer.js';
 import type { ControllerOptions } from './options.js';
 import type { ValidationError } from './validation.js';
+
+/** Rounds a real sync may take: a new switch, its ports, the port groups naming them, their ACLs. */
+const MAX_ROUNDS = 6;
 
 export interface SyncOnceOptions extends ControllerOptions {
   nbAddr: string;
@@ -43,17 +48,42 @@ export async function bulkSync(
   o: ControllerOptions & { dryRun: boolean },
   deps: { api?: KubeApi; log: Logger; metrics?: ControllerMetrics; isLeader?: () => boolean },
 ): Promise<SyncReport> {
-  const d = await bulkDesired(snap, ipam, o);
+  const gateways = activeGatewaysInNb(existingRows(nb));
+  const d = await bulkDesired(snap, ipam, o, (subnet) => gateways.get(subnet));
   const timings = { ...d.timings };
   deps.log.info('desired state computed', { rows: d.state.size, invalid: d.errors.length, allocated: d.allocated, ipamMs: Math.round(timings.ipam!), resolveMs: Math.round(timings.resolve!), desiredMs: Math.round(timings.desired!) });
   let t = performance.now();
-  const planned = plan(d.state, existingRows(nb), { vendor: o.vendor });
+  // A dry run reports the whole change at once. A real one goes in rounds:
+  // each round references only rows that exist, so no transaction has to
+  // carry a cluster's worth of rows tied together by named-uuids; the next
+  // round is planned from the cache once it holds the rows just inserted.
+  // Rows of Kube-OVN features ovnscale does not manage (security groups, IP pools, ...) are kept when adopting its NB.
+  const planOpts = { vendor: o.vendor, keep: kubeOvnFeatureRow };
+  let planned = plan(d.state, existingRows(nb), { ...planOpts, deferNew: !o.dryRun });
   timings.plan = performance.now() - t;
   deps.log.info('plan computed', { operations: planned.ops.length, ms: Math.round(timings.plan) });
-  t = performance.now();
-  const transactions = o.dryRun ? 0 : await applyOperations(nb, planned.ops, { maxOps: o.maxOpsPerTxn, isLeader: deps.isLeader, metrics: deps.metrics });
-  timings.apply = performance.now() - t;
-  if (!o.dryRun) deps.log.info('plan applied', { operations: planned.ops.length, transactions, ms: Math.round(timings.apply) });
+  const counts = planned.counts;
+  let operations = planned.ops.length;
+  let transactions = 0;
+  timings.apply = 0;
+  for (let round = 1; !o.dryRun && planned.ops.length > 0; round++) {
+    if (round > MAX_ROUNDS) throw new Error(`the NB did not converge in ${MAX_ROUNDS} rounds (${planned.ops.length} operations left)`);
+    t = performance.now();
+    const applied = await applyOperations(nb, planned.ops, { maxOps: o.maxOpsPerTxn, isLeader: deps.isLeader, metrics: deps.metrics });
+    transactions += applied.transactions;
+    if (!(await waitForCache(nb, applied.inserted, 60_000))) deps.log.warn('NB cache slow to show our inserts; planning anyway');
+    timings.apply += performance.now() - t;
+    deps.log.info('plan applied', { round, operations: planned.ops.length, transactions: applied.transactions, ms: Math.round(performance.now() - t) });
+    t = performance.now();
+    planned = plan(d.state, existingRows(nb), { ...planOpts, deferNew: true });
+    timings.plan += performance.now() - t;
+    operations += planned.ops.length;
+    for (const [table, c] of Object.entries(planned.counts) as [keyof typeof counts, (typeof counts)[keyof typeof counts]][]) {
+      counts[table].insert += c.insert;
+      counts[table].update += c.update;
+      counts[table].delete += c.delete;
+    }
+  }
   t = performance.now();
   let annotations = { sent: 0, failed: 0 };
   if (!o.dryRun && deps.api) {
@@ -62,10 +92,9 @@ export async function bulkSync(
     annotations = { sent: r.sent, failed: r.failed.length };
   }
   timings.annotate = performance.now() - t;
-  for (const e of d.errors) deps.metrics?.invalidObjects.inc({ kind: e.kind, reason: e.reason });
   return {
-    plan: { counts: planned.counts, conflicts: planned.conflicts },
-    operations: planned.ops.length,
+    plan: { counts, conflicts: planned.conflicts },
+    operations,
     transactions,
     desiredRows: d.state.size,
     allocated: d.allocated,
@@ -95,6 +124,7 @@ export async function syncOnce(o: SyncOnceOptions, log: Logger, metrics?: Contro
   const nbMs = performance.now() - t;
   try {
     const r = await bulkSync(snap, nb, new Ipam(), o, { api, log, metrics });
+    for (const e of r.errors) metrics?.invalidObjects.inc({ kind: e.kind, reason: e.reason });
     r.timings = { list: listMs, nb: nbMs, ...r.timings };
     return r;
   } finally {

@@ -1,0 +1,189 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Controller, type ControllerRunOptions } from '../../src/controller/controller.js';
+import { DEFAULT_OPTIONS } from '../../src/controller/options.js';
+import type { SyncReport } from '../../src/controller/sync-once.js';
+import { runTool, startOvnCentral, type OvnCentral } from '../../src/embedded/index.js';
+import { KubeApi, loadKubeConfig } from '../../src/k8s/index.js';
+import { clusterSpec, generateCluster } from '../../src/sim/gen/cluster.js';
+import { writeKubeconfig } from '../../src/sim/kubeconfig.js';
+import { SimServer } from '../../src/sim/server.js';
+import { createLogger, silentLogger } from '../../src/util/log.js';
+import { packageRoot } from '../../src/util/paths.js';
+
+let central: OvnCentral;
+let sim: SimServer;
+let dir: string;
+let kubeconfig: string;
+let api: KubeApi;
+
+const nbctl = (...a: string[]) => runTool('ovn-nbctl', a, { env: central.env });
+const names = async (table: string) => (await nbctl('--bare', '--columns=name', 'list', table)).split('\n').filter(Boolean);
+
+async function until<T>(what: string, fn: () => Promise<T | undefined>, ms = 15_000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await fn();
+    if (v !== undefined) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** The CLI as a child process; never spawnSync: the simulator serving it runs in this process. */
+function cli(args: string[]): Promise<{ status: number | null; stdout: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'ignore'] });
+    let stdout = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.once('exit', (status) => resolve({ status, stdout }));
+  });
+}
+
+function options(over: Partial<ControllerRunOptions> = {}): ControllerRunOptions {
+  return {
+    ...DEFAULT_OPTIONS,
+    wasmWorkers: 0,
+    nbAddr: central.nb.remote,
+    kubeconfig,
+    metricsAddr: '127.0.0.1:0',
+    leaderElect: false,
+    leaseNamespace: 'kube-system',
+    leaseName: 'ovnscale-e2e',
+    coalesceMs: 20,
+    resyncIntervalMs: 0,
+    ...over,
+  };
+}
+
+async function started(over: Partial<ControllerRunOptions> = {}): Promise<{ c: Controller; passes: { r: SyncReport; first: boolean }[] }> {
+  const passes: { r: SyncReport; first: boolean }[] = [];
+  const c = new Controller(options(over), process.env.E2E_LOG ? createLogger({ level: "debug" }) : silentLogger, { onPass: (r, first) => passes.push({ r, first }) });
+  await c.start();
+  return { c, passes };
+}
+
+beforeAll(async () => {
+  central = await startOvnCentral();
+  sim = new SimServer();
+  sim.load(generateCluster(clusterSpec({ nodes: 4, subnets: 2, pods: 120, policies: 6, services: 4 })));
+  await sim.start();
+  dir = mkdtempSync(join(tmpdir(), 'ovnscale-ctl-'));
+  kubeconfig = join(dir, 'kubeconfig');
+  writeKubeconfig(kubeconfig, sim.url);
+  api = new KubeApi(loadKubeConfig(kubeconfig));
+});
+
+afterAll(async () => {
+  await sim?.stop();
+  const log = central ? readFileSync(central.northd.logFile, 'utf8') : '';
+  await central?.stop();
+  rmSync(dir, { recursive: true, force: true });
+  expect(log).not.toMatch(/\|(ERR|EMER)\|/);
+});
+
+describe('ovnscale controller end to end', () => {
+  it('syncs at start, then converges on pod, policy and bad-input events; a restart writes nothing', async () => {
+    const { c, passes } = await started();
+    try {
+      await until('startup sync', async () => (c.ready ? true : undefined));
+      const first = passes.find((p) => p.first)!;
+      expect(first.r.transactions).toBeGreaterThan(0);
+
+      const ns = 'e2e';
+      await api.request('POST', '/api/v1/namespaces', { body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns, labels: { team: 'e2e' } } } });
+      await api.request('POST', `/api/v1/namespaces/${ns}/pods`, {
+        body: { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'web', namespace: ns, labels: { app: 'web' } }, spec: { nodeName: 'node-0001', containers: [{ name: 'c', image: 'x' }] }, status: { phase: 'Running' } },
+      });
+      await until('pod port', async () => ((await names('Logical_Switch_Port')).includes(`web.${ns}`) ? true : undefined));
+      const pod = await until('pod annotations', async () => {
+        const p = await api.request<{ metadata: { annotations?: Record<string, string> } }>('GET', `/api/v1/namespaces/${ns}/pods/web`);
+        return p.metadata.annotations?.['ovn.kubernetes.io/routed'] === 'true' ? p : undefined;
+      });
+      const ip = pod.metadata.annotations!['ovn.kubernetes.io/ip_address']!;
+      expect((await nbctl('get', 'Logical_Switch_Port', `web.${ns}`, 'addresses')).trim()).toContain(ip);
+
+      await api.request('POST', `/apis/networking.k8s.io/v1/namespaces/${ns}/networkpolicies`, {
+        body: { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: 'deny-all', namespace: ns }, spec: { podSelector: {}, policyTypes: ['Ingress'] } },
+      });
+      await until('policy port group', async () => ((await names('Port_Group')).includes(`deny.all.${ns}`) ? true : undefined));
+
+      await api.request('POST', '/apis/kubeovn.io/v1/subnets', {
+        body: { apiVersion: 'kubeovn.io/v1', kind: 'Subnet', metadata: { name: 'broken' }, spec: { cidrBlock: '10.300.0.0/16', protocol: 'IPv4' } },
+      });
+      await api.request('DELETE', `/api/v1/namespaces/${ns}/pods/web`);
+      await until('pod port removed', async () => ((await names('Logical_Switch_Port')).includes(`web.${ns}`) ? undefined : true));
+      const metrics = await c.metrics.registry.metrics();
+      expect(metrics).toMatch(/ovnscale_invalid_objects_total\{kind="Subnet",reason="invalid-cidr"\} 1/);
+      const events = await api.request<{ items: { involvedObject: { name: string }; reason: string; message: string }[] }>('GET', '/api/v1/namespaces/default/events');
+      expect(events.items.some((e) => e.involvedObject.name === 'broken' && e.reason === 'InvalidSpec' && e.message.includes('spec.cidrBlock'))).toBe(true);
+    } finally {
+      await c.stop();
+    }
+
+    const again = await started();
+    try {
+      await until('restart sync', async () => (again.c.ready ? true : undefined));
+      expect(again.passes.find((p) => p.first)!.r.transactions).toBe(0);
+    } finally {
+      await again.c.stop();
+    }
+  });
+
+  it('kill -9 in the middle of a sync, then a restart: converged with no duplicate rows', async () => {
+    const big = new SimServer();
+    big.load(generateCluster(clusterSpec({ seed: 7, nodes: 40, subnets: 4, pods: 3000, policies: 60, services: 40 })));
+    await big.start();
+    const kc = join(dir, 'kubeconfig-big');
+    writeKubeconfig(kc, big.url);
+    const bigCentral = await startOvnCentral();
+    try {
+      const main = join(packageRoot(), 'dist', 'src', 'cli', 'main.js');
+      const args = [main, 'sync', '--kubeconfig', kc, '--ovn-nb-addr', bigCentral.nb.remote, '--wasm-workers', '0', '--max-ops-per-txn', '200'];
+      const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+      let log = '';
+      child.stderr.on('data', (d: Buffer) => {
+        log += d.toString();
+        if (log.includes('"plan applied"')) child.kill('SIGKILL');
+      });
+      await new Promise((r) => child.once('exit', r));
+      const nb = (...a: string[]) => runTool('ovn-nbctl', a, { env: bigCentral.env });
+      const partial = (await nb('--bare', '--columns=name', 'list', 'Logical_Switch_Port')).split('\n').filter(Boolean).length;
+      const done = await cli([...args, '--json']);
+      expect(done.status).toBe(0);
+      const lsps = (await nb('--bare', '--columns=name', 'list', 'Logical_Switch_Port')).split('\n').filter(Boolean);
+      expect(lsps.length).toBeGreaterThan(partial);
+      expect(new Set(lsps).size).toBe(lsps.length);
+      const pgs = (await nb('--bare', '--columns=name', 'list', 'Port_Group')).split('\n').filter(Boolean);
+      expect(new Set(pgs).size).toBe(pgs.length);
+      const policies = (await nb('--bare', '--columns=priority,match', 'list', 'Logical_Router_Policy')).split('\n\n');
+      expect(new Set(policies).size).toBe(policies.length);
+      const final = JSON.parse((await cli([...args, '--json'])).stdout) as SyncReport;
+      expect(final.operations).toBe(0);
+    } finally {
+      await big.stop();
+      await bigCentral.stop();
+    }
+  });
+
+  it('two controllers with --leader-elect: one leads and writes, the other waits', async () => {
+    const a = await started({ leaderElect: true, identity: 'a', leaseName: 'ovnscale-two' });
+    const b = await started({ leaderElect: true, identity: 'b', leaseName: 'ovnscale-two' });
+    try {
+      await until('a leader', async () => (a.c.ready || b.c.ready ? true : undefined));
+      for (let i = 0; i < 20; i++) {
+        expect(a.c.isLeader() && b.c.isLeader()).toBe(false);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      expect([a.c.isLeader(), b.c.isLeader()].filter(Boolean)).toHaveLength(1);
+      const follower = a.c.isLeader() ? b : a;
+      expect(follower.passes).toHaveLength(0);
+    } finally {
+      await a.c.stop();
+      await b.c.stop();
+    }
+  });
+});
