@@ -6,10 +6,10 @@
 import type { EndpointSliceRecord, NamespaceRecord, NetworkPolicyRecord, NodeRecord, PodRecord, ServiceRecord, SubnetRecord } from '../k8s/records.js';
 import { KernelPool } from '../index/index.js';
 import type { DesiredState } from '../nb/desired.js';
-import { podPortName } from '../nb/naming.js';
 import { allocateMissing } from './allocation.js';
 import type { ClusterCache } from './cluster-cache.js';
 import { desiredCluster, podNeedsPort } from './desired/index.js';
+import { podPortNameOf } from './desired/pods.js';
 import { nodeOwner, podOwner, type Ipam } from './ipam/ipam.js';
 import { clusterConfig, effectiveSubnets, type ControllerOptions } from './options.js';
 import { PolicyResolver } from './policy-resolver.js';
@@ -86,7 +86,7 @@ export async function bulkDesired(snap: ClusterSnapshot, ipam: Ipam, o: Controll
     }
     const policies = resolver.resolveAll({
       ip: (p) => ipam.get(podOwner(p))?.ip,
-      port: (p) => (podNeedsPort(p) && ipam.get(podOwner(p)) ? podPortName(p.name, p.namespace) : undefined),
+      port: (p) => (podNeedsPort(p) && ipam.get(podOwner(p)) ? podPortNameOf(p) : undefined),
     });
     lap('resolve');
     const { state, errors: desiredErrors } = desiredCluster(

@@ -4,6 +4,7 @@
  * belongs: node.<N> (pods on node N, default VPC) and <S>.<N> (distributed
  * subnet S on node N) port groups, which nodes.ts emits.
  */
+import { vmNameOf } from '../../k8s/kubevirt.js';
 import type { PodRecord } from '../../k8s/records.js';
 import type { DesiredRow } from '../../nb/desired.js';
 import { podPortName, POD_KEY } from '../../nb/naming.js';
@@ -27,6 +28,11 @@ export interface DesiredPodsOutput {
   rows: DesiredRow[];
   errors: ValidationError[];
   placement: PodPlacement;
+}
+
+/** A pod's LSP: `<pod>.<ns>`, or `<vm>.<ns>` for a virt-launcher pod (one port per VM, kept across migrations). */
+export function podPortNameOf(p: Pick<PodRecord, 'name' | 'namespace' | 'labels'>): string {
+  return podPortName(vmNameOf(p) ?? p.name, p.namespace);
 }
 
 /** Pods that get a port: not host-network, not finished, not being deleted. */
@@ -67,11 +73,11 @@ export function desiredPods(
       errors.push(invalid('Pod', p, 'metadata.annotations[ovn.kubernetes.io/ip_address]', 'ip-outside-subnet', `${a.ip} is outside subnet ${s.name} (${s.cidr.text})`));
       continue;
     }
-    const name = podPortName(p.name, p.namespace);
+    const name = podPortNameOf(p);
     rows.push({
       table: 'Logical_Switch_Port',
       key: name,
-      row: { name, addresses: [`${a.mac} ${a.ip}`], external_ids: lspIds(cfg, s.name, { [POD_KEY]: `${p.namespace}/${p.name}` }) },
+      row: { name, addresses: [`${a.mac} ${a.ip}`], external_ids: lspIds(cfg, s.name, { [POD_KEY]: `${p.namespace}/${vmNameOf(p) ?? p.name}` }) },
       parent: { table: 'Logical_Switch', key: s.name, column: 'ports' },
     });
     if (p.nodeName && onClusterRouter(s, cfg)) {

@@ -6,6 +6,7 @@
  * annotations (recoverPods); a claim for an address another owner holds, or
  * outside its subnet, is refused with an error naming the object and field.
  */
+import { vmNameOf } from '../../k8s/kubevirt.js';
 import type { NodeRecord, PodRecord, SubnetRecord } from '../../k8s/records.js';
 import { parseSubnets, type ParsedSubnet } from '../subnet-spec.js';
 import { invalid, type ValidationError } from '../validation.js';
@@ -23,8 +24,13 @@ export interface OwnerRef {
 
 export type AllocateResult = { ok: true; allocation: Allocation } | { ok: false; error: ValidationError };
 
-export function podOwner(pod: Pick<PodRecord, 'namespace' | 'name'>): string {
-  return `${pod.namespace}/${pod.name}`;
+/**
+ * Who holds a pod's address: the pod, or for a virt-launcher pod its VM, so
+ * a VM keeps its address across restarts and migrations (source and target
+ * launcher pods share it), as Kube-OVN's keep-vm-ip does.
+ */
+export function podOwner(pod: Pick<PodRecord, 'namespace' | 'name' | 'labels'>): string {
+  return `${pod.namespace}/${vmNameOf(pod) ?? pod.name}`;
 }
 
 export function nodeOwner(node: Pick<NodeRecord, 'name'>): string {
