@@ -137,6 +137,7 @@ export function trimService(raw: unknown): ServiceRecord {
     clusterIPs,
     ports: internList(ports),
     ...(Object.keys(selector).length > 0 ? { selector } : {}),
+    sessionAffinity: r.oneOf(spec.sessionAffinity, 'spec.sessionAffinity', ['ClientIP', 'None'] as const, 'None'),
   };
 }
 

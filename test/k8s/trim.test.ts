@@ -71,6 +71,9 @@ describe('trimming raw objects into records', () => {
     const svc = trimService({ metadata: md('s', 'ns'), spec: { clusterIP: '10.96.0.20', selector: { app: 'web' }, ports: [{ port: 80, targetPort: 'http' }] } });
     expect(svc).toMatchObject({ type: 'ClusterIP', clusterIPs: ['10.96.0.20'], selector: { app: 'web' }, ports: [{ protocol: 'TCP', port: 80, targetPort: 'http' }] });
     expect(trimService({ metadata: md('h', 'ns'), spec: { clusterIP: 'None' } }).selector).toBeUndefined();
+    expect(svc.sessionAffinity).toBe('None');
+    expect(trimService({ metadata: md('a', 'ns'), spec: { clusterIP: '10.96.0.21', sessionAffinity: 'ClientIP' } }).sessionAffinity).toBe('ClientIP');
+    expect(() => trimService({ metadata: md('b', 'ns'), spec: { sessionAffinity: 'Sticky' } })).toThrow(/spec\.sessionAffinity/);
     const slice = trimEndpointSlice({
       metadata: md('s-abc', 'ns', { labels: { 'kubernetes.io/service-name': 's' } }),
       addressType: 'IPv4',
