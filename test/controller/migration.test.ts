@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { waitForValue } from '../support/wait.js';
 import { MigrationReconciler } from '../../src/controller/migration/reconciler.js';
 import { MIGRATION_JOB_LABEL } from '../../src/k8s/kubevirt.js';
 import { createVmi, finishMigration, startMigration } from '../../src/sim/kubevirt-actor.js';
@@ -27,15 +28,7 @@ const events: { kind: 'committed' | 'ready'; plan: MigrationPlan; at: number }[]
 
 const nbctl = (...a: string[]) => runTool('ovn-nbctl', a, { env: central.env });
 const sbctl = (...a: string[]) => runTool('ovn-sbctl', a, { env: central.env });
-async function until<T>(what: string, fn: () => T | undefined, ms = 10_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = fn();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
+const until = <T>(what: string, fn: () => T | undefined): Promise<T> => waitForValue(what, fn);
 
 async function options(lsp: string): Promise<string> {
   return (await nbctl('get', 'Logical_Switch_Port', lsp, 'options')).trim();

@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { waitForValue } from '../support/wait.js';
 import { Controller, type ControllerRunOptions } from '../../src/controller/controller.js';
 import { DEFAULT_OPTIONS } from '../../src/controller/options.js';
 import type { SyncReport } from '../../src/controller/sync-once.js';
@@ -23,15 +24,7 @@ let api: KubeApi;
 const nbctl = (...a: string[]) => runTool('ovn-nbctl', a, { env: central.env });
 const names = async (table: string) => (await nbctl('--bare', '--columns=name', 'list', table)).split('\n').filter(Boolean);
 
-async function until<T>(what: string, fn: () => Promise<T | undefined>, ms = 15_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+const until = <T>(what: string, fn: () => Promise<T | undefined>): Promise<T> => waitForValue(what, fn, 15_000, 50);
 
 /** The CLI as a child process; never spawnSync: the simulator serving it runs in this process. */
 function cli(args: string[]): Promise<{ status: number | null; stdout: string }> {
