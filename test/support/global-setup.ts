@@ -12,7 +12,18 @@ import { killLeftovers, RUN_ROOT_ENV } from '../../src/embedded/processes.js';
 export default function setup(): () => void {
   const root = mkdtempSync(join(tmpdir(), 'ovnscale-run-'));
   process.env[RUN_ROOT_ENV] = root;
+  // An interrupted run (Ctrl-C, CI cancel) skips teardown: clean up on the signal too.
+  const onSignal = (sig: NodeJS.Signals) => {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    killLeftovers(root);
+    if (process.listenerCount(sig) === 0) process.kill(process.pid, sig);
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
   return () => {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
     const killed = killLeftovers(root);
     if (killed.length) process.stderr.write(`test teardown: killed ${killed.length} leftover process(es): ${killed.join(', ')}\n`);
   };
