@@ -1,0 +1,104 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Controller } from '../../src/controller/controller.js';
+import { DEFAULT_OPTIONS } from '../../src/controller/options.js';
+import { runTool, startOvnCentral, type OvnCentral } from '../../src/embedded/index.js';
+import { KubeApi, loadKubeConfig } from '../../src/k8s/index.js';
+import { finishMigration, startMigration } from '../../src/sim/kubevirt-actor.js';
+import { clusterSpec, generateCluster } from '../../src/sim/gen/cluster.js';
+import { writeKubeconfig } from '../../src/sim/kubeconfig.js';
+import { SimServer } from '../../src/sim/server.js';
+import { silentLogger } from '../../src/util/log.js';
+import { waitForValue } from '../support/wait.js';
+
+let central: OvnCentral;
+let sim: SimServer;
+let dir: string;
+
+interface Vmi {
+  metadata: { name: string; namespace: string };
+  status: { nodeName: string };
+}
+
+beforeAll(async () => {
+  central = await startOvnCentral();
+  for (let i = 0; i < 3; i++) await runTool('ovn-sbctl', ['chassis-add', `node-000${i}`, 'geneve', `127.0.1.${i + 1}`], { env: central.env });
+  sim = new SimServer({ kubevirt: true });
+  sim.load(generateCluster(clusterSpec({ nodes: 3, subnets: 2, pods: 200, kubevirt: true, vmShare: 0.03, policies: 4, services: 4 })));
+  await sim.start();
+  dir = mkdtempSync(join(tmpdir(), 'ovnscale-kv-'));
+  writeKubeconfig(join(dir, 'kubeconfig'), sim.url);
+});
+
+afterAll(async () => {
+  await sim?.stop();
+  const log = central ? readFileSync(central.northd.logFile, 'utf8') : '';
+  await central?.stop();
+  rmSync(dir, { recursive: true, force: true });
+  expect(log).not.toMatch(/\|(ERR|EMER)\|/);
+});
+
+describe('controller with KubeVirt', () => {
+  it('gives a VM one port and address, and migrates it with the port options confirmed in the SB', async () => {
+    const c = new Controller(
+      { ...DEFAULT_OPTIONS, wasmWorkers: 0, nbAddr: central.nb.remote, sbAddr: central.sb.remote, kubeconfig: join(dir, 'kubeconfig'), metricsAddr: '127.0.0.1:0', leaderElect: false, leaseNamespace: 'kube-system', leaseName: 'x', coalesceMs: 10, resyncIntervalMs: 0 },
+      silentLogger,
+    );
+    await c.start();
+    const api = new KubeApi(loadKubeConfig(join(dir, 'kubeconfig')));
+    const nbctl = (...a: string[]) => runTool('ovn-nbctl', a, { env: central.env });
+    try {
+      await waitForValue('startup sync', () => (c.ready ? true : undefined), 20_000);
+      const vmis = await api.request<{ items: Vmi[] }>('GET', '/apis/kubevirt.io/v1/virtualmachineinstances');
+      expect(vmis.items.length).toBeGreaterThan(0);
+      const vmi = vmis.items[0]!;
+      const { name: vm, namespace: ns } = vmi.metadata;
+      const lsp = `${vm}.${ns}`;
+      const addresses = (await nbctl('get', 'Logical_Switch_Port', lsp, 'addresses')).trim();
+      const source = vmi.status.nodeName;
+      const target = ['node-0000', 'node-0001', 'node-0002'].find((n) => n !== source)!;
+
+      const m = await startMigration(api, ns, vm, 'mig-1', source, target);
+      await waitForValue(
+        'migration options',
+        async () => ((await nbctl('get', 'Logical_Switch_Port', lsp, 'options')).includes(`requested-chassis="${source},${target}"`) ? true : undefined),
+        15_000,
+        20,
+      );
+      expect((await nbctl('get', 'Logical_Switch_Port', lsp, 'options')).trim()).toContain('activation-strategy=rarp');
+      expect((await nbctl('get', 'Logical_Switch_Port', lsp, 'addresses')).trim()).toBe(addresses);
+      const targetPod = await waitForValue(
+        'target pod annotations',
+        async () => {
+          const p = await api.request<{ metadata: { annotations?: Record<string, string> } }>('GET', `/api/v1/namespaces/${ns}/pods/virt-launcher-${vm}-mig-1`);
+          return p.metadata.annotations?.['ovn.kubernetes.io/ip_address'] ? p : undefined;
+        },
+        15_000,
+        50,
+      );
+      expect(addresses).toContain(targetPod.metadata.annotations!['ovn.kubernetes.io/ip_address']!);
+
+      await finishMigration(api, m, true);
+      await waitForValue(
+        'migration done',
+        async () => ((await nbctl('get', 'Logical_Switch_Port', lsp, 'options')).trim() === `{requested-chassis=${target}}` ? true : undefined),
+        15_000,
+        20,
+      );
+      // Network-ready once ovn-northd's Port_Binding shows the chassis (counted per stage).
+      await waitForValue(
+        'SB confirmation of both stages',
+        async () => {
+          const text = await c.metrics.registry.metrics();
+          return /ovnscale_migration_sb_seconds_count\{stage="scheduled"\} [1-9]/.test(text) && /ovnscale_migration_sb_seconds_count\{stage="succeeded"\} [1-9]/.test(text) ? true : undefined;
+        },
+        15_000,
+        50,
+      );
+    } finally {
+      await c.stop();
+    }
+  });
+});
