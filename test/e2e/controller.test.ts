@@ -1,27 +1,25 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { waitForValue } from '../support/wait.js';
 import { Controller, type ControllerRunOptions } from '../../src/controller/controller.js';
-import { DEFAULT_OPTIONS } from '../../src/controller/options.js';
 import type { SyncReport } from '../../src/controller/sync-once.js';
-import { runTool, startOvnCentral, type OvnCentral } from '../../src/embedded/index.js';
-import { KubeApi, loadKubeConfig } from '../../src/k8s/index.js';
+import { runTool, startOvnCentral } from '../../src/embedded/index.js';
+import type { KubeApi } from '../../src/k8s/index.js';
 import { clusterSpec, generateCluster } from '../../src/sim/gen/cluster.js';
 import { writeKubeconfig } from '../../src/sim/kubeconfig.js';
 import { SimServer } from '../../src/sim/server.js';
 import { createLogger, silentLogger } from '../../src/util/log.js';
 import { packageRoot } from '../../src/util/paths.js';
+import { startClusterEnv, type ClusterEnv } from '../support/cluster-env.js';
+import { waitForValue } from '../support/wait.js';
 
-let central: OvnCentral;
-let sim: SimServer;
-let dir: string;
-let kubeconfig: string;
+let env: ClusterEnv;
 let api: KubeApi;
+let dir: string;
 
-const nbctl = (...a: string[]) => runTool('ovn-nbctl', a, { env: central.env });
+const nbctl = (...a: string[]) => env.nbctl(...a);
 const names = async (table: string) => (await nbctl('--bare', '--columns=name', 'list', table)).split('\n').filter(Boolean);
 
 const until = <T>(what: string, fn: () => Promise<T | undefined>): Promise<T> => waitForValue(what, fn, 15_000, 50);
@@ -36,46 +34,22 @@ function cli(args: string[]): Promise<{ status: number | null; stdout: string }>
   });
 }
 
-function options(over: Partial<ControllerRunOptions> = {}): ControllerRunOptions {
-  return {
-    ...DEFAULT_OPTIONS,
-    wasmWorkers: 0,
-    nbAddr: central.nb.remote,
-    kubeconfig,
-    metricsAddr: '127.0.0.1:0',
-    leaderElect: false,
-    leaseNamespace: 'kube-system',
-    leaseName: 'ovnscale-e2e',
-    coalesceMs: 20,
-    resyncIntervalMs: 0,
-    ...over,
-  };
-}
-
 async function started(over: Partial<ControllerRunOptions> = {}): Promise<{ c: Controller; passes: { r: SyncReport; first: boolean }[] }> {
   const passes: { r: SyncReport; first: boolean }[] = [];
-  const c = new Controller(options(over), process.env.E2E_LOG ? createLogger({ level: "debug" }) : silentLogger, { onPass: (r, first) => passes.push({ r, first }) });
+  const c = new Controller(env.controllerOptions(over), process.env.E2E_LOG ? createLogger({ level: "debug" }) : silentLogger, { onPass: (r, first) => passes.push({ r, first }) });
   await c.start();
   return { c, passes };
 }
 
 beforeAll(async () => {
-  central = await startOvnCentral();
-  sim = new SimServer();
-  sim.load(generateCluster(clusterSpec({ nodes: 4, subnets: 2, pods: 120, policies: 6, services: 4 })));
-  await sim.start();
+  env = await startClusterEnv({ cluster: { nodes: 4, subnets: 2, pods: 120, policies: 6, services: 4 } });
+  api = env.api;
   dir = mkdtempSync(join(tmpdir(), 'ovnscale-ctl-'));
-  kubeconfig = join(dir, 'kubeconfig');
-  writeKubeconfig(kubeconfig, sim.url);
-  api = new KubeApi(loadKubeConfig(kubeconfig));
 });
 
 afterAll(async () => {
-  await sim?.stop();
-  const log = central ? readFileSync(central.northd.logFile, 'utf8') : '';
-  await central?.stop();
   rmSync(dir, { recursive: true, force: true });
-  expect(log).not.toMatch(/\|(ERR|EMER)\|/);
+  expect(await env?.stop()).not.toMatch(/\|(ERR|EMER)\|/);
 });
 
 describe('ovnscale controller end to end', () => {

@@ -1,21 +1,11 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Controller } from '../../src/controller/controller.js';
-import { DEFAULT_OPTIONS } from '../../src/controller/options.js';
-import { runTool, startOvnCentral, type OvnCentral } from '../../src/embedded/index.js';
-import { KubeApi, loadKubeConfig } from '../../src/k8s/index.js';
 import { finishMigration, startMigration } from '../../src/sim/kubevirt-actor.js';
-import { clusterSpec, generateCluster } from '../../src/sim/gen/cluster.js';
-import { writeKubeconfig } from '../../src/sim/kubeconfig.js';
-import { SimServer } from '../../src/sim/server.js';
 import { silentLogger } from '../../src/util/log.js';
+import { startClusterEnv, type ClusterEnv } from '../support/cluster-env.js';
 import { waitForValue } from '../support/wait.js';
 
-let central: OvnCentral;
-let sim: SimServer;
-let dir: string;
+let env: ClusterEnv;
 
 interface Vmi {
   metadata: { name: string; namespace: string };
@@ -23,32 +13,21 @@ interface Vmi {
 }
 
 beforeAll(async () => {
-  central = await startOvnCentral();
-  for (let i = 0; i < 3; i++) await runTool('ovn-sbctl', ['chassis-add', `node-000${i}`, 'geneve', `127.0.1.${i + 1}`], { env: central.env });
-  sim = new SimServer({ kubevirt: true });
-  sim.load(generateCluster(clusterSpec({ nodes: 3, subnets: 2, pods: 200, kubevirt: true, vmShare: 0.03, policies: 4, services: 4 })));
-  await sim.start();
-  dir = mkdtempSync(join(tmpdir(), 'ovnscale-kv-'));
-  writeKubeconfig(join(dir, 'kubeconfig'), sim.url);
+  env = await startClusterEnv({
+    cluster: { nodes: 3, subnets: 2, pods: 200, kubevirt: true, vmShare: 0.03, policies: 4, services: 4 },
+    chassis: ['node-0000', 'node-0001', 'node-0002'],
+  });
 });
 
 afterAll(async () => {
-  await sim?.stop();
-  const log = central ? readFileSync(central.northd.logFile, 'utf8') : '';
-  await central?.stop();
-  rmSync(dir, { recursive: true, force: true });
-  expect(log).not.toMatch(/\|(ERR|EMER)\|/);
+  expect(await env?.stop()).not.toMatch(/\|(ERR|EMER)\|/);
 });
 
 describe('controller with KubeVirt', () => {
   it('gives a VM one port and address, and migrates it with the port options confirmed in the SB', async () => {
-    const c = new Controller(
-      { ...DEFAULT_OPTIONS, wasmWorkers: 0, nbAddr: central.nb.remote, sbAddr: central.sb.remote, kubeconfig: join(dir, 'kubeconfig'), metricsAddr: '127.0.0.1:0', leaderElect: false, leaseNamespace: 'kube-system', leaseName: 'x', coalesceMs: 10, resyncIntervalMs: 0 },
-      silentLogger,
-    );
+    const c = new Controller(env.controllerOptions({ sbAddr: env.central.sb.remote, coalesceMs: 10 }), silentLogger);
     await c.start();
-    const api = new KubeApi(loadKubeConfig(join(dir, 'kubeconfig')));
-    const nbctl = (...a: string[]) => runTool('ovn-nbctl', a, { env: central.env });
+    const { api, nbctl } = env;
     try {
       await waitForValue('startup sync', () => (c.ready ? true : undefined), 20_000);
       const vmis = await api.request<{ items: Vmi[] }>('GET', '/apis/kubevirt.io/v1/virtualmachineinstances');

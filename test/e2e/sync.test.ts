@@ -1,37 +1,23 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_OPTIONS } from '../../src/controller/options.js';
 import { syncOnce, type SyncOnceOptions } from '../../src/controller/sync-once.js';
-import { runTool, startOvnCentral, type OvnCentral } from '../../src/embedded/index.js';
-import { clusterSpec, generateCluster } from '../../src/sim/gen/cluster.js';
-import { writeKubeconfig } from '../../src/sim/kubeconfig.js';
-import { SimServer } from '../../src/sim/server.js';
 import { silentLogger } from '../../src/util/log.js';
+import { startClusterEnv, type ClusterEnv } from '../support/cluster-env.js';
 
-let central: OvnCentral;
-let sim: SimServer;
-let dir: string;
+let env: ClusterEnv;
 let opts: SyncOnceOptions;
 
-const nbctl = (...a: string[]) => runTool('ovn-nbctl', a, { env: central.env });
+const nbctl = (...a: string[]) => env.nbctl(...a);
 const count = async (table: string) => (await nbctl('--bare', '--columns=_uuid', 'list', table)).split('\n').filter(Boolean).length;
 
 beforeAll(async () => {
-  central = await startOvnCentral();
-  sim = new SimServer();
-  sim.load(generateCluster(clusterSpec({ nodes: 8, subnets: 3, pods: 300, policies: 12, services: 10 })));
-  await sim.start();
-  dir = mkdtempSync(join(tmpdir(), 'ovnscale-sync-'));
-  writeKubeconfig(join(dir, 'kubeconfig'), sim.url);
-  opts = { ...DEFAULT_OPTIONS, wasmWorkers: 0, nbAddr: central.nb.remote, kubeconfig: join(dir, 'kubeconfig'), dryRun: false };
+  env = await startClusterEnv({ cluster: { nodes: 8, subnets: 3, pods: 300, policies: 12, services: 10 } });
+  opts = { ...DEFAULT_OPTIONS, wasmWorkers: 0, nbAddr: env.central.nb.remote, kubeconfig: env.kubeconfig, dryRun: false };
 });
 
 afterAll(async () => {
-  await sim?.stop();
-  await central?.stop();
-  rmSync(dir, { recursive: true, force: true });
+  await env?.stop();
 });
 
 describe('bulk sync against a real NB with ovn-northd', () => {
@@ -48,7 +34,7 @@ describe('bulk sync against a real NB with ovn-northd', () => {
     expect(first.plan.conflicts).toEqual([]);
     expect(first.transactions).toBeGreaterThan(0);
     await nbctl('--wait=sb', 'sync');
-    const log = readFileSync(central.northd.logFile, 'utf8');
+    const log = readFileSync(env.central.northd.logFile, 'utf8');
     expect(log).not.toMatch(/\|(ERR|EMER|WARN)\|/);
     expect(await count('Logical_Router')).toBe(1);
     const lsps = await count('Logical_Switch_Port');
