@@ -48,20 +48,25 @@ export async function bulkSync(
   o: ControllerOptions & { dryRun: boolean },
   deps: { api?: KubeApi; log: Logger; metrics?: ControllerMetrics; isLeader?: () => boolean },
 ): Promise<SyncReport> {
-  const gateways = activeGatewaysInNb(existingRows(nb));
+  const existing = existingRows(nb);
+  const gateways = activeGatewaysInNb(existing);
   const d = await bulkDesired(snap, ipam, o, (subnet) => gateways.get(subnet));
   const timings = { ...d.timings };
   deps.log.info('desired state computed', { rows: d.state.size, invalid: d.errors.length, allocated: d.allocated, ipamMs: Math.round(timings.ipam!), resolveMs: Math.round(timings.resolve!), desiredMs: Math.round(timings.desired!) });
   let t = performance.now();
-  // A dry run reports the whole change at once. A real one goes in rounds:
-  // each round references only rows that exist, so no transaction has to
-  // carry a cluster's worth of rows tied together by named-uuids; the next
-  // round is planned from the cache once it holds the rows just inserted.
   // Rows of Kube-OVN features ovnscale does not manage (security groups, IP pools, ...) are kept when adopting its NB.
   const planOpts = { vendor: o.vendor, keep: kubeOvnFeatureRow };
-  let planned = plan(d.state, existingRows(nb), { ...planOpts, deferNew: !o.dryRun });
+  // One plan says everything: what a dry run reports, and what a small pass
+  // sends as one transaction. A change larger than one transaction goes in
+  // rounds instead: each round references only rows that exist, so no
+  // transaction carries a cluster's worth of rows tied together by
+  // named-uuids; the next round is planned from the cache once it holds the
+  // rows just inserted.
+  let planned = plan(d.state, existing, planOpts);
+  const rounds = !o.dryRun && planned.ops.length > o.maxOpsPerTxn;
+  if (rounds) planned = plan(d.state, existing, { ...planOpts, deferNew: true });
   timings.plan = performance.now() - t;
-  deps.log.info('plan computed', { operations: planned.ops.length, ms: Math.round(timings.plan) });
+  deps.log.info('plan computed', { operations: planned.ops.length, rounds, ms: Math.round(timings.plan) });
   const counts = planned.counts;
   let operations = planned.ops.length;
   let transactions = 0;
@@ -71,9 +76,11 @@ export async function bulkSync(
     t = performance.now();
     const applied = await applyOperations(nb, planned.ops, { maxOps: o.maxOpsPerTxn, isLeader: deps.isLeader, metrics: deps.metrics });
     transactions += applied.transactions;
-    if (!(await waitForCache(nb, applied.inserted, 60_000))) deps.log.warn('NB cache slow to show our inserts; planning anyway');
     timings.apply += performance.now() - t;
     deps.log.info('plan applied', { round, operations: planned.ops.length, transactions: applied.transactions, ms: Math.round(performance.now() - t) });
+    // Whatever plans next (this loop or the next pass) must see our inserts, or it would insert them again.
+    if (!(await waitForCache(nb, applied.inserted, 60_000))) deps.log.warn('NB cache slow to show our inserts; planning anyway');
+    if (!rounds) break;
     t = performance.now();
     planned = plan(d.state, existingRows(nb), { ...planOpts, deferNew: true });
     timings.plan += performance.now() - t;
