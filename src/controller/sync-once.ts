@@ -36,7 +36,7 @@ export interface SyncReport {
   allocated: number;
   annotations: { sent: number; failed: number };
   errors: ValidationError[];
-  /** ms: list, nb (connect + cache), ipam, resolve, desired, plan, apply, annotate. */
+  /** ms: list and nb (connect + cache) from the start, side by side; then ipam, resolve, desired, plan, apply, annotate. */
   timings: Record<string, number>;
 }
 
@@ -111,28 +111,32 @@ export async function bulkSync(
   };
 }
 
-/** Lists the cluster, connects to the NB, runs bulkSync once, and closes everything. */
+/** Lists the cluster and connects to the NB (at once: neither waits for the other), runs bulkSync once, closes everything. */
 export async function syncOnce(o: SyncOnceOptions, log: Logger, metrics?: ControllerMetrics): Promise<SyncReport> {
-  let t = performance.now();
+  const t0 = performance.now();
   const api = new KubeApi(loadKubeConfig(o.kubeconfig));
-  const cache = await createClusterCache(api, log);
-  cache.start();
-  let snap: ClusterSnapshot;
+  const listing = (async (): Promise<{ snap: ClusterSnapshot; ms: number }> => {
+    const cache = await createClusterCache(api, log);
+    cache.start();
+    try {
+      await cache.waitForSync(600_000);
+      const snap = snapshotOf(cache);
+      const ms = performance.now() - t0;
+      log.info('cluster listed', { pods: snap.pods.length, nodes: snap.nodes.length, policies: snap.policies.length, services: snap.services.length, ms: Math.round(ms) });
+      return { snap, ms };
+    } finally {
+      await cache.stop();
+    }
+  })();
+  const connecting = connectNb(o.nbAddr, log, metrics).then((nb) => ({ nb, ms: performance.now() - t0 }));
+  const [listed, connected] = await Promise.allSettled([listing, connecting]);
+  if (connected.status === 'rejected') throw connected.reason;
+  const { nb } = connected.value;
   try {
-    await cache.waitForSync(600_000);
-    snap = snapshotOf(cache);
-    log.info('cluster listed', { pods: snap.pods.length, nodes: snap.nodes.length, policies: snap.policies.length, services: snap.services.length, ms: Math.round(performance.now() - t) });
-  } finally {
-    await cache.stop();
-  }
-  const listMs = performance.now() - t;
-  t = performance.now();
-  const nb = await connectNb(o.nbAddr, log, metrics);
-  const nbMs = performance.now() - t;
-  try {
-    const r = await bulkSync(snap, nb, new Ipam(), o, { api, log, metrics });
+    if (listed.status === 'rejected') throw listed.reason;
+    const r = await bulkSync(listed.value.snap, nb, new Ipam(), o, { api, log, metrics });
     for (const e of r.errors) metrics?.invalidObjects.inc({ kind: e.kind, reason: e.reason });
-    r.timings = { list: listMs, nb: nbMs, ...r.timings };
+    r.timings = { list: listed.value.ms, nb: connected.value.ms, ...r.timings };
     return r;
   } finally {
     await nb.close();
