@@ -117,27 +117,51 @@ async function clientSingle(client: OvsdbClient, router: string, rows: number): 
 
 /** The floor: pre-serialized `transact` requests written back to back on a raw socket, replies counted. */
 async function rawFloor(client: OvsdbClient, remote: string, router: string, rows: number, batch: number): Promise<number> {
-  const schema = client.schema;
-  const texts = transactions(rows, batch, router).map((ops, id) => JSON.stringify({ method: 'transact', params: [DB, ...ops.map((op, i) => encodeOperation(schema, op, i))], id }));
+  const texts = transactions(rows, batch, router).map((ops, id) => transactText(client.schema, ops, id));
+  return (await sendRaw(remote, texts)).seconds;
+}
+
+type Schema = OvsdbClient['schema'];
+
+/** One `transact` request as JSON text, with `id` as its JSON-RPC id. */
+export function transactText(schema: Schema, ops: readonly Operation[], id: number): string {
+  return JSON.stringify({ method: 'transact', params: [DB, ...ops.map((op, i) => encodeOperation(schema, op, i))], id });
+}
+
+export interface RawReply {
+  id: number;
+  result: Array<{ uuid?: [string, string]; error?: unknown } | null>;
+}
+
+/**
+ * Writes pre-serialized requests back to back on a plain socket and waits for
+ * every reply: the time ovsdb-server itself needs (the raw-socket floor).
+ */
+export async function sendRaw(remote: string, texts: readonly string[]): Promise<{ seconds: number; replies: RawReply[] }> {
   const sock = await rawSocket(remote);
   const splitter = new JsonSplitter();
+  const replies: RawReply[] = [];
   const t0 = performance.now();
   const done = new Promise<void>((resolve, reject) => {
     let left = texts.length;
+    if (left === 0) resolve();
     sock.on('data', (chunk: Buffer) => {
       for (const t of splitter.push(chunk)) {
-        const m = JSON.parse(t) as { error: unknown; result: Array<{ error?: unknown } | null> };
+        const m = JSON.parse(t) as RawReply & { error: unknown };
         if (m.error !== null || m.result.some((r) => r?.error)) reject(new Error(`raw transact failed: ${t.slice(0, 200)}`));
+        replies.push(m);
         if (--left === 0) resolve();
       }
     });
     sock.once('error', reject);
   });
   for (const t of texts) sock.write(t);
-  await done;
-  const seconds = (performance.now() - t0) / 1000;
-  sock.destroy();
-  return seconds;
+  try {
+    await done;
+    return { seconds: (performance.now() - t0) / 1000, replies };
+  } finally {
+    sock.destroy();
+  }
 }
 
 /** A plain socket to a unix: or tcp: remote (the raw floor does not use TLS). */

@@ -42,7 +42,7 @@ export const commands: Command[] = [
   },
   {
     words: ['demo'],
-    summary: 'embedded NB ovsdb-server and the OVSDB benchmark at a modest size, with progress and a summary',
+    summary: 'the main job on an embedded default: NB + ovn-northd, a simulated cluster, the controller; progress, summary and a report',
     load: () => import('./demo.js').then((m) => m.default),
   },
   {
@@ -69,6 +69,11 @@ export const commands: Command[] = [
     words: ['bench', 'plan'],
     summary: 'desired state + NB plan at cluster scale (cold start, warm restart, drift)',
     load: () => import('../controller/bench-plan.js').then((m) => m.default),
+  },
+  {
+    words: ['bench', 'sync'],
+    summary: 'cold sync, warm restart, repair, Service/pod/policy event latency at cluster scale, beside the raw floor and a naive baseline',
+    load: () => import('./bench-sync.js').then((m) => m.default),
   },
   {
     words: ['controller'],

@@ -1,0 +1,131 @@
+/**
+ * ovnscale's phases: cold sync into an empty NB, warm restart, restart with
+ * a share of the rows removed behind its back, then the steady-state phases
+ * on the running controller. Every controller runs in this process; the
+ * memory sampler runs for the whole mode.
+ */
+import type { ControllerOptions } from '../controller/options.js';
+import type { SyncReport } from '../controller/sync-once.js';
+import type { KubeApi } from '../k8s/index.js';
+import type { Logger } from '../util/log.js';
+import { controllerOptions, startController, type Running } from './controller-run.js';
+import { removeShare, type Damage } from './damage.js';
+import { NbWatch } from './nb-watch.js';
+import { sampleMemory, seconds, type MemoryPeak } from './stats.js';
+import { churnPhase, netpolPhase, relabelPhase, servicePhase, type ChurnPhase, type NetpolPhase, type RelabelPhase, type ServicePhase, type SteadyContext } from './steady.js';
+
+export interface StartupPhase {
+  seconds: number;
+  writeTransactions: number;
+  operations: number;
+  /** Rows created / updated / deleted. */
+  inserted: number;
+  updated: number;
+  deleted: number;
+  desiredRows: number;
+  /** ms per step of the bulk sync (list, ipam, resolve, desired, plan, apply, annotate). */
+  timings: Record<string, number>;
+}
+
+export interface OvnscaleResult {
+  cold: StartupPhase;
+  warm: StartupPhase;
+  damaged: StartupPhase & { removed: Damage };
+  service?: ServicePhase;
+  churn?: ChurnPhase;
+  netpol?: NetpolPhase;
+  relabel?: RelabelPhase;
+  /** Peaks of this process over the mode: the controller, plus the benchmark's small NB watcher. */
+  memory: MemoryPeak;
+}
+
+export interface SteadySizes {
+  services: number;
+  churnPods: number;
+  netpols: number;
+}
+
+export interface OvnscaleContext {
+  nbRemote: string;
+  kubeconfig: string;
+  api: KubeApi;
+  controller: Partial<ControllerOptions>;
+  steady: SteadySizes;
+  namespace: string;
+  node: string;
+  damageShare: number;
+  timeoutMs: number;
+  log: Logger;
+  progress: (line: string) => void;
+}
+
+function startup(r: { report: SyncReport; ms: number }): StartupPhase {
+  const c = Object.values(r.report.plan.counts);
+  const round = (t: Record<string, number>) => Object.fromEntries(Object.entries(t).map(([k, v]) => [k, Math.round(v)]));
+  return {
+    seconds: seconds(r.ms),
+    writeTransactions: r.report.transactions,
+    operations: r.report.operations,
+    inserted: c.reduce((n, x) => n + x.insert, 0),
+    updated: c.reduce((n, x) => n + x.update, 0),
+    deleted: c.reduce((n, x) => n + x.delete, 0),
+    desiredRows: r.report.desiredRows,
+    timings: round(r.report.timings),
+  };
+}
+
+async function startedOnce(ctx: OvnscaleContext): Promise<{ run: Running; phase: StartupPhase }> {
+  const run = await startController(controllerOptions(ctx.nbRemote, ctx.kubeconfig, ctx.controller), ctx.log);
+  try {
+    return { run, phase: startup(await run.ready) };
+  } catch (err) {
+    await run.controller.stop();
+    throw err;
+  }
+}
+
+export async function runOvnscale(ctx: OvnscaleContext): Promise<OvnscaleResult> {
+  const mem = sampleMemory();
+  ctx.progress('ovnscale: cold sync into an empty NB');
+  let s = await startedOnce(ctx);
+  await s.run.controller.stop();
+  const cold = s.phase;
+  ctx.progress(`ovnscale: cold sync done in ${cold.seconds} s: ${cold.inserted} rows written, ${cold.writeTransactions} transactions`);
+
+  ctx.progress('ovnscale: warm restart on the converged NB');
+  s = await startedOnce(ctx);
+  await s.run.controller.stop();
+  const warm = s.phase;
+  ctx.progress(`ovnscale: warm restart in ${warm.seconds} s, ${warm.writeTransactions} write transactions`);
+
+  const removed = await removeShare(ctx.nbRemote, ctx.damageShare);
+  ctx.progress(`ovnscale: ${removed.total} rows removed behind the controller's back; restarting`);
+  s = await startedOnce(ctx);
+  const damaged = { ...s.phase, removed };
+  ctx.progress(`ovnscale: repaired in ${damaged.seconds} s with ${damaged.operations} operations`);
+
+  const out: OvnscaleResult = { cold, warm, damaged, memory: { rssMiB: 0, heapUsedMiB: 0 } };
+  const watch = await NbWatch.open(ctx.nbRemote);
+  try {
+    const steady: SteadyContext = { api: ctx.api, watch, run: s.run, namespace: ctx.namespace, node: ctx.node, timeoutMs: ctx.timeoutMs, progress: ctx.progress };
+    if (ctx.steady.services > 0) {
+      out.service = await servicePhase(steady, ctx.steady.services);
+      ctx.progress(`ovnscale: Service create -> NB p50 ${out.service.create.p50Ms} ms, p99 ${out.service.create.p99Ms} ms; policy rows touched ${out.service.policyRowsTouched}`);
+    }
+    if (ctx.steady.churnPods > 0) {
+      out.churn = await churnPhase(steady, ctx.steady.churnPods);
+      ctx.progress(`ovnscale: pod churn ${out.churn.createsPerSec} creates/s, ${out.churn.deletesPerSec} deletes/s, create p99 ${out.churn.create.p99Ms} ms`);
+    }
+    if (ctx.steady.netpols > 0) {
+      out.netpol = await netpolPhase(steady, ctx.steady.netpols);
+      ctx.progress(`ovnscale: NetworkPolicy create p50 ${out.netpol.create.p50Ms} ms, update p50 ${out.netpol.update.p50Ms} ms`);
+    }
+    out.relabel = await relabelPhase(steady);
+    ctx.progress(`ovnscale: namespace relabel -> ${out.relabel.touched.operations} NB operations in ${out.relabel.latencyMs} ms`);
+  } finally {
+    await watch.close();
+    await s.run.controller.stop();
+  }
+  out.memory = mem.stop();
+  return out;
+}

@@ -1,0 +1,154 @@
+/**
+ * `ovnscale bench sync` in one run: ovnscale's phases, the raw floor and the
+ * naive baseline on the same dataset, each against a fresh embedded NB, and
+ * the ratios between them.
+ */
+import { cpus, loadavg } from 'node:os';
+import { DEFAULT_OPTIONS, type ControllerOptions } from '../controller/options.js';
+import { startOvnCentral, startOvsdbServer } from '../embedded/index.js';
+import { KubeApi, loadKubeConfig } from '../k8s/index.js';
+import type { ClusterSpec } from '../sim/gen/cluster.js';
+import { silentLogger, type Logger } from '../util/log.js';
+import { loadDataset } from './dataset.js';
+import { rawFloor, type FloorResult } from './floor.js';
+import { naiveCold, naiveService, naiveWarm, type NaiveService, type Sampled } from './naive.js';
+import { runOvnscale, type OvnscaleResult, type SteadySizes } from './ovnscale-mode.js';
+import { startSimChild } from './sim-child.js';
+
+export type Mode = 'all' | 'ovnscale' | 'naive';
+
+export interface BenchSyncOptions {
+  cluster: ClusterSpec;
+  mode: Mode;
+  steady: SteadySizes;
+  /** Naive phases run at most this many units (transactions, rows checked, policy updates) and are scaled. */
+  naiveSample: number;
+  damageShare: number;
+  /** Run ovn-northd beside the NB (the demo does; the benchmark leaves it out so it does not compete for the cores). */
+  northd: boolean;
+  controller: Partial<ControllerOptions>;
+  timeoutMs: number;
+  log?: Logger;
+  progress: (line: string) => void;
+}
+
+export interface PhaseRow {
+  mode: 'ovnscale' | 'naive' | 'floor';
+  phase: string;
+  seconds: number;
+  writeTransactions: number;
+  operations: number;
+  /** Scaled from a sample (naive). */
+  scaled?: boolean;
+}
+
+export interface BenchSyncResult {
+  date: string;
+  machine: { cpus: number; loadAverage: number[] };
+  cluster: ClusterSpec & { objects: number };
+  options: { mode: Mode; steady: SteadySizes; naiveSample: number; damageShare: number; northd: boolean };
+  ovnscale?: OvnscaleResult;
+  floor?: FloorResult;
+  naive?: { cold: Sampled; warm: Sampled; service: NaiveService };
+  /** Per mode and phase: time, NB write transactions, operations. */
+  phases: PhaseRow[];
+  ratios: { coldOverFloor?: number; naiveOverOvnscale: Record<string, number> };
+  wallSeconds: number;
+}
+
+const ratio = (a: number | undefined, b: number | undefined): number | undefined => (a !== undefined && b ? Math.round((a / b) * 100) / 100 : undefined);
+
+export async function runBenchSync(o: BenchSyncOptions): Promise<BenchSyncResult> {
+  const t0 = performance.now();
+  const log = o.log ?? silentLogger;
+  o.progress(`simulated API server: generating ${o.cluster.pods} pods, ${o.cluster.nodes} nodes, ${o.cluster.subnets} subnets, ${o.cluster.policies} policies, ${o.cluster.services} services`);
+  const sim = await startSimChild(o.cluster);
+  const stops: (() => Promise<unknown>)[] = [() => sim.stop()];
+  const result: BenchSyncResult = {
+    date: new Date().toISOString(),
+    machine: { cpus: cpus().length, loadAverage: loadavg().map((x) => Math.round(x * 10) / 10) },
+    cluster: { ...o.cluster, objects: sim.objects },
+    options: { mode: o.mode, steady: o.steady, naiveSample: o.naiveSample, damageShare: o.damageShare, northd: o.northd },
+    phases: [],
+    ratios: { naiveOverOvnscale: {} },
+    wallSeconds: 0,
+  };
+  try {
+    o.progress(`simulated API server ready: ${sim.objects} objects in ${(sim.loadMs / 1000).toFixed(1)} s`);
+    const api = new KubeApi(loadKubeConfig(sim.kubeconfig));
+    const nodes = await api.request<{ items: { metadata: { name: string } }[] }>('GET', '/api/v1/nodes', { query: { limit: 1 } });
+    const namespace = 'ns-' + '0'.repeat(Math.max(4, String(o.cluster.namespaces).length));
+    const newNb = async () => {
+      if (o.northd) {
+        const c = await startOvnCentral();
+        stops.push(() => c.stop());
+        return c.nb.remote;
+      }
+      const s = await startOvsdbServer();
+      stops.push(() => s.stop());
+      return s.remote;
+    };
+    if (o.mode !== 'naive') {
+      result.ovnscale = await runOvnscale({
+        nbRemote: await newNb(),
+        kubeconfig: sim.kubeconfig,
+        api,
+        controller: o.controller,
+        steady: o.steady,
+        namespace,
+        node: nodes.items[0]!.metadata.name,
+        damageShare: o.damageShare,
+        timeoutMs: o.timeoutMs,
+        log,
+        progress: o.progress,
+      });
+    }
+    o.progress('dataset: listing the cluster and computing the desired NB rows for the floor and the baseline');
+    const data = await loadDataset(sim.kubeconfig, { ...DEFAULT_OPTIONS, ...o.controller }, log);
+    const floorNb = await newNb();
+    result.floor = await rawFloor(floorNb, data, o.controller.maxOpsPerTxn ?? 1000);
+    o.progress(`floor: ${result.floor.operations} operations in ${result.floor.transactions} raw transactions: ${result.floor.seconds} s`);
+    if (o.mode !== 'ovnscale') {
+      const cold = await naiveCold(await newNb(), data, o.naiveSample, result.floor.objectGroups);
+      o.progress(`naive: cold sync ${cold.sampled} of ${cold.total} one-object transactions in ${cold.sampleSeconds} s -> ${cold.seconds} s scaled`);
+      const warm = await naiveWarm(floorNb, data, o.naiveSample);
+      o.progress(`naive: warm restart ${warm.sampled} of ${warm.total} rows checked in ${warm.sampleSeconds} s -> ${warm.seconds} s scaled`);
+      const service = await naiveService(floorNb, data, namespace, o.naiveSample);
+      o.progress(`naive: Service create fans out to ${service.fanOut} policy updates (${service.policyRowsTouched} policy rows) -> ${service.seconds} s scaled`);
+      result.naive = { cold, warm, service };
+    }
+  } finally {
+    for (const s of stops.reverse()) await s().catch(() => undefined);
+  }
+  fillPhases(result);
+  result.wallSeconds = Math.round(performance.now() - t0) / 1000;
+  return result;
+}
+
+function fillPhases(r: BenchSyncResult): void {
+  const o = r.ovnscale;
+  const rows = r.phases;
+  if (o) {
+    for (const [phase, p] of [['cold sync', o.cold], ['warm restart', o.warm], ['restart, rows removed', o.damaged]] as const) {
+      rows.push({ mode: 'ovnscale', phase, seconds: p.seconds, writeTransactions: p.writeTransactions, operations: p.operations });
+    }
+    if (o.service) rows.push({ mode: 'ovnscale', phase: 'Service create', seconds: o.service.create.p50Ms / 1000, writeTransactions: o.service.touched.transactions, operations: o.service.touched.operations });
+    if (o.churn) rows.push({ mode: 'ovnscale', phase: 'pod churn', seconds: o.churn.seconds, writeTransactions: o.churn.touched.transactions, operations: o.churn.touched.operations });
+    if (o.netpol) rows.push({ mode: 'ovnscale', phase: 'NetworkPolicy update', seconds: o.netpol.update.p50Ms / 1000, writeTransactions: o.netpol.touched.transactions, operations: o.netpol.touched.operations });
+    if (o.relabel) rows.push({ mode: 'ovnscale', phase: 'namespace relabel', seconds: o.relabel.latencyMs / 1000, writeTransactions: o.relabel.touched.transactions, operations: o.relabel.touched.operations });
+  }
+  if (r.floor) rows.push({ mode: 'floor', phase: 'cold sync', seconds: r.floor.seconds, writeTransactions: r.floor.transactions, operations: r.floor.operations });
+  const n = r.naive;
+  if (n) {
+    rows.push({ mode: 'naive', phase: 'cold sync', seconds: n.cold.seconds, writeTransactions: n.cold.total, operations: Math.round((n.cold.operations * n.cold.total) / Math.max(1, n.cold.sampled)), scaled: n.cold.scaled });
+    rows.push({ mode: 'naive', phase: 'warm restart', seconds: n.warm.seconds, writeTransactions: 0, operations: 0, scaled: n.warm.scaled });
+    rows.push({ mode: 'naive', phase: 'Service create', seconds: n.service.seconds, writeTransactions: 0, operations: 0, scaled: n.service.scaled });
+  }
+  r.ratios.coldOverFloor = ratio(o?.cold.seconds, r.floor?.seconds);
+  if (o && n) {
+    const add = (k: string, v: number | undefined) => v !== undefined && (r.ratios.naiveOverOvnscale[k] = v);
+    add('cold sync', ratio(n.cold.seconds, o.cold.seconds));
+    add('warm restart', ratio(n.warm.seconds, o.warm.seconds));
+    if (o.service) add('Service create', ratio(n.service.seconds, o.service.create.p50Ms / 1000));
+  }
+}

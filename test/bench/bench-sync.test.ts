@@ -1,0 +1,70 @@
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { writeReport } from '../../src/bench/html.js';
+import { runBenchSync } from '../../src/bench/run.js';
+import { formatBenchSync } from '../../src/bench/text.js';
+import { clusterSpec } from '../../src/sim/gen/cluster.js';
+import { packageRoot } from '../../src/util/paths.js';
+
+describe('ovnscale bench sync at a tiny size', () => {
+  it.runIf(existsSync(join(packageRoot(), 'dist', 'src', 'cli', 'main.js')))('runs every mode and phase end to end; the JSON holds the figures and their invariants', async () => {
+    const lines: string[] = [];
+    const r = await runBenchSync({
+      cluster: clusterSpec({ nodes: 4, subnets: 2, pods: 300, policies: 8, services: 10 }),
+      mode: 'all',
+      steady: { services: 2, churnPods: 10, netpols: 1 },
+      naiveSample: 2000,
+      damageShare: 0.05,
+      northd: false,
+      controller: { wasmWorkers: 0 },
+      timeoutMs: 30_000,
+      progress: (l) => lines.push(l),
+    });
+    const o = r.ovnscale!;
+    expect(o.cold.writeTransactions).toBeGreaterThan(0);
+    expect(o.cold.inserted).toBeGreaterThan(300);
+    expect(o.warm.writeTransactions).toBe(0);
+    expect(o.warm.operations).toBe(0);
+    expect(o.damaged.removed.total).toBeGreaterThan(0);
+    expect(o.damaged.operations).toBeGreaterThanOrEqual(o.damaged.removed.total);
+    expect(o.service!.create.n).toBe(2);
+    expect(o.service!.policyRowsTouched).toBe(0);
+    expect(o.churn!.create.n).toBe(10);
+    expect(o.churn!.delete.n).toBe(10);
+    expect(o.netpol!.update.n).toBe(1);
+    expect(o.relabel!.touched.passes).toBeGreaterThan(0);
+    expect(o.memory.rssMiB).toBeGreaterThan(0);
+
+    // The floor writes the same rows ovnscale's cold sync wrote.
+    expect(r.floor!.operations).toBe(o.cold.operations);
+    expect(r.ratios.coldOverFloor).toBeGreaterThan(0);
+    const n = r.naive!;
+    expect(n.cold.writeTransactions).toBe(n.cold.sampled);
+    // At this size the naive cold sync runs to the end: nothing scaled.
+    expect(n.cold.scaled).toBe(false);
+    expect(n.cold.total).toBe(n.cold.sampled);
+    expect(n.cold.sampled).toBeGreaterThan(o.cold.writeTransactions);
+    expect(n.warm.writeTransactions).toBe(0);
+    expect(n.service.fanOut).toBeGreaterThan(0);
+    for (const k of ['cold sync', 'warm restart', 'Service create']) expect(r.ratios.naiveOverOvnscale[k]).toBeGreaterThan(0);
+    expect(r.phases.map((p) => `${p.mode}/${p.phase}`)).toEqual(expect.arrayContaining(['ovnscale/cold sync', 'ovnscale/warm restart', 'floor/cold sync', 'naive/cold sync']));
+
+    const parsed = JSON.parse(JSON.stringify(r)) as typeof r;
+    expect(parsed.cluster.pods).toBe(300);
+    expect(formatBenchSync(r)).toContain('cold sync / raw floor');
+    const dir = mkdtempSync(join(tmpdir(), 'ovnscale-bench-test-'));
+    try {
+      const file = join(dir, 'report.html');
+      writeReport(file, r);
+      const html = readFileSync(file, 'utf8');
+      expect(html).toContain('<svg');
+      const embedded = /<script type="application\/json" id="result">([\s\S]*?)<\/script>/.exec(html)![1]!;
+      expect(JSON.parse(embedded).ovnscale.warm.writeTransactions).toBe(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    expect(lines.some((l) => l.includes('warm restart'))).toBe(true);
+  }, 60_000);
+});
