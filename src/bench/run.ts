@@ -11,7 +11,7 @@ import type { ClusterSpec } from '../sim/gen/cluster.js';
 import { silentLogger, type Logger } from '../util/log.js';
 import { loadDataset } from './dataset.js';
 import { rawFloor, type FloorResult } from './floor.js';
-import { naiveCold, naiveService, naiveWarm, type NaiveService, type Sampled } from './naive.js';
+import { naiveCold, naiveService, naiveWarm, type NaiveCold, type NaiveService, type Sampled } from './naive.js';
 import { runOvnscale, type OvnscaleResult, type SteadySizes } from './ovnscale-mode.js';
 import { startSimChild } from './sim-child.js';
 
@@ -49,7 +49,7 @@ export interface BenchSyncResult {
   options: { mode: Mode; steady: SteadySizes; naiveSample: number; damageShare: number; northd: boolean };
   ovnscale?: OvnscaleResult;
   floor?: FloorResult;
-  naive?: { cold: Sampled; warm: Sampled; service: NaiveService };
+  naive?: { cold: NaiveCold; warm: Sampled; service: NaiveService };
   /** Per mode and phase: time, NB write transactions, operations. */
   phases: PhaseRow[];
   ratios: { coldOverFloor?: number; naiveOverOvnscale: Record<string, number> };

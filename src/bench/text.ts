@@ -42,9 +42,9 @@ export function formatBenchSync(r: BenchSyncResult): string {
   if (r.naive) {
     const n = r.naive;
     out.push('');
-    out.push(`naive (one object per transaction, cache scans; sampled at most ${r.options.naiveSample} units, scaled linearly):`);
-    out.push(`  cold sync: ${n.cold.sampled} of ${n.cold.total} transactions in ${n.cold.sampleSeconds} s`);
-    out.push(`  warm restart: ${n.warm.sampled} of ${n.warm.total} rows checked in ${n.warm.sampleSeconds} s`);
+    out.push(`naive (one object per transaction, cache scans; at most ${r.options.naiveSample} units run, then scaled):`);
+    out.push(`  cold sync: ${n.cold.sampled} of ${n.cold.total} transactions in ${n.cold.sampleSeconds} s${n.cold.model ? `; modelled: ${n.cold.model}` : ''}`);
+    out.push(`  warm restart: ${n.warm.sampled} of ${n.warm.total} rows checked (evenly spaced) in ${n.warm.sampleSeconds} s, scaled linearly`);
     out.push(`  Service create in ${n.service.namespace}: fan-out ${n.service.fanOut} policy updates, ${n.service.policyRowsTouched} policy rows checked; ${n.service.sampled} run in ${n.service.sampleSeconds} s`);
   }
   out.push('');

@@ -1,45 +1,99 @@
 /**
- * `ovnscale demo` (interim, until the controller exists): an embedded NB
- * ovsdb-server and the OVSDB benchmark at a modest size, with progress lines
- * and a short summary.
+ * `ovnscale demo`: the main job on an embedded default. A real NB
+ * ovsdb-server with ovn-northd beside it, the simulated API server loaded
+ * with a synthetic cluster, and the controller in this process: cold sync,
+ * warm restart, repair after rows were removed, Service / pod / policy
+ * events, the raw floor; progress as it goes (a bar on a terminal, plain
+ * lines otherwise), then a summary and an HTML report.
  */
-import { startOvsdbServer } from '../embedded/index.js';
-import { DEFAULT_MAX_OPS } from '../ovsdb/index.js';
-import { formatBench, runOvsdbBench } from './bench-ovsdb.js';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { writeReport } from '../bench/html.js';
+import { runBenchSync, type BenchSyncResult } from '../bench/run.js';
 import type { CommandModule } from './commands.js';
-import { intFlag, parseFlags } from './flags.js';
+import { intFlag, parseFlags, stringFlag } from './flags.js';
+import { clusterFlagHelp, clusterFlagSpec, clusterFlags } from './sim.js';
 
-async function run(argv: string[]): Promise<number> {
-  const p = parseFlags(argv, 'demo', { rows: { type: 'string', default: '10000' } }, { rows: 'policies inserted per benchmark mode' });
-  if (!p) return 0;
-  const rows = intFlag(p, 'rows', 1, 1_000_000);
-  const say = (line: string) => process.stdout.write(`[demo] ${line}\n`);
+/** Progress lines runBenchSync emits in the demo's configuration (for the bar's length). */
+const STEPS = 16;
+
+function progressPrinter(tty: boolean): { line(s: string): void; done(): void } {
+  let step = 0;
   const t0 = Date.now();
-  say('starting an embedded OVN Northbound ovsdb-server');
-  const nb = await startOvsdbServer();
-  try {
-    say(`ovsdb-server pid ${nb.pid} on ${nb.remote}`);
-    say(`inserting ${rows} Logical_Router_Policy rows per mode: raw-socket floor, our client batched (${DEFAULT_MAX_OPS}/transaction), one per transaction`);
-    const r = await runOvsdbBench({
-      rows,
-      batch: DEFAULT_MAX_OPS,
-      reps: 1,
-      singleRows: Math.min(rows, 2000),
-      monitorRows: rows * 5,
-      nbAddr: nb.remote,
-      progress: say,
-    });
-    process.stdout.write('\n' + formatBench(r) + '\n');
-    say(
-      `summary: batched ${r.modes.batched!.rowsPerSec} rows/s = ${(r.ratios.batched! * 100).toFixed(0)}% of the raw floor; ` +
-        `${(r.modes.batched!.rowsPerSec / r.modes['one-per-transaction']!.rowsPerSec).toFixed(1)}x one-per-transaction; ` +
-        `${r.monitor!.rows} cached rows decoded in ${r.monitor!.decodeSeconds.toFixed(2)} s`,
-    );
-  } finally {
-    await nb.stop();
-    say(`server stopped; done in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-  }
-  return 0;
+  if (!tty) return { line: (s) => process.stdout.write(`[demo] ${s}\n`), done: () => undefined };
+  const width = 30;
+  return {
+    line(s) {
+      step = Math.min(STEPS, step + 1);
+      const filled = Math.round((step / STEPS) * width);
+      const bar = `[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${String(Math.round((step / STEPS) * 100)).padStart(3)}% ${((Date.now() - t0) / 1000).toFixed(0).padStart(4)} s`;
+      // The finished line stays above; the bar is redrawn below it.
+      process.stdout.write(`\r\x1b[K  ${s}\n${bar}`);
+    },
+    done: () => process.stdout.write('\r\x1b[K'),
+  };
 }
 
-export default { run } satisfies CommandModule;
+function summary(r: BenchSyncResult, report: string): string {
+  const o = r.ovnscale!;
+  const c = r.cluster;
+  const lines = [
+    `objects        ${c.objects} Kubernetes objects: ${c.nodes} nodes, ${c.subnets} subnets, ${c.pods} pods, ${c.namespaces} namespaces, ${c.policies} NetworkPolicies, ${c.services} Services`,
+    `NB rows        ${o.cold.inserted} rows written by the cold sync (${o.cold.operations} operations in ${o.cold.writeTransactions} transactions)`,
+    `cold sync      ${o.cold.seconds} s into an empty NB (raw floor for the same rows: ${r.floor?.seconds ?? '-'} s, ratio ${r.ratios.coldOverFloor ?? '-'})`,
+    `warm restart   ${o.warm.writeTransactions} write transactions, ${o.warm.seconds} s`,
+    `repair         ${o.damaged.removed.total} rows removed behind its back: restored with ${o.damaged.operations} operations in ${o.damaged.seconds} s`,
+  ];
+  if (o.service) lines.push(`Service        create -> NB commit p50 ${o.service.create.p50Ms} ms, p99 ${o.service.create.p99Ms} ms (${o.service.create.n} Services); policy rows touched: ${o.service.policyRowsTouched}`);
+  if (o.churn) lines.push(`pod churn      ${o.churn.createsPerSec} creates/s, ${o.churn.deletesPerSec} deletes/s, create p99 ${o.churn.create.p99Ms} ms`);
+  if (o.netpol) lines.push(`NetworkPolicy  update -> NB p50 ${o.netpol.update.p50Ms} ms`);
+  lines.push(`memory         peak RSS ${o.memory.rssMiB} MiB, V8 heap ${o.memory.heapUsedMiB} MiB (controller in this process)`);
+  lines.push(`report         ${report}`);
+  return lines.join('\n');
+}
+
+const mod: CommandModule = {
+  async run(argv) {
+    const { kubevirt: _k, 'vm-share': _v, greenfield: _g, ...gen } = clusterFlagSpec;
+    const p = parseFlags(
+      argv,
+      'demo',
+      {
+        ...gen,
+        nodes: { type: 'string', default: '300' },
+        subnets: { type: 'string', default: '20' },
+        pods: { type: 'string', default: '20000' },
+        policies: { type: 'string', default: '1500' },
+        services: { type: 'string', default: '1500' },
+        report: { type: 'string' },
+        'wasm-workers': { type: 'string', default: '2' },
+      },
+      { ...clusterFlagHelp, report: 'HTML report path (default: a file in the temp dir)', 'wasm-workers': 'controller wasm worker threads' },
+    );
+    if (!p) return 0;
+    const spec = clusterFlags(p)!;
+    const report = stringFlag(p, 'report') ?? join(tmpdir(), `ovnscale-demo-${new Date().toISOString().replace(/[:.]/g, '-')}.html`);
+    const out = progressPrinter(process.stdout.isTTY === true);
+    out.line('starting: OVN NB ovsdb-server + ovn-northd, the simulated API server, the controller in this process');
+    let r: BenchSyncResult;
+    try {
+      r = await runBenchSync({
+        cluster: spec,
+        mode: 'ovnscale',
+        steady: { services: 5, churnPods: 100, netpols: 2 },
+        naiveSample: 0,
+        damageShare: 0.05,
+        northd: true,
+        controller: { wasmWorkers: intFlag(p, 'wasm-workers', 0, 64) },
+        timeoutMs: 600_000,
+        progress: (s) => out.line(s),
+      });
+    } finally {
+      out.done();
+    }
+    writeReport(report, r);
+    process.stdout.write(`\n${summary(r, report)}\n`);
+    return 0;
+  },
+};
+export default mod;
