@@ -49,7 +49,13 @@ export async function startController(o: ControllerRunOptions, log: Logger): Pro
       if (first) resolveReady({ report, ms: at - t0 });
     },
   });
-  await controller.start();
+  try {
+    await controller.start();
+  } catch (err) {
+    // A half-started controller holds its status server and watches open.
+    await controller.stop().catch(() => undefined);
+    throw err;
+  }
   return { controller, passes, ready };
 }
 

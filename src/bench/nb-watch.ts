@@ -69,3 +69,26 @@ export function setMembers(row: Row, column: string): string[] {
   if (v === undefined || v === null) return [];
   return Array.isArray(v) ? (v as unknown[]).map(String) : [String(v)];
 }
+
+/**
+ * Waits until the NB answers a transaction: after a large write ovsdb-server
+ * may be busy for tens of seconds (compacting its log), longer than a
+ * client's initial connect allows; a restart measured then would time the
+ * server's housekeeping, not the controller.
+ */
+export async function nbResponsive(remote: string, timeoutMs: number): Promise<number> {
+  const t0 = performance.now();
+  for (;;) {
+    try {
+      const c = await connect({ remotes: remote, database: 'OVN_Northbound', initialConnectTimeoutMs: 10_000, requestTimeoutMs: 10_000 });
+      try {
+        await c.transact([{ op: 'comment', comment: 'ovnscale bench: probe' }]);
+      } finally {
+        await c.close();
+      }
+      return performance.now() - t0;
+    } catch (err) {
+      if (performance.now() - t0 > timeoutMs) throw new Error(`the NB at ${remote} did not answer within ${timeoutMs} ms: ${(err as Error).message}`);
+    }
+  }
+}

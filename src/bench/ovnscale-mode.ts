@@ -10,7 +10,7 @@ import type { KubeApi } from '../k8s/index.js';
 import type { Logger } from '../util/log.js';
 import { controllerOptions, startController, type Running } from './controller-run.js';
 import { removeShare, type Damage } from './damage.js';
-import { NbWatch } from './nb-watch.js';
+import { NbWatch, nbResponsive } from './nb-watch.js';
 import { sampleMemory, seconds, type MemoryPeak } from './stats.js';
 import { churnPhase, netpolPhase, relabelPhase, servicePhase, type ChurnPhase, type NetpolPhase, type RelabelPhase, type ServicePhase, type SteadyContext } from './steady.js';
 
@@ -75,6 +75,8 @@ function startup(r: { report: SyncReport; ms: number }): StartupPhase {
 }
 
 async function startedOnce(ctx: OvnscaleContext): Promise<{ run: Running; phase: StartupPhase }> {
+  const busyMs = await nbResponsive(ctx.nbRemote, ctx.timeoutMs);
+  if (busyMs > 2000) ctx.progress(`NB server busy for ${(busyMs / 1000).toFixed(1)} s before the controller started (not counted)`);
   const run = await startController(controllerOptions(ctx.nbRemote, ctx.kubeconfig, ctx.controller), ctx.log);
   try {
     return { run, phase: startup(await run.ready) };
