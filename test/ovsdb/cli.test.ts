@@ -15,7 +15,7 @@ function run(...args: string[]): Promise<{ status: number | null; stdout: string
   });
 }
 
-describe('ovnscale bench ovsdb / demo', () => {
+describe('ovnscale bench ovsdb', () => {
   it('bench ovsdb --json prints one object with rows, seconds and rows/s per mode', async () => {
     const r = await run('bench', 'ovsdb', '--rows', '300', '--batch', '100', '--reps', '1', '--single-rows', '50', '--monitor-rows', '500', '--json');
     expect(r.status, r.stderr).toBe(0);
@@ -31,13 +31,5 @@ describe('ovnscale bench ovsdb / demo', () => {
     const r = await run('bench', 'ovsdb', '--rows', 'many');
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(/--rows: expected an integer/);
-  });
-
-  it('demo runs the benchmark on an embedded NB with progress and a summary, and exits 0', async () => {
-    const r = await run('demo', '--rows', '400');
-    expect(r.status, r.stderr).toBe(0);
-    expect(r.stdout).toMatch(/\[demo\] starting an embedded OVN Northbound ovsdb-server/);
-    expect(r.stdout).toMatch(/\[demo\] summary: batched \d+ rows\/s = \d+% of the raw floor/);
-    expect(r.stdout).toMatch(/\[demo\] server stopped/);
   });
 });
