@@ -36,11 +36,11 @@ export class NbWatch {
    * `done()` holds (checked on every change of `table`), or rejects after timeoutMs.
    */
   until(table: string, done: (change: RowChange) => boolean, timeoutMs: number, what: string): Promise<number> {
-    return new Promise((resolve, reject) => {
+    const p = new Promise<number>((resolve, reject) => {
       const timer = setTimeout(() => {
         off();
         reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what} in the NB`));
-      }, timeoutMs);
+      }, timeoutMs).unref();
       const off = this.client.cache.onChange((c) => {
         if (c.table !== table || !done(c)) return;
         clearTimeout(timer);
@@ -48,6 +48,9 @@ export class NbWatch {
         resolve(performance.now());
       });
     });
+    // Awaited later, after the API write: a write that fails first must not leave this rejection unhandled.
+    p.catch(() => undefined);
+    return p;
   }
 
   close(): Promise<void> {

@@ -4,7 +4,7 @@
  * from our own replicated cache (NbWatch); the passes that ran meanwhile say
  * what the controller wrote.
  */
-import type { KubeApi } from '../k8s/index.js';
+import { ApiError, type KubeApi } from '../k8s/index.js';
 import { policyPortGroupName, podPortName } from '../nb/naming.js';
 import { policyRows, touched, passAfter, type Running, type Touched } from './controller-run.js';
 import { mapValue, setMembers, type NbWatch } from './nb-watch.js';
@@ -110,7 +110,7 @@ export async function churnPhase(ctx: SteadyContext, n: number): Promise<ChurnPh
   const deleteMs: number[] = [];
   const t0 = performance.now();
   const created = new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`pod churn: ${n - createMs.length} of ${n} ports not in the NB after ${ctx.timeoutMs} ms`)), ctx.timeoutMs);
+    const timer = setTimeout(() => reject(new Error(`pod churn: ${n - createMs.length} of ${n} ports not in the NB after ${ctx.timeoutMs} ms`)), ctx.timeoutMs).unref();
     const off = watch.client.cache.onChange((c) => {
       if (c.table !== 'Logical_Switch_Port' || c.kind !== 'insert') return;
       const pod = ports.get(String(c.row['name']));
@@ -125,17 +125,22 @@ export async function churnPhase(ctx: SteadyContext, n: number): Promise<ChurnPh
       }
     });
   });
+  created.catch(() => undefined);
   await inFlight(names, 16, async (name) => {
     sent.set(name, performance.now());
-    await api.request('POST', `/api/v1/namespaces/${namespace}/pods`, {
-      body: { apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace, labels: { app: 'bench-churn' } }, spec: { nodeName: ctx.node, containers: [{ name: 'c', image: 'x' }] }, status: { phase: 'Running' } },
+    await write(api, 'POST', `/api/v1/namespaces/${namespace}/pods`, {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name, namespace, labels: { app: 'bench-churn' } },
+      spec: { nodeName: ctx.node, containers: [{ name: 'c', image: 'x' }] },
+      status: { phase: 'Running' },
     });
   });
   const createdAt = await created;
   ctx.progress(`pod churn: ${n} pods in the NB`);
   const d0 = performance.now();
   const deleted = new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`pod churn: ${n - deleteMs.length} ports still in the NB after ${ctx.timeoutMs} ms`)), ctx.timeoutMs);
+    const timer = setTimeout(() => reject(new Error(`pod churn: ${n - deleteMs.length} ports still in the NB after ${ctx.timeoutMs} ms`)), ctx.timeoutMs).unref();
     const off = watch.client.cache.onChange((c) => {
       if (c.table !== 'Logical_Switch_Port' || c.kind !== 'delete') return;
       const pod = ports.get(String(c.row['name']));
@@ -150,9 +155,10 @@ export async function churnPhase(ctx: SteadyContext, n: number): Promise<ChurnPh
       }
     });
   });
+  deleted.catch(() => undefined);
   await inFlight(names, 16, async (name) => {
     sent.set(name, performance.now());
-    await api.request('DELETE', `/api/v1/namespaces/${namespace}/pods/${name}`);
+    await write(api, 'DELETE', `/api/v1/namespaces/${namespace}/pods/${name}`);
   });
   const deletedAt = await deleted;
   return {
@@ -208,6 +214,23 @@ export async function relabelPhase(ctx: SteadyContext): Promise<RelabelPhase> {
   await patch(team);
   await passAfter(ctx.run.passes, back, ctx.timeoutMs);
   return { namespace, latencyMs: Math.round(pass.at - t0), touched: t, seconds: seconds(performance.now() - t0) };
+}
+
+/**
+ * A write retried after a transport error (a keep-alive socket the busy
+ * simulator closed): a retried create that already landed answers 409, a
+ * retried delete 404; both mean done.
+ */
+async function write(api: KubeApi, method: 'POST' | 'DELETE', path: string, body?: unknown): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await api.request(method, path, body === undefined ? {} : { body });
+      return;
+    } catch (err) {
+      if (attempt > 1 && err instanceof ApiError && (err.status === 409 || err.status === 404)) return;
+      if (!(err instanceof ApiError) || err.status !== 0 || attempt >= 3) throw err;
+    }
+  }
 }
 
 async function inFlight<T>(items: readonly T[], width: number, fn: (item: T) => Promise<void>): Promise<void> {
