@@ -44,7 +44,7 @@ export interface BulkDesired {
   /** Subnets in force (API and built-in), for later reconciliation. */
   subnets: SubnetRecord[];
   allocated: number;
-  /** ms per step: ipam, resolve, desired. */
+  /** ms per step: ipam, resolve (of which evaluate: the wasm selector set and Service fan-out), desired. */
   timings: Record<string, number>;
 }
 
@@ -80,7 +80,9 @@ export async function bulkDesired(snap: ClusterSnapshot, ipam: Ipam, o: Controll
     report(resolver.compile(snap.policies, snap.services));
     const pool = o.wasmWorkers > 0 ? await KernelPool.open(resolver.index.engine, { threads: o.wasmWorkers }) : undefined;
     try {
+      const t0 = performance.now();
       await resolver.evaluate(pool);
+      timings.evaluate = performance.now() - t0;
     } finally {
       await pool?.close();
     }

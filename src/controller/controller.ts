@@ -66,7 +66,6 @@ export class Controller {
   private writer?: KubeWriter;
   private leading = false;
   private synced = false;
-  private passes = 0;
   private workers?: Promise<void>;
   private resyncTimer?: NodeJS.Timeout;
 
@@ -167,7 +166,6 @@ export class Controller {
     const first = !this.synced;
     const report = await bulkSync(snap, this.nb!, this.ipam, { ...this.o, dryRun: false }, { api, log: this.log, metrics: this.metrics, isLeader: () => this.isLeader() });
     this.metrics.syncDuration.observe({ phase: first ? 'startup' : 'event' }, (performance.now() - started) / 1000);
-    this.passes++;
     if (first) {
       this.synced = true;
       this.log.info('startup sync done, ready', { operations: report.operations, transactions: report.transactions, ms: Math.round(performance.now() - started) });

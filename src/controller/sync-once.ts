@@ -52,6 +52,7 @@ export async function bulkSync(
   const gateways = activeGatewaysInNb(existing);
   const d = await bulkDesired(snap, ipam, o, (subnet) => gateways.get(subnet));
   const timings = { ...d.timings };
+  if (timings.evaluate !== undefined) deps.metrics?.wasmTaskDuration.observe({ kernel: 'selector-set' }, timings.evaluate / 1000);
   deps.log.info('desired state computed', { rows: d.state.size, invalid: d.errors.length, allocated: d.allocated, ipamMs: Math.round(timings.ipam!), resolveMs: Math.round(timings.resolve!), desiredMs: Math.round(timings.desired!) });
   let t = performance.now();
   // Rows of Kube-OVN features ovnscale does not manage (security groups, IP pools, ...) are kept when adopting its NB.

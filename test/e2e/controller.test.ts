@@ -85,6 +85,8 @@ describe('ovnscale controller end to end', () => {
       await until('pod port removed', async () => ((await names('Logical_Switch_Port')).includes(`web.${ns}`) ? undefined : true));
       const metrics = await c.metrics.registry.metrics();
       expect(metrics).toMatch(/ovnscale_invalid_objects_total\{kind="Subnet",reason="invalid-cidr"\} 1/);
+      expect(metrics).toMatch(/ovnscale_wasm_task_duration_seconds_count\{kernel="selector-set"\} [1-9]/);
+      expect(metrics).toMatch(/ovnscale_nb_operations_total\{table="Logical_Switch_Port",op="insert"\} [1-9]/);
       const events = await api.request<{ items: { involvedObject: { name: string }; reason: string; message: string }[] }>('GET', '/api/v1/namespaces/default/events');
       expect(events.items.some((e) => e.involvedObject.name === 'broken' && e.reason === 'InvalidSpec' && e.message.includes('spec.cidrBlock'))).toBe(true);
     } finally {
