@@ -43,6 +43,8 @@ export class MigrationReconciler extends EventEmitter<MigrationEvents> {
   private readonly firstSeen = new Map<string, number>();
   private readonly pending = new Map<string, { plan: MigrationPlan; want: { main: string; additional: string[] }; since: number }>();
   private readonly offs: (() => void)[] = [];
+  /** Node of each migration's target launcher pod, by migration uid, kept from pod events. */
+  private readonly targetNodes = new Map<string, string>();
   private done: Promise<void> | undefined;
 
   constructor(private readonly o: MigrationReconcilerOptions) {
@@ -68,7 +70,11 @@ export class MigrationReconciler extends EventEmitter<MigrationEvents> {
       this.o.pods.on((e) => {
         const r = e.type === 'delete' ? e.old : e.record;
         const vm = r.labels[VM_NAME_LABEL];
-        if (vm && r.labels[MIGRATION_JOB_LABEL]) key(r.namespace, vm);
+        const job = r.labels[MIGRATION_JOB_LABEL];
+        if (!vm || !job) return;
+        if (e.type === 'delete' || !r.nodeName) this.targetNodes.delete(job);
+        else this.targetNodes.set(job, r.nodeName);
+        key(r.namespace, vm);
       }),
       this.o.sb.cache.onChange((c) => {
         if (c.table === 'Port_Binding' || c.table === 'Chassis') this.checkPending();
@@ -81,6 +87,10 @@ export class MigrationReconciler extends EventEmitter<MigrationEvents> {
         if (dot > 0 && this.o.vmis.get(`${name.slice(dot + 1)}/${name.slice(0, dot)}`)) key(name.slice(dot + 1), name.slice(0, dot));
       }),
     );
+    for (const p of this.o.pods.store.values()) {
+      const job = p.labels[MIGRATION_JOB_LABEL];
+      if (job && p.nodeName) this.targetNodes.set(job, p.nodeName);
+    }
     for (const v of this.o.vmis.store.values()) key(v.namespace, v.name);
     this.done = runWorkers(this.queue, this.o.workers ?? 1, 256, (keys) => this.sync(keys), (k, err) => this.o.log.warn('migration sync failed', { vmi: k, err }), this.o.metrics);
   }
@@ -95,13 +105,7 @@ export class MigrationReconciler extends EventEmitter<MigrationEvents> {
     const vmi = this.o.vmis.get(key);
     if (!vmi) return undefined;
     const migrations = [...this.o.vmims.store.values()].filter((m) => m.namespace === vmi.namespace && m.vmiName === vmi.name);
-    const targetPodNode = (uid: string) => {
-      for (const p of this.o.pods.store.values()) {
-        if (p.namespace === vmi.namespace && p.labels[MIGRATION_JOB_LABEL] === uid && p.nodeName) return p.nodeName;
-      }
-      return undefined;
-    };
-    return migrationPlan(vmi, migrations, targetPodNode);
+    return migrationPlan(vmi, migrations, (uid) => this.targetNodes.get(uid));
   }
 
   private async sync(keys: string[]): Promise<Map<string, Error> | void> {
