@@ -26,6 +26,8 @@ import { bulkSync, type SyncReport } from './sync-once.js';
 import type { ValidationError } from './validation.js';
 import { WorkQueue, runWorkers } from './workqueue.js';
 
+const EVENTS_PER_PASS = 100;
+
 const API_VERSIONS: Record<string, string> = {
   Subnet: 'kubeovn.io/v1',
   NetworkPolicy: 'networking.k8s.io/v1',
@@ -63,6 +65,7 @@ export class Controller {
   private readonly ipam = new Ipam();
   private owners = new Set<string>();
   private reported = new Set<string>();
+  private evented = new Set<string>();
   private writer?: KubeWriter;
   private leading = false;
   private synced = false;
@@ -176,24 +179,38 @@ export class Controller {
     this.events.onPass?.(report, first);
   }
 
-  /** Each invalid object once (until fixed): a log line, the metric, and a Warning Event on it. */
+  /**
+   * Each invalid object once (until fixed): a log line and the metric at
+   * once, and a Warning Event on it, at most EVENTS_PER_PASS Events a pass so
+   * a cluster full of bad objects does not become an API storm (the rest get
+   * theirs on later passes).
+   */
   private async reportInvalid(errors: readonly ValidationError[]): Promise<void> {
     const now = new Set<string>();
+    const evented = new Set<string>();
+    let budget = EVENTS_PER_PASS;
     for (const e of errors) {
       const key = `${e.kind}/${e.namespace}/${e.name}/${e.field}/${e.reason}`;
       now.add(key);
-      if (this.reported.has(key)) continue;
-      this.log.warn('invalid object skipped', { kind: e.kind, namespace: e.namespace, name: e.name, field: e.field, reason: e.reason, message: e.message });
-      this.metrics.invalidObjects.inc({ kind: e.kind, reason: e.reason });
-      const obj = this.lookup(e);
-      if (obj) {
-        await this.writer!.createEvent(
-          { apiVersion: API_VERSIONS[e.kind] ?? 'v1', kind: e.kind, name: e.name, namespace: e.namespace, uid: obj.uid },
-          { type: 'Warning', reason: 'InvalidSpec', message: `${e.field}: ${e.message}`, component: 'ovnscale-controller' },
-        ).catch((err: unknown) => this.log.debug('event not recorded', { err }));
+      if (!this.reported.has(key)) {
+        this.log.warn('invalid object skipped', { kind: e.kind, namespace: e.namespace, name: e.name, field: e.field, reason: e.reason, message: e.message });
+        this.metrics.invalidObjects.inc({ kind: e.kind, reason: e.reason });
       }
+      if (this.evented.has(key)) {
+        evented.add(key);
+        continue;
+      }
+      const obj = budget > 0 ? this.lookup(e) : undefined;
+      if (!obj) continue;
+      budget--;
+      evented.add(key);
+      await this.writer!.createEvent(
+        { apiVersion: API_VERSIONS[e.kind] ?? 'v1', kind: e.kind, name: e.name, namespace: e.namespace, uid: obj.uid },
+        { type: 'Warning', reason: 'InvalidSpec', message: `${e.field}: ${e.message}`, component: 'ovnscale-controller' },
+      ).catch((err: unknown) => this.log.debug('event not recorded', { err }));
     }
     this.reported = now;
+    this.evented = evented;
   }
 
   private lookup(e: ValidationError): ObjectRecord | undefined {
