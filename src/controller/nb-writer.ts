@@ -10,11 +10,18 @@ import type { ExistingRows } from '../nb/plan.js';
 import type { Logger } from '../util/log.js';
 import type { ControllerMetrics } from './metrics.js';
 
+/**
+ * The NB client, replicating the tables plans read. The first connection may
+ * wait long: right after a very large write ovsdb-server can go quiet for
+ * tens of seconds (log compaction), and a controller must wait that out, not
+ * exit; every failed attempt is logged by the client meanwhile.
+ */
 export function connectNb(remotes: string, log: Logger, metrics?: ControllerMetrics): Promise<OvsdbClient> {
   return connect({
     remotes,
     database: 'OVN_Northbound',
     leaderOnly: true,
+    initialConnectTimeoutMs: 600_000,
     monitor: [...NB_TABLES],
     logger: log,
     ...(metrics ? { requestLatency: metrics.ovsRequestLatency } : {}),
