@@ -7,7 +7,7 @@
  */
 import type { CommandModule } from '../cli/commands.js';
 import { intFlag, parseFlags } from '../cli/flags.js';
-import type { NetworkPolicyRecord, NodeRecord, PodRecord, SubnetRecord } from '../k8s/records.js';
+import type { NetworkPolicyRecord, NodeRecord, PodRecord } from '../k8s/records.js';
 import { podPortName } from '../nb/naming.js';
 import type { DesiredState } from '../nb/desired.js';
 import { plan, type ExistingRows } from '../nb/plan.js';
@@ -15,29 +15,12 @@ import { NB_TABLES, type NbTable } from '../nb/rows.js';
 import type { Operation, Row, Value } from '../ovsdb/types.js';
 import { desiredCluster, type ClusterConfig, type ResolvedPolicy } from './desired/index.js';
 import { Ipam, nodeOwner, podOwner } from './ipam/ipam.js';
+import { subnetRecord } from './options.js';
 import { parseSubnets } from './subnet-spec.js';
 
 const REF_COLUMNS = new Set(['ports', 'policies', 'acls', 'load_balancer']);
 
 const meta = (name: string, namespace = '') => ({ uid: name, name, namespace, resourceVersion: '1', labels: {}, annotations: {}, deleting: false });
-
-function subnetRecord(name: string, cidrBlock: string, distributed: boolean): SubnetRecord {
-  return {
-    ...meta(name),
-    cidrBlock,
-    gateway: '',
-    excludeIps: [],
-    gatewayType: distributed ? 'distributed' : 'centralized',
-    gatewayNode: '',
-    private: false,
-    allowSubnets: [],
-    namespaces: [],
-    isDefault: false,
-    protocol: 'IPv4',
-    provider: 'ovn',
-    vpc: 'ovn-cluster',
-  };
-}
 
 /** The NB after applying an insert-only plan: named-uuids resolved to fresh uuids. */
 function materialize(ops: readonly Operation[]): ExistingRows {
@@ -98,8 +81,8 @@ const command: CommandModule = {
     const runs = intFlag(p, 'runs', 1, 50);
     const cfg: ClusterConfig = { vendor: 'kube-ovn', clusterRouter: 'ovn-cluster', nodeSwitch: 'join' };
 
-    const subnets = [subnetRecord('join', '100.64.0.0/16', false)];
-    for (let i = 0; i < S; i++) subnets.push(subnetRecord(`subnet-${i}`, `10.${(i >> 4) + 16}.${(i & 15) * 16}.0/20`, true));
+    const subnets = [subnetRecord('join', '100.64.0.0/16', { gatewayType: 'centralized', vpc: 'ovn-cluster' })];
+    for (let i = 0; i < S; i++) subnets.push(subnetRecord(`subnet-${i}`, `10.${(i >> 4) + 16}.${(i & 15) * 16}.0/20`, { vpc: 'ovn-cluster' }));
     const nodes: NodeRecord[] = [];
     for (let i = 0; i < N; i++) nodes.push({ ...meta(`node-${i}`), internalIPs: [`172.${16 + (i >> 16)}.${(i >> 8) & 255}.${i & 255}`], ready: true });
     const pods: PodRecord[] = [];

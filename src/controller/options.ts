@@ -33,7 +33,8 @@ export const DEFAULT_OPTIONS: ControllerOptions = {
 
 export const clusterConfig = (o: ControllerOptions): ClusterConfig => ({ vendor: o.vendor, clusterRouter: o.clusterRouter, nodeSwitch: o.nodeSwitch });
 
-function builtinSubnet(name: string, cidrBlock: string, gateway: string, excludeIps: string[], isDefault: boolean): SubnetRecord {
+/** A Subnet record with Kube-OVN's defaults (distributed, IPv4, not private), for subnets the controller makes up. */
+export function subnetRecord(name: string, cidrBlock: string, more: Partial<SubnetRecord> = {}): SubnetRecord {
   return {
     uid: `ovnscale-builtin-${name}`,
     name,
@@ -43,17 +44,18 @@ function builtinSubnet(name: string, cidrBlock: string, gateway: string, exclude
     annotations: {},
     deleting: false,
     cidrBlock,
-    gateway,
-    excludeIps,
+    gateway: '',
+    excludeIps: [],
     gatewayType: 'distributed',
     gatewayNode: '',
     private: false,
     allowSubnets: [],
     namespaces: [],
-    isDefault,
+    isDefault: false,
     protocol: 'IPv4',
     provider: 'ovn',
     vpc: '',
+    ...more,
   };
 }
 
@@ -65,7 +67,7 @@ function builtinSubnet(name: string, cidrBlock: string, gateway: string, exclude
 export function effectiveSubnets(fromApi: Iterable<SubnetRecord>, o: ControllerOptions): SubnetRecord[] {
   const out = [...fromApi];
   const has = (n: string) => out.some((s) => s.name === n);
-  if (!has(o.defaultSubnet)) out.push(builtinSubnet(o.defaultSubnet, o.defaultCidr, o.defaultGateway, o.defaultExcludeIps, true));
-  if (!has(o.nodeSwitch)) out.push(builtinSubnet(o.nodeSwitch, o.nodeSwitchCidr, '', [], false));
+  if (!has(o.defaultSubnet)) out.push(subnetRecord(o.defaultSubnet, o.defaultCidr, { gateway: o.defaultGateway, excludeIps: o.defaultExcludeIps, isDefault: true }));
+  if (!has(o.nodeSwitch)) out.push(subnetRecord(o.nodeSwitch, o.nodeSwitchCidr));
   return out;
 }
