@@ -3,7 +3,7 @@
  * the pods and nodes that have no address yet, and writing the results back
  * as Kube-OVN's annotations so the Kube-OVN CNI daemon keeps working beside us.
  */
-import type { KubeApi } from '../k8s/transport.js';
+import type { KubeWriter } from '../k8s/writer.js';
 import type { NodeRecord, PodRecord, SubnetRecord } from '../k8s/records.js';
 import { podNeedsPort } from './desired/pods.js';
 import { allocationAnnotations, ANN } from './ipam/annotations.js';
@@ -70,16 +70,16 @@ export function annotationPatches(ipam: Ipam, pods: Iterable<PodRecord>, nodes: 
 }
 
 /** Sends patches with at most `concurrency` in flight; failures are returned, never thrown. */
-export async function sendPatches(api: KubeApi, patches: readonly AnnotationPatch[], concurrency = 32): Promise<{ sent: number; failed: { patch: AnnotationPatch; err: Error }[] }> {
+export async function sendPatches(writer: KubeWriter, patches: readonly AnnotationPatch[], concurrency = 32): Promise<{ sent: number; failed: { patch: AnnotationPatch; err: Error }[] }> {
   let next = 0;
   let sent = 0;
   const failed: { patch: AnnotationPatch; err: Error }[] = [];
   const worker = async () => {
     while (next < patches.length) {
       const p = patches[next++]!;
-      const path = p.kind === 'Pod' ? `/api/v1/namespaces/${encodeURIComponent(p.namespace)}/pods/${encodeURIComponent(p.name)}` : `/api/v1/nodes/${encodeURIComponent(p.name)}`;
       try {
-        await api.request('PATCH', path, { body: { metadata: { annotations: p.annotations } }, contentType: 'application/merge-patch+json' });
+        if (p.kind === 'Pod') await writer.patchPodAnnotations(p.namespace, p.name, p.annotations);
+        else await writer.patchNodeAnnotations(p.name, p.annotations);
         sent++;
       } catch (err) {
         failed.push({ patch: p, err: err as Error });

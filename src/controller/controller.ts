@@ -101,7 +101,7 @@ export class Controller {
     await this.cache.waitForSync(600_000);
     this.log.info('caches synced', { pods: this.cache.pods.store.size, nodes: this.cache.nodes.store.size, policies: this.cache.policies.store.size });
     for (const r of this.cache.all()) r.on((e) => this.dirty(r.type.kind, e.type === 'delete' ? e.old : e.record));
-    this.workers = runWorkers(this.queue, 1, 64, () => this.pass(api), (key, err) => this.log.error('reconcile pass failed', { key, err }), this.metrics);
+    this.workers = runWorkers(this.queue, 1, 64, () => this.pass(), (key, err) => this.log.error('reconcile pass failed', { key, err }), this.metrics);
 
     if (this.o.sbAddr && this.cache.kubevirt) {
       this.sb = await connect({ remotes: this.o.sbAddr, database: 'OVN_Southbound', monitor: SB_MONITOR, logger: this.log, requestLatency: this.metrics.ovsRequestLatency });
@@ -159,7 +159,7 @@ export class Controller {
   }
 
   /** One reconciliation pass over the whole cluster. */
-  private async pass(api: KubeApi): Promise<void> {
+  private async pass(): Promise<void> {
     if (!this.isLeader()) return;
     // Let a burst of events land before computing once for all of them.
     if (this.synced && this.o.coalesceMs > 0) await new Promise((r) => setTimeout(r, this.o.coalesceMs));
@@ -167,7 +167,7 @@ export class Controller {
     const snap = snapshotOf(this.cache!);
     this.releaseGone(snap);
     const first = !this.synced;
-    const report = await bulkSync(snap, this.nb!, this.ipam, { ...this.o, dryRun: false }, { api, log: this.log, metrics: this.metrics, isLeader: () => this.isLeader() });
+    const report = await bulkSync(snap, this.nb!, this.ipam, { ...this.o, dryRun: false }, { writer: this.writer, log: this.log, metrics: this.metrics, isLeader: () => this.isLeader() });
     this.metrics.syncDuration.observe({ phase: first ? 'startup' : 'event' }, (performance.now() - started) / 1000);
     if (first) {
       this.synced = true;

@@ -3,7 +3,7 @@
  * diff against the NB applied in bounded transactions, IPAM results written
  * back as annotations. `ovnscale sync` is this; the controller starts with it.
  */
-import { KubeApi, loadKubeConfig } from '../k8s/index.js';
+import { KubeApi, KubeWriter, loadKubeConfig } from '../k8s/index.js';
 import type { OvsdbClient } from '../ovsdb/index.js';
 import { kubeOvnFeatureRow } from '../nb/ownership.js';
 import { plan, type PlanResult } from '../nb/plan.js';
@@ -46,7 +46,7 @@ export async function bulkSync(
   nb: OvsdbClient,
   ipam: Ipam,
   o: ControllerOptions & { dryRun: boolean },
-  deps: { api?: KubeApi; log: Logger; metrics?: ControllerMetrics; isLeader?: () => boolean },
+  deps: { writer?: KubeWriter; log: Logger; metrics?: ControllerMetrics; isLeader?: () => boolean },
 ): Promise<SyncReport> {
   const existing = existingRows(nb);
   const gateways = activeGatewaysInNb(existing);
@@ -94,8 +94,8 @@ export async function bulkSync(
   }
   t = performance.now();
   let annotations = { sent: 0, failed: 0 };
-  if (!o.dryRun && deps.api) {
-    const r = await sendPatches(deps.api, annotationPatches(ipam, snap.pods, snap.nodes));
+  if (!o.dryRun && deps.writer) {
+    const r = await sendPatches(deps.writer, annotationPatches(ipam, snap.pods, snap.nodes));
     for (const f of r.failed) deps.log.warn('annotation patch failed', { kind: f.patch.kind, namespace: f.patch.namespace, name: f.patch.name, err: f.err.message });
     annotations = { sent: r.sent, failed: r.failed.length };
   }
@@ -135,7 +135,7 @@ export async function syncOnce(o: SyncOnceOptions, log: Logger, metrics?: Contro
   const { nb } = connected.value;
   try {
     if (listed.status === 'rejected') throw listed.reason;
-    const r = await bulkSync(listed.value.snap, nb, new Ipam(), o, { api, log, metrics });
+    const r = await bulkSync(listed.value.snap, nb, new Ipam(), o, { writer: new KubeWriter(api), log, metrics });
     for (const e of r.errors) metrics?.invalidObjects.inc({ kind: e.kind, reason: e.reason });
     r.timings = { list: listed.value.ms, nb: connected.value.ms, ...r.timings };
     return r;

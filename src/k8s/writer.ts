@@ -5,7 +5,7 @@
  * race" from "API server trouble".
  */
 import type { LeaseRecord, PodRecord } from './records.js';
-import { Leases, Pods, resourcePath } from './resources.js';
+import { Leases, Nodes, Pods, resourcePath } from './resources.js';
 import { trimLease, trimPod } from './trim.js';
 import { ApiError, type KubeApi } from './transport.js';
 
@@ -56,6 +56,11 @@ export class KubeWriter {
       contentType: MERGE,
     });
     return trimPod(pod);
+  }
+
+  /** The same for a Node (join-subnet address annotations). */
+  async patchNodeAnnotations(name: string, annotations: Record<string, string | null>): Promise<void> {
+    await this.api.request<unknown>('PATCH', resourcePath(Nodes, '', name), { body: { metadata: { annotations } }, contentType: MERGE });
   }
 
   async createEvent(on: InvolvedObject, ev: EventInput): Promise<void> {
