@@ -11,7 +11,7 @@ import { clusterSpec, generateCluster } from '../../src/sim/gen/cluster.js';
 import { writeKubeconfig } from '../../src/sim/kubeconfig.js';
 import { SimServer } from '../../src/sim/server.js';
 import { createLogger, silentLogger } from '../../src/util/log.js';
-import { packageRoot } from '../../src/util/paths.js';
+import { CLI, runCli } from '../support/cli.js';
 import { startClusterEnv, type ClusterEnv } from '../support/cluster-env.js';
 import { waitForValue } from '../support/wait.js';
 
@@ -23,16 +23,6 @@ const nbctl = (...a: string[]) => env.nbctl(...a);
 const names = async (table: string) => (await nbctl('--bare', '--columns=name', 'list', table)).split('\n').filter(Boolean);
 
 const until = <T>(what: string, fn: () => Promise<T | undefined>): Promise<T> => waitForValue(what, fn, 15_000, 50);
-
-/** The CLI as a child process; never spawnSync: the simulator serving it runs in this process. */
-function cli(args: string[]): Promise<{ status: number | null; stdout: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'ignore'] });
-    let stdout = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.once('exit', (status) => resolve({ status, stdout }));
-  });
-}
 
 async function started(over: Partial<ControllerRunOptions> = {}): Promise<{ c: Controller; passes: { r: SyncReport; first: boolean }[] }> {
   const passes: { r: SyncReport; first: boolean }[] = [];
@@ -110,9 +100,8 @@ describe('ovnscale controller end to end', () => {
     writeKubeconfig(kc, big.url);
     const bigCentral = await startOvnCentral();
     try {
-      const main = join(packageRoot(), 'dist', 'src', 'cli', 'main.js');
-      const args = [main, 'sync', '--kubeconfig', kc, '--ovn-nb-addr', bigCentral.nb.remote, '--wasm-workers', '0', '--max-ops-per-txn', '200'];
-      const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+      const args = ['sync', '--kubeconfig', kc, '--ovn-nb-addr', bigCentral.nb.remote, '--wasm-workers', '0', '--max-ops-per-txn', '200'];
+      const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
       let log = '';
       child.stderr.on('data', (d: Buffer) => {
         log += d.toString();
@@ -121,7 +110,7 @@ describe('ovnscale controller end to end', () => {
       await new Promise((r) => child.once('exit', r));
       const nb = (...a: string[]) => runTool('ovn-nbctl', a, { env: bigCentral.env });
       const partial = (await nb('--bare', '--columns=name', 'list', 'Logical_Switch_Port')).split('\n').filter(Boolean).length;
-      const done = await cli([...args, '--json']);
+      const done = await runCli(...args, '--json');
       expect(done.status).toBe(0);
       const lsps = (await nb('--bare', '--columns=name', 'list', 'Logical_Switch_Port')).split('\n').filter(Boolean);
       expect(lsps.length).toBeGreaterThan(partial);
@@ -130,7 +119,7 @@ describe('ovnscale controller end to end', () => {
       expect(new Set(pgs).size).toBe(pgs.length);
       const policies = (await nb('--bare', '--columns=priority,match', 'list', 'Logical_Router_Policy')).split('\n\n');
       expect(new Set(policies).size).toBe(policies.length);
-      const final = JSON.parse((await cli([...args, '--json'])).stdout) as SyncReport;
+      const final = JSON.parse((await runCli(...args, '--json')).stdout) as SyncReport;
       expect(final.operations).toBe(0);
     } finally {
       await big.stop();

@@ -1,19 +1,5 @@
-import { spawn } from 'node:child_process';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { packageRoot } from '../../src/util/paths.js';
-
-const cli = join(packageRoot(), 'dist', 'src', 'cli', 'main.js');
-function run(...args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [cli, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('exit', (status) => resolve({ status, stdout, stderr }));
-  });
-}
+import { runCli as run } from '../support/cli.js';
 
 describe('ovnscale bench ovsdb', () => {
   it('bench ovsdb --json prints one object with rows, seconds and rows/s per mode', async () => {
