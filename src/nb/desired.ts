@@ -65,7 +65,28 @@ export function rowFingerprint(row: RowData): string {
     .join('\u0001');
 }
 
-export class DesiredState {
+/** What plan() reads of a desired state. */
+export interface DesiredSource {
+  rows(table: NbTable): Iterable<readonly [string, DesiredRow]>;
+  get(table: NbTable, key: string): DesiredRow | undefined;
+  readonly conflicts: readonly DesiredConflict[];
+}
+
+/** Merges `d` into `prev` (same identity); false when they conflict. Both want their refs: the union is kept. */
+export function mergeInto(prev: DesiredRow, d: DesiredRow): boolean {
+  if (rowFingerprint(prev.row) !== rowFingerprint(d.row)) return false;
+  if (d.refs) {
+    const refs = (prev.refs ??= {});
+    for (const [col, r] of Object.entries(d.refs)) {
+      const p = refs[col];
+      if (!p) refs[col] = { ...r, keys: [...r.keys] };
+      else p.keys = [...new Set([...p.keys, ...r.keys])];
+    }
+  }
+  return true;
+}
+
+export class DesiredState implements DesiredSource {
   private readonly tables = new Map<NbTable, Map<string, DesiredRow>>();
   readonly conflicts: DesiredConflict[] = [];
 
@@ -77,19 +98,8 @@ export class DesiredState {
       t.set(d.key, d);
       return;
     }
-    if (rowFingerprint(prev.row) !== rowFingerprint(d.row)) {
-      this.conflicts.push({ table: d.table, key: d.key, reason: 'two different desired rows under one identity' });
-      return;
-    }
     // Same row twice: keep one, but union what each producer wants referenced.
-    if (d.refs) {
-      const refs = (prev.refs ??= {});
-      for (const [col, r] of Object.entries(d.refs)) {
-        const p = refs[col];
-        if (!p) refs[col] = { ...r, keys: [...r.keys] };
-        else p.keys = [...new Set([...p.keys, ...r.keys])];
-      }
-    }
+    if (!mergeInto(prev, d)) this.conflicts.push({ table: d.table, key: d.key, reason: 'two different desired rows under one identity' });
   }
 
   addAll(rows: Iterable<DesiredRow>): void {

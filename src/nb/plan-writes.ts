@@ -6,7 +6,7 @@
  * operation mentions named-uuids of two groups and chunkOperations can cut
  * transactions between groups.
  */
-import type { Mutation, Operation, RowData } from '../ovsdb/types.js';
+import type { Atom, Mutation, Operation, OvsMap, RowData } from '../ovsdb/types.js';
 import { NB_TABLES, type NbTable } from './rows.js';
 
 /** Named-uuids `row<N>` in the order they were assigned. */
@@ -56,6 +56,41 @@ export class ParentMutations {
   }
 }
 
+/** Key-level writes of large map columns (vips): keys that leave or change are deleted, then the new pairs inserted. */
+export class MapMutations {
+  private readonly byRow = new Map<string, { table: NbTable; uuid: string; cols: Map<string, { del: string[]; put: OvsMap }> }>();
+
+  private col(table: NbTable, uuid: string, column: string) {
+    let e = this.byRow.get(uuid);
+    if (!e) this.byRow.set(uuid, (e = { table, uuid, cols: new Map() }));
+    let c = e.cols.get(column);
+    if (!c) e.cols.set(column, (c = { del: [], put: {} }));
+    return c;
+  }
+
+  removeKey(table: NbTable, uuid: string, column: string, key: string): void {
+    this.col(table, uuid, column).del.push(key);
+  }
+
+  put(table: NbTable, uuid: string, column: string, key: string, value: Atom): void {
+    this.col(table, uuid, column).put[key] = value;
+  }
+
+  ops(): Operation[] {
+    const out: Operation[] = [];
+    const entries = [...this.byRow.values()].sort((a, b) => NB_TABLES.indexOf(a.table) - NB_TABLES.indexOf(b.table) || byUuid(a, b));
+    for (const e of entries) {
+      const mutations: Mutation[] = [];
+      for (const col of [...e.cols.keys()].sort()) {
+        const { del, put } = e.cols.get(col)!;
+        if (del.length) mutations.push([col, 'delete', del.sort()]);
+        if (Object.keys(put).length) mutations.push([col, 'insert', put]);
+      }
+      if (mutations.length) out.push({ op: 'mutate', table: e.table, where: [['_uuid', '==', e.uuid]], mutations });
+    }
+    return out;
+  }
+}
 
 interface Group {
   parent: { table: NbTable; uuid: string; column: string };

@@ -12,15 +12,18 @@
  *   another vendor are never touched.
  * - A converged NB yields no operation. Output order is deterministic.
  */
-import type { Operation, Row, RowData, Value } from '../ovsdb/types.js';
-import { satisfies, valueToWrite } from './compare.js';
-import type { DesiredConflict, DesiredRow, DesiredState } from './desired.js';
-import { CHILD_COLUMNS, existingIdentity, type ParentOf } from './identity.js';
+import type { Operation, OvsMap, Row, RowData, Value } from '../ovsdb/types.js';
+import { MERGE_COLUMNS, satisfies, valueToWrite } from './compare.js';
+import type { DesiredConflict, DesiredRow, DesiredSource } from './desired.js';
+import { heldRows, rowsView, type ExistingView, type Held } from './existing-view.js';
 import { VENDOR_KEY } from './naming.js';
-import { byNamedOrder, ChildBatches, ParentMutations } from './plan-writes.js';
+import { byNamedOrder, ChildBatches, MapMutations, ParentMutations } from './plan-writes.js';
 import { NB_TABLES, ROOT_TABLES, type NbTable } from './rows.js';
 
 export type ExistingRows = Partial<Record<NbTable, readonly Row[]>>;
+
+/** Sets and maps at least this large change by mutate (a diff), not by rewriting the whole column. */
+const DIFF_WRITE_MIN = 32;
 
 export interface PlanOptions {
   /** external_ids:vendor of rows ovnscale owns (default deployment: kube-ovn). */
@@ -46,6 +49,12 @@ export interface PlanOptions {
    * stays within batchSize + 1 operations. Default false: one plan says everything.
    */
   deferNew?: boolean;
+  /**
+   * A scoped plan (a steady-state pass) plans only the rows in `desired`;
+   * the rest of the desired state is reached here, so parents and
+   * references outside the scope resolve to the rows the NB holds for them.
+   */
+  outside?: (table: NbTable, key: string) => DesiredRow | undefined;
 }
 
 export interface TableCounts {
@@ -101,12 +110,45 @@ function emptyCounts(): Record<NbTable, TableCounts> {
   return c;
 }
 
+/**
+ * A large set or map column (an address set, the load balancers' vips) that
+ * differs is written as a diff: the elements or keys that leave, then the ones
+ * that arrive. Small ones, and columns shared with other writers, are rewritten.
+ */
+function diffWrite(table: NbTable, uuid: string, column: string, want: Value, cur: Value | undefined, sets: ParentMutations, maps: MapMutations): boolean {
+  if (Array.isArray(want)) {
+    const have = asUuids(cur);
+    if (typeof want[0] !== 'string' || want.length < DIFF_WRITE_MIN || have.length < DIFF_WRITE_MIN) return false;
+    const wantSet = new Set(want.map(String));
+    const haveSet = new Set(have);
+    for (const x of haveSet) if (!wantSet.has(x)) sets.delete(table, uuid, column, x);
+    for (const x of wantSet) if (!haveSet.has(x)) sets.insert(table, uuid, column, x);
+    return true;
+  }
+  if (typeof want !== 'object' || want === null || MERGE_COLUMNS.has(column)) return false;
+  const have = (typeof cur === 'object' && cur !== null && !Array.isArray(cur) ? cur : {}) as OvsMap;
+  const wantMap = want as OvsMap;
+  if (Object.keys(wantMap).length < DIFF_WRITE_MIN || Object.keys(have).length < DIFF_WRITE_MIN) return false;
+  for (const k in have) if (!(k in wantMap) || wantMap[k] !== have[k]) maps.removeKey(table, uuid, column, k);
+  for (const k in wantMap) if (have[k] !== wantMap[k]) maps.put(table, uuid, column, k, wantMap[k]!);
+  return true;
+}
+
 function differs(d: DesiredRow, row: Row): boolean {
   for (const c in d.row) if (!satisfies(c, d.row[c]!, row[c])) return true;
   return false;
 }
 
-export function plan(desired: DesiredState, existing: ExistingRows, opts: PlanOptions): PlanResult {
+const isView = (e: ExistingRows | ExistingView): e is ExistingView => typeof (e as ExistingView).rowsOf === 'function';
+
+/** The kept row of an identity: ours, the one already as desired (else the lowest uuid); the other ours are duplicates. */
+function pickKeeper(d: DesiredRow, ours: readonly Row[]): { keeper: Row; duplicates: Row[] } {
+  const sorted = [...ours].sort((a, b) => (a._uuid < b._uuid ? -1 : 1));
+  const keeper = sorted.find((r) => !differs(d, r)) ?? sorted[0]!;
+  return { keeper, duplicates: sorted.filter((r) => r !== keeper) };
+}
+
+export function plan(desired: DesiredSource, existing: ExistingRows | ExistingView, opts: PlanOptions): PlanResult {
   const prune = opts.prune ?? true;
   const batchSize = Math.max(1, opts.batchSize ?? 500);
   const deferNew = opts.deferNew ?? false;
@@ -118,34 +160,7 @@ export function plan(desired: DesiredState, existing: ExistingRows, opts: PlanOp
   const counts = emptyCounts();
   const conflicts: DesiredConflict[] = [...desired.conflicts];
 
-  // Who holds each existing child row, and the names of parent rows.
-  const parentOf = new Map<string, ParentOf>();
-  for (const { parent, column } of CHILD_COLUMNS) {
-    for (const p of existing[parent] ?? []) {
-      const name = String(p['name'] ?? '');
-      const holder: ParentOf = { table: parent, uuid: p._uuid, name, column };
-      for (const u of asUuids(p[column])) parentOf.set(u, holder);
-    }
-  }
-
-  // Existing rows grouped by identity.
-  // One row per identity is the common case: held bare, an array only for duplicates.
-  const byKey = new Map<NbTable, Map<string, Row | Row[]>>();
-  for (const table of NB_TABLES) {
-    const m = new Map<string, Row | Row[]>();
-    byKey.set(table, m);
-    const root = ROOT_TABLES.has(table);
-    for (const row of existing[table] ?? []) {
-      const p = root ? undefined : parentOf.get(row._uuid);
-      if (!root && !p) continue;
-      const key = existingIdentity(table, row, p);
-      if (key === undefined) continue;
-      const l = m.get(key);
-      if (l === undefined) m.set(key, row);
-      else if (Array.isArray(l)) l.push(row);
-      else m.set(key, [l, row]);
-    }
-  }
+  const view: ExistingView = isView(existing) ? existing : rowsView((t) => existing[t] ?? []);
 
   // Pass 1: resolve each desired row to a kept existing row or a new named-uuid.
   const resolved = new Map<NbTable, Map<string, Resolved>>();
@@ -154,45 +169,43 @@ export function plan(desired: DesiredState, existing: ExistingRows, opts: PlanOp
   for (const table of NB_TABLES) {
     const out = new Map<string, Resolved>();
     resolved.set(table, out);
-    const have = byKey.get(table)!;
     // Only new rows need a sorted walk (named-uuids, insert order); sorting every key costs more than the rest.
     const fresh: string[] = [];
     for (const [key, d] of desired.rows(table)) {
-      const held = have.get(key);
+      const held = view.rowsOf(table, key);
       if (held === undefined) {
         fresh.push(key);
         out.set(key, { d, ref: '' });
         continue;
       }
-      if (!Array.isArray(held) && isOurs(held)) {
-        out.set(key, { d, keeper: held, ref: held._uuid });
+      const rows = heldRows(held);
+      if (rows.length === 1 && isOurs(rows[0]!)) {
+        out.set(key, { d, keeper: rows[0]!, ref: rows[0]!._uuid });
         continue;
       }
-      const rows = Array.isArray(held) ? held : [held];
       const ours = rows.filter(isOurs);
       if (ours.length === 0) {
         conflicts.push({ table, key, reason: `identity held by vendor '${vendorOf(rows[0]!)}'` });
         continue;
       }
-      const sorted = [...ours].sort((a, b) => (a._uuid < b._uuid ? -1 : 1));
-      const keeper = sorted.find((r) => !differs(d, r)) ?? sorted[0]!;
-      for (const r of sorted) if (r !== keeper) removals.push({ table, row: r });
+      const { keeper, duplicates } = pickKeeper(d, ours);
+      for (const r of duplicates) removals.push({ table, row: r });
       out.set(key, { d, keeper, ref: keeper._uuid });
     }
     fresh.sort();
     for (const key of fresh) out.get(key)!.ref = `row${named++}`;
     if (prune) {
-      const unwanted: [string, Row | Row[]][] = [];
-      for (const e of have) if (!out.has(e[0])) unwanted.push(e);
+      const unwanted: (readonly [string, Held])[] = [];
+      for (const e of view.pruneCandidates(table)) if (!out.has(e[0]) && !opts.outside?.(table, e[0])) unwanted.push(e);
       unwanted.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
       const root = ROOT_TABLES.has(table);
       for (const [, held] of unwanted) {
-        for (const r of Array.isArray(held) ? held : [held]) {
+        for (const r of heldRows(held)) {
           if (vendorOf(r) !== opts.vendor || opts.keep?.(table, r)) continue;
           // Children are ours to remove only under a parent we manage.
           if (!root) {
-            const p = parentOf.get(r._uuid)!;
-            if (!resolved.get(p.table)!.has(p.name)) continue;
+            const p = view.parentOf(r._uuid)!;
+            if (!resolved.get(p.table)!.has(p.name) && !opts.outside?.(p.table, p.name)) continue;
           }
           removals.push({ table, row: r });
         }
@@ -200,8 +213,25 @@ export function plan(desired: DesiredState, existing: ExistingRows, opts: PlanOp
     }
   }
 
-  const lookup = (table: NbTable, key: string): Resolved | undefined => resolved.get(table)!.get(key);
+  // Rows outside a scoped plan resolve to the row the NB holds for them (none yet: not resolvable).
+  const beyond = new Map<string, Resolved | null>();
+  const lookup = (table: NbTable, key: string): Resolved | undefined => {
+    const r = resolved.get(table)!.get(key);
+    if (r || !opts.outside) return r;
+    const k = `${table}\u0000${key}`;
+    let b = beyond.get(k);
+    if (b === undefined) {
+      const d = opts.outside(table, key);
+      const held = d ? view.rowsOf(table, key) : undefined;
+      const ours = held === undefined ? [] : heldRows(held).filter(isOurs);
+      b = d && ours.length > 0 ? { d, keeper: pickKeeper(d, ours).keeper, ref: '' } : null;
+      if (b) b.ref = b.keeper!._uuid;
+      beyond.set(k, b);
+    }
+    return b ?? undefined;
+  };
   const mutations = new ParentMutations();
+  const mapMutations = new MapMutations();
   const inserts = new Map<string, { table: NbTable; row: RowData }>();
   const updates: { order: number; key: string; op: Operation }[] = [];
   const updated = new Set<string>();
@@ -216,7 +246,7 @@ export function plan(desired: DesiredState, existing: ExistingRows, opts: PlanOp
     if (ROOT_TABLES.has(table)) {
       deletes.push({ op: 'delete', table, where: [['_uuid', '==', row._uuid]] });
     } else {
-      const p = parentOf.get(row._uuid)!;
+      const p = view.parentOf(row._uuid)!;
       if (!deleted.has(p.uuid)) mutations.delete(p.table, p.uuid, p.column, row._uuid);
     }
   }
@@ -248,7 +278,7 @@ export function plan(desired: DesiredState, existing: ExistingRows, opts: PlanOp
         }
       }
       if (r.keeper && parent && d.parent) {
-        const cur = parentOf.get(r.keeper._uuid)!;
+        const cur = view.parentOf(r.keeper._uuid)!;
         if (cur.uuid !== parent.ref || cur.column !== d.parent.column) {
           // A row cannot change parents atomically once chunks split the plan: replace it.
           if (!deleted.has(cur.uuid)) mutations.delete(cur.table, cur.uuid, cur.column, r.keeper._uuid);
@@ -259,14 +289,18 @@ export function plan(desired: DesiredState, existing: ExistingRows, opts: PlanOp
       }
       if (r.keeper) {
         let row: RowData | undefined;
+        let diffed = false;
         for (const c in d.row) {
           const v = d.row[c]!;
-          if (!satisfies(c, v, r.keeper[c])) (row ??= {})[c] = valueToWrite(c, v, r.keeper[c]);
+          const cur = r.keeper[c];
+          if (satisfies(c, v, cur)) continue;
+          if (diffWrite(table, r.keeper._uuid, c, v, cur, mutations, mapMutations)) diffed = true;
+          else (row ??= {})[c] = valueToWrite(c, v, cur);
         }
-        if (row) {
+        if (row) updates.push({ order: NB_TABLES.indexOf(table), key, op: { op: 'update', table, where: [['_uuid', '==', r.keeper._uuid]], row } });
+        if (row || diffed) {
           counts[table].update++;
           updated.add(r.keeper._uuid);
-          updates.push({ order: NB_TABLES.indexOf(table), key, op: { op: 'update', table, where: [['_uuid', '==', r.keeper._uuid]], row } });
         }
       } else {
         insertRow(table, key, r, parent);
@@ -352,6 +386,6 @@ export function plan(desired: DesiredState, existing: ExistingRows, opts: PlanOp
     if (!batches.has(ref)) ops.push({ op: 'insert', table, row, uuidName: ref });
   }
   batches.emit(inserts, ops);
-  ops.push(...mutations.ops(deleted));
+  ops.push(...mutations.ops(deleted), ...mapMutations.ops());
   return { ops, counts, conflicts, deferred };
 }

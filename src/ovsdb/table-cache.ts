@@ -7,8 +7,9 @@ import type { Atom, OvsMap, Row } from './types.js';
 
 type KeyOf = (row: Row) => Atom | readonly Atom[] | undefined;
 
+/** Most indexed values (names, parent references) belong to one row: held bare, a Set only for more. */
 class SecondaryIndex {
-  readonly map = new Map<Atom, Set<string>>();
+  readonly map = new Map<Atom, string | Set<string>>();
   constructor(readonly keyOf: KeyOf) {}
 
   add(row: Row): void {
@@ -26,16 +27,22 @@ class SecondaryIndex {
   }
 
   private put(a: Atom, uuid: string): void {
-    let s = this.map.get(a);
-    if (!s) this.map.set(a, (s = new Set()));
-    s.add(uuid);
+    const s = this.map.get(a);
+    if (s === undefined) this.map.set(a, uuid);
+    else if (typeof s === 'string') {
+      if (s !== uuid) this.map.set(a, new Set([s, uuid]));
+    } else s.add(uuid);
   }
 
   private drop(a: Atom, uuid: string): void {
     const s = this.map.get(a);
-    if (!s) return;
+    if (s === undefined) return;
+    if (typeof s === 'string') {
+      if (s === uuid) this.map.delete(a);
+      return;
+    }
     s.delete(uuid);
-    if (s.size === 0) this.map.delete(a);
+    if (s.size === 1) this.map.set(a, s.values().next().value!);
   }
 }
 
@@ -94,7 +101,8 @@ export class TableCache<T extends Row = Row> {
       this.indexes.set(id, ix);
     }
     const uuids = ix.map.get(value);
-    if (!uuids) return [];
+    if (uuids === undefined) return [];
+    if (typeof uuids === 'string') return [this.rowsByUuid.get(uuids)!];
     const out: T[] = [];
     for (const u of uuids) out.push(this.rowsByUuid.get(u)!);
     return out;
