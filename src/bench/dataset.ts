@@ -8,13 +8,13 @@ import { createClusterCache } from '../controller/cluster-cache.js';
 import { Ipam } from '../controller/ipam/ipam.js';
 import type { ControllerOptions } from '../controller/options.js';
 import { KubeApi, loadKubeConfig } from '../k8s/index.js';
-import type { DesiredState } from '../nb/desired.js';
+import type { DesiredUnits } from '../nb/desired-units.js';
 import { kubeOvnFeatureRow } from '../nb/ownership.js';
 import type { PlanOptions } from '../nb/plan.js';
 import type { Logger } from '../util/log.js';
 
 export interface Dataset {
-  state: DesiredState;
+  state: DesiredUnits;
   planOptions: PlanOptions;
   /** Pods and NetworkPolicies per namespace (the naive Service fan-out). */
   podsIn: Map<string, number>;

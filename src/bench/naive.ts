@@ -118,7 +118,7 @@ export async function naiveCold(remote: string, data: Dataset, sample: number, t
     const all = Math.max(total, done);
     let comparisons = 0;
     for (const t of NB_TABLES) {
-      const n = data.state.rows(t).size;
+      const n = data.state.count(t);
       comparisons += (n * (n - 1)) / 2;
     }
     const seconds = (transactMsPerTxn * all + (scanNsPerRow * comparisons) / 1e6) / 1000;
@@ -145,7 +145,7 @@ function* everyNth<T>(items: Iterable<T>, total: number, sample: number): Genera
 }
 
 function* desiredRows(data: Dataset): Generator<DesiredRow> {
-  for (const t of NB_TABLES) yield* data.state.rows(t).values();
+  for (const t of NB_TABLES) yield* data.state.values(t);
 }
 
 /** Restart on a converged NB: every desired row checked by a scan; nothing to write. */
@@ -169,10 +169,10 @@ export async function naiveWarm(remote: string, data: Dataset, sample: number): 
 function policyRowsOf(data: Dataset, namespace: string, name: string): DesiredRow[] {
   const pg = policyPortGroupName(namespace, name);
   const out: DesiredRow[] = [];
-  const g = [...data.state.rows('Port_Group').values()].find((d) => d.row['name'] === pg);
+  const g = data.state.get('Port_Group', pg);
   if (g) out.push(g);
-  for (const d of data.state.rows('Address_Set').values()) if (String(d.row['name']).startsWith(`${pg}.`)) out.push(d);
-  for (const d of data.state.rows('ACL').values()) {
+  for (const d of data.state.values('Address_Set')) if (String(d.row['name']).startsWith(`${pg}.`)) out.push(d);
+  for (const d of data.state.values('ACL')) {
     const ids = d.row['external_ids'];
     if (ids && typeof ids === 'object' && Object.values(ids).includes(pg)) out.push(d);
   }

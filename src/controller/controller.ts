@@ -2,11 +2,14 @@
  * The long-running controller: caches, NB client, optional Lease election,
  * a bulk sync when it starts leading, then reconciliation on events.
  *
- * Steady state: every watch event marks the cluster dirty in a keyed,
- * de-duplicating queue (one key per kind); a worker coalesces a burst into
- * one pass that recomputes the desired state from the caches and applies the
- * diff against the replicated NB, so any event, reconnect or leader change
- * converges to the same NB and a pass on a converged NB writes nothing.
+ * Steady state: every watch event records the object's key as dirty and
+ * wakes one de-duplicating queue key; a worker coalesces a burst into one
+ * pass. A pass recomputes only the units the dirty objects affect and plans
+ * only the identities whose desired rows changed (scoped-sync.ts), usually one
+ * transaction. A full pass (the whole cluster, planned against the whole NB)
+ * runs at startup, on becoming leader, on a Subnet change, on the resync
+ * interval and after any failed pass, so nothing is lost: every path
+ * converges to the same NB, and a pass on a converged NB writes nothing.
  */
 import { hostname } from 'node:os';
 import { KubeApi, KubeWriter, loadKubeConfig, type ObjectRecord } from '../k8s/index.js';
@@ -14,19 +17,24 @@ import { connect, type OvsdbClient } from '../ovsdb/index.js';
 import type { Logger } from '../util/log.js';
 import { snapshotOf } from './bulk-desired.js';
 import { createClusterCache, type ClusterCache } from './cluster-cache.js';
-import { nodeOwner, podOwner, Ipam } from './ipam/ipam.js';
+import { Ipam } from './ipam/ipam.js';
 import { LeaderElector } from './leader.js';
 import { createMetrics, type ControllerMetrics } from './metrics.js';
 import { MigrationReconciler } from './migration/reconciler.js';
 import { SB_MONITOR } from './migration/southbound.js';
+import { ClusterModel, emptyDirty, type ClusterStores, type DirtyKeys } from './model/cluster-model.js';
 import { connectNb } from './nb-writer.js';
 import type { ControllerOptions } from './options.js';
 import { startStatusServer, type StatusServer } from './status-server.js';
+import { scopedSync } from './scoped-sync.js';
 import { bulkSync, type SyncReport } from './sync-once.js';
 import type { ValidationError } from './validation.js';
 import { WorkQueue, runWorkers } from './workqueue.js';
 
 const EVENTS_PER_PASS = 100;
+/** The one queue key: passes never overlap, and events during a pass make one more. */
+const PASS = 'cluster';
+const ANNOTATION_RETRY_MS = 2_000;
 
 const API_VERSIONS: Record<string, string> = {
   Subnet: 'kubeovn.io/v1',
@@ -62,8 +70,10 @@ export class Controller {
   private elector?: LeaderElector;
   private migration?: MigrationReconciler;
   private readonly queue: WorkQueue;
-  private readonly ipam = new Ipam();
-  private owners = new Set<string>();
+  private readonly model: ClusterModel;
+  private dirtyKeys: DirtyKeys = emptyDirty();
+  /** The next pass must be a full one (startup, leadership, Subnet change, resync, a failed pass). */
+  private fullPending = true;
   private reported = new Set<string>();
   private evented = new Set<string>();
   private writer?: KubeWriter;
@@ -78,6 +88,7 @@ export class Controller {
     private readonly events: ControllerEvents = {},
   ) {
     this.metrics = createMetrics();
+    this.model = new ClusterModel(o, new Ipam());
     this.queue = new WorkQueue('cluster', { metrics: this.metrics, baseDelayMs: 200, maxDelayMs: 30_000 });
   }
 
@@ -101,7 +112,17 @@ export class Controller {
     await this.cache.waitForSync(600_000);
     this.log.info('caches synced', { pods: this.cache.pods.store.size, nodes: this.cache.nodes.store.size, policies: this.cache.policies.store.size });
     for (const r of this.cache.all()) r.on((e) => this.dirty(r.type.kind, e.type === 'delete' ? e.old : e.record));
-    this.workers = runWorkers(this.queue, 1, 64, () => this.pass(), (key, err) => this.log.error('reconcile pass failed', { key, err }), this.metrics);
+    this.workers = runWorkers(
+      this.queue,
+      1,
+      64,
+      () => this.pass(),
+      (key, err) => {
+        this.fullPending = true;
+        this.log.error('reconcile pass failed; the next pass is a full one', { key, err });
+      },
+      this.metrics,
+    );
 
     if (this.o.sbAddr && this.cache.kubevirt) {
       this.sb = await connect({ remotes: this.o.sbAddr, database: 'OVN_Southbound', monitor: SB_MONITOR, logger: this.log, requestLatency: this.metrics.ovsRequestLatency });
@@ -125,7 +146,10 @@ export class Controller {
         name: this.o.leaseName,
         identity: this.o.identity ?? `${hostname()}-${process.pid}`,
         log: this.log,
-        onStartedLeading: () => this.queue.add('leader'),
+        onStartedLeading: () => {
+          this.fullPending = true;
+          this.queue.add(PASS);
+        },
         onStoppedLeading: () => {
           this.synced = false;
         },
@@ -133,10 +157,13 @@ export class Controller {
       this.elector.start();
     } else {
       this.leading = true;
-      this.queue.add('startup');
+      this.queue.add(PASS);
     }
     if (this.o.resyncIntervalMs > 0) {
-      this.resyncTimer = setInterval(() => this.queue.add('resync'), this.o.resyncIntervalMs);
+      this.resyncTimer = setInterval(() => {
+        this.fullPending = true;
+        this.queue.add(PASS);
+      }, this.o.resyncIntervalMs);
       this.resyncTimer.unref();
     }
   }
@@ -151,32 +178,75 @@ export class Controller {
     await this.nb?.close();
     await this.sb?.close();
     await this.status?.close();
+    this.model.dispose();
   }
 
   private dirty(kind: string, r: ObjectRecord): void {
-    this.log.debug('event', { kind, object: r.namespace ? `${r.namespace}/${r.name}` : r.name });
-    this.queue.add(kind);
+    const key = r.namespace ? `${r.namespace}/${r.name}` : r.name;
+    this.log.debug('event', { kind, object: key });
+    const d = this.dirtyKeys;
+    const sets: Record<string, Set<string> | undefined> = {
+      Pod: d.pods,
+      Node: d.nodes,
+      Namespace: d.namespaces,
+      Service: d.services,
+      EndpointSlice: d.endpointSlices,
+      NetworkPolicy: d.policies,
+    };
+    const set = sets[kind];
+    if (set) set.add(key);
+    // Subnets change the pools, switches and every pod's place: a full pass.
+    else if (kind === 'Subnet') this.fullPending = true;
+    else return;
+    this.queue.add(PASS);
   }
 
-  /** One reconciliation pass over the whole cluster. */
+  /** One reconciliation pass: full, or scoped to what changed since the last one. */
   private async pass(): Promise<void> {
     if (!this.isLeader()) return;
     // Let a burst of events land before computing once for all of them.
     if (this.synced && this.o.coalesceMs > 0) await new Promise((r) => setTimeout(r, this.o.coalesceMs));
     const started = performance.now();
-    const snap = snapshotOf(this.cache!);
-    this.releaseGone(snap);
     const first = !this.synced;
-    const report = await bulkSync(snap, this.nb!, this.ipam, { ...this.o, dryRun: false }, { writer: this.writer, log: this.log, metrics: this.metrics, isLeader: () => this.isLeader() });
-    this.metrics.syncDuration.observe({ phase: first ? 'startup' : 'event' }, (performance.now() - started) / 1000);
+    const full = this.fullPending || first;
+    const dirty = this.dirtyKeys;
+    this.dirtyKeys = emptyDirty();
+    let report: SyncReport;
+    const deps = { writer: this.writer, log: this.log, metrics: this.metrics, isLeader: () => this.isLeader() };
+    if (full) {
+      this.fullPending = false;
+      report = await bulkSync(snapshotOf(this.cache!), this.nb!, this.model, { ...this.o, dryRun: false }, deps);
+    } else {
+      report = await scopedSync(this.model, dirty, this.stores(), this.nb!, this.o, {
+        ...deps,
+        retry: (kind, key) => {
+          (kind === 'Pod' ? this.dirtyKeys.pods : this.dirtyKeys.nodes).add(key);
+          this.queue.addAfter(PASS, ANNOTATION_RETRY_MS);
+        },
+      });
+    }
+    const ms = performance.now() - started;
+    this.metrics.syncDuration.observe({ phase: first ? 'startup' : full ? 'full' : 'event' }, ms / 1000);
     if (first) {
       this.synced = true;
-      this.log.info('startup sync done, ready', { operations: report.operations, transactions: report.transactions, ms: Math.round(performance.now() - started) });
-    } else if (report.operations > 0) {
-      this.log.info('reconciled', { operations: report.operations, transactions: report.transactions, ms: Math.round(performance.now() - started) });
+      this.log.info('startup sync done, ready', { operations: report.operations, transactions: report.transactions, ms: Math.round(ms) });
+    } else if (report.operations > 0 || full) {
+      this.log.info('reconciled', { full, operations: report.operations, transactions: report.transactions, ms: Math.round(ms) });
     }
     await this.reportInvalid(report.errors);
     this.events.onPass?.(report, first);
+  }
+
+  private stores(): ClusterStores {
+    const c = this.cache!;
+    return {
+      pods: c.pods.store,
+      nodes: c.nodes.store,
+      namespaces: c.namespaces.store,
+      services: c.services.store,
+      endpointSlices: c.endpointSlices.store,
+      policies: c.policies.store,
+    };
   }
 
   /**
@@ -225,14 +295,5 @@ export class Controller {
       Namespace: c.namespaces,
     };
     return stores[e.kind]?.get(key);
-  }
-
-  /** Addresses of pods and nodes that no longer exist go back to their pools. */
-  private releaseGone(snap: ReturnType<typeof snapshotOf>): void {
-    const now = new Set<string>();
-    for (const p of snap.pods) if (!p.deleting) now.add(podOwner(p));
-    for (const n of snap.nodes) if (!n.deleting) now.add(nodeOwner(n));
-    for (const owner of this.owners) if (!now.has(owner)) this.ipam.release(owner);
-    this.owners = now;
   }
 }

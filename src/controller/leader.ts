@@ -37,6 +37,7 @@ export class LeaderElector {
   private readonly leaseMs: number;
   private readonly renewMs: number;
   private readonly retryMs: number;
+  private inflight: Promise<void> | undefined;
   private readonly now: () => number;
   private readonly wall: () => Date;
 
@@ -66,20 +67,27 @@ export class LeaderElector {
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
+    // A renewal in flight would otherwise land after the release (or make it conflict) and hold the lease on.
+    await this.inflight;
     if (!this.leading) return;
     this.lose('stopped');
-    try {
-      const cur = await this.o.api.getLease(this.o.namespace, this.o.name);
-      if (cur && cur.holderIdentity === this.o.identity) {
-        await this.o.api.updateLease(cur, {
-          holderIdentity: '',
-          leaseDurationSeconds: 1,
-          renewTime: microTime(this.wall()),
-          leaseTransitions: cur.leaseTransitions,
-        });
+    for (let attempt = 0; attempt < 3; attempt++) {
+      try {
+        const cur = await this.o.api.getLease(this.o.namespace, this.o.name);
+        if (cur && cur.holderIdentity === this.o.identity) {
+          await this.o.api.updateLease(cur, {
+            holderIdentity: '',
+            leaseDurationSeconds: 1,
+            renewTime: microTime(this.wall()),
+            leaseTransitions: cur.leaseTransitions,
+          });
+        }
+        return;
+      } catch (err) {
+        if (err instanceof ConflictError) continue;
+        this.o.log.warn('leader election: could not release the lease', { err });
+        return;
       }
-    } catch (err) {
-      this.o.log.warn('leader election: could not release the lease', { err });
     }
   }
 
@@ -145,7 +153,9 @@ export class LeaderElector {
 
   private async tick(): Promise<void> {
     if (this.stopped) return;
-    await this.tryAcquireOrRenew();
+    const attempt = this.tryAcquireOrRenew();
+    this.inflight = attempt.then(() => undefined);
+    await attempt;
     if (this.stopped) return;
     this.timer = setTimeout(() => void this.tick(), this.retryMs);
     this.timer.unref();

@@ -24,7 +24,8 @@ import {
 } from '../index/index.js';
 import type { LabelSelector } from '../k8s/records.js';
 import type { ResolvedPolicy } from './desired/policies.js';
-import { invalid, type ValidationError } from './validation.js';
+import { ServiceFanOut } from './service-fanout.js';
+import { invalid, labelKeyProblem, type ValidationError } from './validation.js';
 
 export interface PodAddressing {
   /** The pod's IPv4 address (its IPAM allocation), if it has one. */
@@ -53,17 +54,32 @@ const specKey = (s: SelectorSpec | null): string =>
 
 const hasNamedPort = (np: NetworkPolicyRecord, dir: 'ingress' | 'egress') => np[dir].some((r) => r.ports.some((p) => typeof p.port === 'string'));
 
+export const policyKeyOf = (np: Pick<NetworkPolicyRecord, 'namespace' | 'name'>): string => `${np.namespace}/${np.name}`;
+
 export class PolicyResolver {
   readonly index: LabelIndex<PodRecord>;
   private set: SelectorSet | undefined;
   private specs: (SelectorSpec | null)[] = [];
-  private compiled: CompiledPolicy[] = [];
-  private services: { svc: ServiceRecord; sel: number }[] = [];
+  private byKey = new Map<string, number>();
+  private compiled = new Map<string, CompiledPolicy>();
+  private readonly errorsOf = new Map<string, ValidationError[]>();
+  /** selector → policies reading it (as target or peer). */
+  private usersOf = new Map<number, Set<string>>();
+  /** Policies with an egress named port and a rule without peers: they read every pod's ports. */
+  private readonly everyPortReaders = new Set<string>();
   private readonly nsLabels = new Map<string, NamespaceRecord['labels']>();
-  private serviceIPsBySel = new Map<number, string[]>();
+  private candidateCache = new Map<string, number[]>();
+  private services: readonly ServiceRecord[] = [];
+  private readonly fanout: ServiceFanOut;
 
   constructor(podCapacity: number) {
     this.index = new LabelIndex<PodRecord>({ podCapacity: Math.max(1024, podCapacity) });
+    this.fanout = new ServiceFanOut({
+      candidates: (ns) => this.candidatesIn(ns),
+      podsIn: (ns) => this.podsIn(ns),
+      has: (peer, slot) => this.requireSet().has(peer, slot),
+      wholeNamespace: (peer) => this.specs[peer]?.podSelector === undefined,
+    });
   }
 
   upsertNamespace(ns: NamespaceRecord): void {
@@ -80,60 +96,83 @@ export class PolicyResolver {
   }
 
   /**
-   * Compiles every policy's and Service's selectors into one set. A policy
-   * whose selector cannot compile is reported and left out; the others go on.
+   * Compiles every policy's selectors into one set (Services are matched by
+   * label in their namespace, see ServiceFanOut). A policy whose selector
+   * cannot compile is reported and left out; the others go on.
    */
   compile(policies: readonly NetworkPolicyRecord[], services: readonly ServiceRecord[]): ValidationError[] {
-    const errors: ValidationError[] = [];
-    const byKey = new Map<string, number>();
+    this.byKey = new Map();
+    this.specs = [];
+    this.compiled = new Map();
+    this.usersOf = new Map();
+    this.errorsOf.clear();
+    this.everyPortReaders.clear();
     const programs: ReturnType<typeof compileSelector>[] = [];
-    const specs: (SelectorSpec | null)[] = [];
-    const intern = (spec: SelectorSpec | null): number => {
-      const k = specKey(spec);
-      let i = byKey.get(k);
-      if (i === undefined) {
-        programs.push(compileSelector(this.index, spec));
-        specs.push(spec);
-        byKey.set(k, (i = programs.length - 1));
-      }
-      return i;
-    };
-    const compiled: CompiledPolicy[] = [];
-    for (const np of policies) {
-      if (np.deleting) continue;
-      let field = 'spec.podSelector';
-      try {
-        const target = intern(policyTargetSpec(np));
-        const side = (dir: 'ingress' | 'egress') =>
-          np[dir].map((rule, r) =>
-            rule.peers.map((peer, i) => {
-              field = `spec.${dir}[${r}].${dir === 'ingress' ? 'from' : 'to'}[${i}]`;
-              return peer.ipBlock ? -1 : intern(policyPeerSpec(np.namespace, peer));
-            }),
-          );
-        compiled.push({ policy: np, target, ingress: side('ingress'), egress: side('egress') });
-      } catch (err) {
-        if (!(err instanceof SelectorError)) throw err;
-        errors.push(invalid('NetworkPolicy', np, field, 'invalid-selector', err.message));
-      }
-    }
-    const svcs: { svc: ServiceRecord; sel: number }[] = [];
-    for (const svc of services) {
-      if (svc.deleting || !svc.selector || Object.keys(svc.selector).length === 0 || !svc.clusterIPs.some((ip) => ip && ip !== 'None')) continue;
-      try {
-        svcs.push({ svc, sel: intern({ namespace: svc.namespace, podSelector: { matchLabels: { ...svc.selector } } }) });
-      } catch (err) {
-        if (!(err instanceof SelectorError)) throw err;
-        errors.push(invalid('Service', svc, 'spec.selector', 'invalid-selector', err.message));
-      }
-    }
+    for (const np of policies) this.compileOne(np, programs);
+    this.services = services.filter((svc) => this.checkService(`${svc.namespace}/${svc.name}`, svc));
     this.set?.dispose();
     // The set reads only uid/namespace/labels of pods, which every PodRecord has.
     this.set = new SelectorSet(this.index as unknown as LabelIndex, programs);
-    this.specs = specs;
-    this.compiled = compiled;
-    this.services = svcs;
+    this.candidateCache = new Map();
+    const errors: ValidationError[] = [];
+    for (const l of this.errorsOf.values()) for (const e of l) errors.push(e);
     return errors;
+  }
+
+  /** Interns a policy's selectors (new ones appended to `programs`); false when it needs a selector `programs` cannot take. */
+  private compileOne(np: NetworkPolicyRecord, programs?: ReturnType<typeof compileSelector>[]): boolean {
+    const key = policyKeyOf(np);
+    this.forget(key);
+    if (np.deleting) return true;
+    let field = 'spec.podSelector';
+    let missing = false;
+    const intern = (spec: SelectorSpec | null): number => {
+      const k = specKey(spec);
+      let i = this.byKey.get(k);
+      if (i !== undefined) return i;
+      const program = compileSelector(this.index, spec);
+      if (!programs) {
+        missing = true;
+        return -1;
+      }
+      programs.push(program);
+      this.specs.push(spec);
+      this.byKey.set(k, (i = programs.length - 1));
+      return i;
+    };
+    try {
+      const target = intern(policyTargetSpec(np));
+      const side = (dir: 'ingress' | 'egress') =>
+        np[dir].map((rule, r) =>
+          rule.peers.map((peer, i) => {
+            field = `spec.${dir}[${r}].${dir === 'ingress' ? 'from' : 'to'}[${i}]`;
+            return peer.ipBlock ? -1 : intern(policyPeerSpec(np.namespace, peer));
+          }),
+        );
+      const c: CompiledPolicy = { policy: np, target, ingress: side('ingress'), egress: side('egress') };
+      if (missing) return false;
+      this.compiled.set(key, c);
+      for (const sel of [c.target, ...c.ingress.flat(), ...c.egress.flat()]) {
+        if (sel < 0) continue;
+        let u = this.usersOf.get(sel);
+        if (!u) this.usersOf.set(sel, (u = new Set()));
+        u.add(key);
+      }
+      if (np.egress.some((r) => r.peers.length === 0 && r.ports.some((p) => typeof p.port === 'string'))) this.everyPortReaders.add(key);
+    } catch (err) {
+      if (!(err instanceof SelectorError)) throw err;
+      this.errorsOf.set(key, [invalid('NetworkPolicy', np, field, 'invalid-selector', err.message)]);
+    }
+    return true;
+  }
+
+  private forget(key: string): void {
+    const c = this.compiled.get(key);
+    this.errorsOf.delete(key);
+    this.everyPortReaders.delete(key);
+    if (!c) return;
+    this.compiled.delete(key);
+    for (const sel of [c.target, ...c.ingress.flat(), ...c.egress.flat()]) this.usersOf.get(sel)?.delete(key);
   }
 
   /** Distinct selectors in the set (after de-duplication). */
@@ -141,64 +180,141 @@ export class PolicyResolver {
     return this.specs.length;
   }
 
+  /** Keys (`ns/name`) of the compiled policies. */
+  policyKeys(): string[] {
+    return [...this.compiled.keys()];
+  }
+
+  /** Selector errors of one policy (or `Service/ns/name`). */
+  errorsFor(key: string): ValidationError[] {
+    return this.errorsOf.get(key) ?? [];
+  }
+
   /** Evaluates every selector, then which peers each Service's pods meet. */
   async evaluate(pool?: KernelPool): Promise<void> {
     const set = this.requireSet();
     if (pool) await set.evaluateOn(pool);
     else set.evaluate();
-    this.serviceIPsBySel = this.serviceFanOut(set);
+    this.fanout.reset(this.services);
   }
 
-  /** peer selector → ClusterIPs of the Services whose pods it selects. */
-  private serviceFanOut(set: SelectorSet): Map<number, string[]> {
+  // Incremental updates: each returns the keys of the policies whose resolution may have changed.
+
+  /**
+   * A pod added, changed (`addressChanged`: its IP or port name moved) or
+   * deleted (`next` undefined): its slot is re-checked against the selectors
+   * reading what changed, and the Services selecting it before or after are
+   * re-matched against their candidate peers.
+   */
+  podChanged(uid: string, next: PodRecord | undefined, addressChanged: boolean): Set<string> {
+    const set = this.requireSet();
+    const before = this.index.slotOf(uid);
+    const old = before === undefined ? undefined : this.index.podAt(before);
+    const selectors = new Set<number>();
+    if (addressChanged && before !== undefined) for (const s of set.selectorsWithSlot(before)) selectors.add(s);
+    const services = new Set(old ? this.fanout.servicesSelecting(old.namespace, old.labels) : []);
+    const slot = next ? this.index.upsertPod(next) : this.index.deletePod(uid);
+    if (slot === undefined) return new Set();
+    for (const s of set.updateSlot(slot, this.index.lastChangedRows)) selectors.add(s);
+    if (next) {
+      if (addressChanged) for (const s of set.selectorsWithSlot(slot)) selectors.add(s);
+      for (const k of this.fanout.servicesSelecting(next.namespace, next.labels)) services.add(k);
+    }
     const peers = new Set<number>();
-    for (const c of this.compiled) for (const rules of [c.ingress, c.egress]) for (const r of rules) for (const s of r) if (s >= 0) peers.add(s);
-    const byNamespace = new Map<string, number[]>();
-    const byNsSelector = new Map<string, { sel: LabelSelector; peers: number[] }>();
-    for (const p of peers) {
-      const spec = this.specs[p]!;
+    for (const k of services) this.fanout.recompute(k, peers);
+    const out = this.usersOfAll(selectors, peers);
+    if ((old?.ports ?? []).some((p) => p.name) || (next?.ports ?? []).some((p) => p.name)) for (const k of this.everyPortReaders) out.add(k);
+    return out;
+  }
+
+  /** A namespace added, relabelled or deleted (undefined: `name` is gone). */
+  namespaceChanged(name: string, ns: NamespaceRecord | undefined): Set<string> {
+    const set = this.requireSet();
+    if (ns) this.upsertNamespace(ns);
+    else {
+      this.nsLabels.delete(name);
+      this.index.deleteNamespace(name);
+    }
+    this.candidateCache.clear();
+    const selectors = set.updateSlots(this.index.podsInNamespace(name));
+    const peers = new Set<number>();
+    for (const k of this.fanout.servicesIn(name)) this.fanout.recompute(k, peers);
+    return this.usersOfAll(selectors, peers);
+  }
+
+  /** A Service added, changed or deleted (undefined). */
+  serviceChanged(key: string, svc: ServiceRecord | undefined): Set<string> {
+    return this.usersOfAll([], this.fanout.setService(key, svc && this.checkService(key, svc) ? svc : undefined));
+  }
+
+  /** A Service whose selector has a bad key is reported (under `Service/<key>`) and feeds no peer. */
+  private checkService(key: string, svc: ServiceRecord): boolean {
+    this.errorsOf.delete(`Service/${key}`);
+    for (const k of Object.keys(svc.selector ?? {})) {
+      const problem = labelKeyProblem(k);
+      if (problem === undefined) continue;
+      this.errorsOf.set(`Service/${key}`, [invalid('Service', svc, `spec.selector[${k.slice(0, 80)}]`, 'invalid-selector', problem)]);
+      return false;
+    }
+    return true;
+  }
+
+  /**
+   * A policy added, changed or deleted (undefined); only its own resolution
+   * changes. While its selectors are all in the set already (templated
+   * policies share them), nothing is evaluated; a new selector rebuilds the
+   * set from `all` (policies and Services now).
+   */
+  async policyChanged(key: string, np: NetworkPolicyRecord | undefined, all: () => { policies: readonly NetworkPolicyRecord[]; services: readonly ServiceRecord[] }, pool?: KernelPool): Promise<{ rebuilt: boolean }> {
+    if (!np) {
+      this.forget(key);
+      return { rebuilt: false };
+    }
+    if (this.compileOne(np)) return { rebuilt: false };
+    const now = all();
+    this.compile(now.policies, now.services);
+    await this.evaluate(pool);
+    return { rebuilt: true };
+  }
+
+  private usersOfAll(selectors: Iterable<number>, peers: Iterable<number>): Set<string> {
+    const out = new Set<string>();
+    for (const list of [selectors, peers]) for (const s of list) for (const k of this.usersOf.get(s) ?? []) out.add(k);
+    return out;
+  }
+
+  private candidatesIn(ns: string): number[] {
+    let c = this.candidateCache.get(ns);
+    if (c) return c;
+    c = [];
+    const labels = this.nsLabels.get(ns) ?? {};
+    const matched = new Map<string, boolean>();
+    // Every selector in the set, used or not: a policy that starts using one later finds its fan-out ready.
+    for (let sel = 0; sel < this.specs.length; sel++) {
+      const spec = this.specs[sel];
+      if (!spec) continue;
       if (spec.namespace !== undefined) {
-        const l = byNamespace.get(spec.namespace);
-        if (l) l.push(p);
-        else byNamespace.set(spec.namespace, [p]);
+        if (spec.namespace === ns) c.push(sel);
       } else if (spec.namespaceSelector) {
         const k = JSON.stringify(canonicalSelector(spec.namespaceSelector));
-        const e = byNsSelector.get(k);
-        if (e) e.peers.push(p);
-        else byNsSelector.set(k, { sel: spec.namespaceSelector, peers: [p] });
+        let m = matched.get(k);
+        if (m === undefined) matched.set(k, (m = matchesSelector(spec.namespaceSelector, labels)));
+        if (m) c.push(sel);
       }
     }
-    const candidates = new Map<string, number[]>();
-    const candidatesIn = (ns: string): number[] => {
-      let c = candidates.get(ns);
-      if (c) return c;
-      c = [...(byNamespace.get(ns) ?? [])];
-      const labels = this.nsLabels.get(ns) ?? {};
-      for (const { sel, peers: ps } of byNsSelector.values()) if (matchesSelector(sel, labels)) for (const p of ps) c.push(p);
-      candidates.set(ns, c);
-      return c;
-    };
-    const out = new Map<number, string[]>();
-    for (const { svc, sel } of this.services) {
-      const pods = set.members(sel);
-      if (pods.length === 0) continue;
-      const ips = svc.clusterIPs.filter((ip) => ip && ip !== 'None' && !ip.includes(':'));
-      for (const p of candidatesIn(svc.namespace)) {
-        const wholeNamespace = this.specs[p]!.podSelector === undefined;
-        let meets = wholeNamespace;
-        for (let i = 0; !meets && i < pods.length; i++) meets = set.has(p, pods[i]!);
-        if (!meets) continue;
-        const l = out.get(p);
-        if (l) for (const ip of ips) l.push(ip);
-        else out.set(p, [...ips]);
-      }
+    this.candidateCache.set(ns, c);
+    return c;
+  }
+
+  private *podsIn(ns: string): Iterable<{ slot: number; labels: PodRecord['labels'] }> {
+    for (const slot of this.index.podsInNamespace(ns)) {
+      const p = this.index.podAt(slot);
+      if (p) yield { slot, labels: p.labels };
     }
-    return out;
   }
 
   /** The resolved relation of every compiled policy, for desiredPolicies(). */
   resolveAll(addr: PodAddressing): ResolvedPolicy[] {
-    const set = this.requireSet();
     // Per pod slot, once: its address and port name (undefined: none).
     const ipOf: (string | undefined)[] = new Array(this.index.slotLimit);
     const portOf: (string | undefined)[] = new Array(this.index.slotLimit);
@@ -208,6 +324,23 @@ export class PolicyResolver {
       ipOf[slot] = addr.ip(p);
       portOf[slot] = addr.port(p);
     }
+    const r = this.resolver((slot) => ipOf[slot], (slot) => portOf[slot]);
+    return [...this.compiled.values()].map(r);
+  }
+
+  /** One policy's resolved relation (undefined: deleted or not compiled). */
+  resolve(key: string, addr: PodAddressing): ResolvedPolicy | undefined {
+    const c = this.compiled.get(key);
+    if (!c) return undefined;
+    const at = (f: (p: PodRecord) => string | undefined) => (slot: number) => {
+      const p = this.index.podAt(slot);
+      return p ? f(p) : undefined;
+    };
+    return this.resolver(at(addr.ip), at(addr.port))(c);
+  }
+
+  private resolver(ipAt: (slot: number) => string | undefined, portAt: (slot: number) => string | undefined): (c: CompiledPolicy) => ResolvedPolicy {
+    const set = this.requireSet();
     const memo = <T>(f: (sel: number) => T) => {
       const m = new Map<number, T>();
       return (sel: number): T => {
@@ -216,26 +349,26 @@ export class PolicyResolver {
         return v;
       };
     };
-    const collect = (sel: number, of: (string | undefined)[]) => {
+    const collect = (sel: number, of: (slot: number) => string | undefined) => {
       const out: string[] = [];
       for (const slot of set.members(sel)) {
-        const v = of[slot];
+        const v = of(slot);
         if (v !== undefined) out.push(v);
       }
       return [...new Set(out)].sort();
     };
-    const ips = memo((sel) => collect(sel, ipOf));
-    const ports = memo((sel) => collect(sel, portOf));
+    const ips = memo((sel) => collect(sel, ipAt));
+    const ports = memo((sel) => collect(sel, portAt));
+    const serviceIPs = memo((sel) => this.fanout.ipsFor(sel));
     const containerPorts = memo((sel) => uniquePorts(set.members(sel), this.index));
     let everyPort: ContainerPort[] | undefined;
     const everyPodsPorts = () => (everyPort ??= uniquePorts(allSlots(this.index), this.index));
-
-    return this.compiled.map((c) => {
+    return (c) => {
       const side = (dir: 'ingress' | 'egress') =>
         c[dir].map((peers, k) => {
           const named = c.policy[dir][k]!.ports.some((p) => typeof p.port === 'string');
           return {
-            peers: peers.map((sel) => (sel < 0 ? { podIPs: [], serviceIPs: [] } : { podIPs: ips(sel), serviceIPs: [...new Set(this.serviceIPsBySel.get(sel) ?? [])].sort() })),
+            peers: peers.map((sel) => (sel < 0 ? { podIPs: [], serviceIPs: [] } : { podIPs: ips(sel), serviceIPs: serviceIPs(sel) })),
             // Egress named ports resolve against the peers' pods (a rule without peers: every pod).
             peerContainerPorts: !named ? [] : peers.length === 0 ? everyPodsPorts() : mergePorts(peers.filter((s) => s >= 0).map(containerPorts)),
           };
@@ -247,7 +380,7 @@ export class PolicyResolver {
         ingress: side('ingress'),
         egress: side('egress'),
       };
-    });
+    };
   }
 
   dispose(): void {

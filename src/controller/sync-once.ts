@@ -10,9 +10,10 @@ import { plan, type PlanResult } from '../nb/plan.js';
 import { activeGatewaysInNb } from '../nb/read.js';
 import type { Logger } from '../util/log.js';
 import { annotationPatches, sendPatches } from './allocation.js';
-import { bulkDesired, snapshotOf, type ClusterSnapshot } from './bulk-desired.js';
+import { rebuildModel, snapshotOf, type ClusterSnapshot } from './bulk-desired.js';
 import { createClusterCache } from './cluster-cache.js';
 import { Ipam } from './ipam/ipam.js';
+import { ClusterModel } from './model/cluster-model.js';
 import type { ControllerMetrics } from './metrics.js';
 import { applyOperations, connectNb, existingRows, waitForCache } from './nb-writer.js';
 import type { ControllerOptions } from './options.js';
@@ -44,13 +45,14 @@ export interface SyncReport {
 export async function bulkSync(
   snap: ClusterSnapshot,
   nb: OvsdbClient,
-  ipam: Ipam,
+  model: ClusterModel,
   o: ControllerOptions & { dryRun: boolean },
   deps: { writer?: KubeWriter; log: Logger; metrics?: ControllerMetrics; isLeader?: () => boolean },
 ): Promise<SyncReport> {
   const existing = existingRows(nb);
   const gateways = activeGatewaysInNb(existing);
-  const d = await bulkDesired(snap, ipam, o, (subnet) => gateways.get(subnet));
+  const d = await rebuildModel(model, snap, (subnet) => gateways.get(subnet));
+  const ipam = model.ipamState;
   const timings = { ...d.timings };
   if (timings.evaluate !== undefined) deps.metrics?.wasmTaskDuration.observe({ kernel: 'selector-set' }, timings.evaluate / 1000);
   deps.log.info('desired state computed', { rows: d.state.size, invalid: d.errors.length, allocated: d.allocated, ipamMs: Math.round(timings.ipam!), resolveMs: Math.round(timings.resolve!), desiredMs: Math.round(timings.desired!) });
@@ -135,10 +137,15 @@ export async function syncOnce(o: SyncOnceOptions, log: Logger, metrics?: Contro
   const { nb } = connected.value;
   try {
     if (listed.status === 'rejected') throw listed.reason;
-    const r = await bulkSync(listed.value.snap, nb, new Ipam(), o, { writer: new KubeWriter(api), log, metrics });
-    for (const e of r.errors) metrics?.invalidObjects.inc({ kind: e.kind, reason: e.reason });
-    r.timings = { list: listed.value.ms, nb: connected.value.ms, ...r.timings };
-    return r;
+    const model = new ClusterModel(o, new Ipam());
+    try {
+      const r = await bulkSync(listed.value.snap, nb, model, o, { writer: new KubeWriter(api), log, metrics });
+      for (const e of r.errors) metrics?.invalidObjects.inc({ kind: e.kind, reason: e.reason });
+      r.timings = { list: listed.value.ms, nb: connected.value.ms, ...r.timings };
+      return r;
+    } finally {
+      model.dispose();
+    }
   } finally {
     await nb.close();
   }

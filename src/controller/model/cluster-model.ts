@@ -1,0 +1,434 @@
+/**
+ * The controller's desired NB state, kept between passes as units (one per
+ * pod, node, policy; one for the subnets, one for the load balancers) with
+ * everything needed to recompute a unit alone: IPAM, the policy resolver on
+ * the label index, where pods are placed.
+ *
+ * rebuild() computes the whole cluster in bulk (startup, resync, a Subnet
+ * change). update() takes the objects that changed since and recomputes only
+ * the units they affect: a pod → its port, its nodes' port groups, the
+ * policies whose selectors gained or lost it (and those whose Service
+ * fan-out changed); a Service → the load balancers and the policies its pods
+ * feed; a namespace → the policies whose selectors read its labels; a policy
+ * → its rows. It returns the identities whose desired rows changed: the
+ * scope of the pass.
+ */
+import type { EndpointSliceRecord, NamespaceRecord, NetworkPolicyRecord, NodeRecord, PodRecord, ServiceRecord, SubnetRecord } from '../../k8s/records.js';
+import { KernelPool } from '../../index/index.js';
+import type { DesiredRow } from '../../nb/desired.js';
+import { DesiredUnits, type Scope } from '../../nb/desired-units.js';
+import type { ExistingRows } from '../../nb/plan.js';
+import { activeGatewaysInNb } from '../../nb/read.js';
+import type { Row } from '../../ovsdb/types.js';
+import { allocateMissing } from '../allocation.js';
+import { desiredCentralizedGateways, desiredNodes, desiredPods, desiredPolicy, desiredServices, desiredSubnets, podNeedsPort, type ResolvedPolicy } from '../desired/index.js';
+import { podPortNameOf, subnetNodeKey } from '../desired/pods.js';
+import { onClusterRouter } from '../desired/subnets.js';
+import { nodeOwner, podOwner, type Ipam } from '../ipam/ipam.js';
+import { clusterConfig, effectiveSubnets, type ControllerOptions } from '../options.js';
+import { policyKeyOf, PolicyResolver, type PodAddressing } from '../policy-resolver.js';
+import { parseSubnets, type ParsedSubnet } from '../subnet-spec.js';
+import type { ValidationError } from '../validation.js';
+import { PlacementIndex } from './placement.js';
+import { laps } from '../../util/laps.js';
+
+export interface ClusterSnapshot {
+  subnets: SubnetRecord[];
+  nodes: NodeRecord[];
+  namespaces: NamespaceRecord[];
+  pods: PodRecord[];
+  services: ServiceRecord[];
+  endpointSlices: EndpointSliceRecord[];
+  policies: NetworkPolicyRecord[];
+}
+
+/** Read access to the current objects (the reflectors' stores), by `ns/name` or name. */
+export interface ClusterStores {
+  pods: ReadonlyMap<string, PodRecord>;
+  nodes: ReadonlyMap<string, NodeRecord>;
+  namespaces: ReadonlyMap<string, NamespaceRecord>;
+  services: ReadonlyMap<string, ServiceRecord>;
+  endpointSlices: ReadonlyMap<string, EndpointSliceRecord>;
+  policies: ReadonlyMap<string, NetworkPolicyRecord>;
+}
+
+/** Keys of the objects that changed since the last pass, per kind. */
+export interface DirtyKeys {
+  pods: Set<string>;
+  nodes: Set<string>;
+  namespaces: Set<string>;
+  services: Set<string>;
+  endpointSlices: Set<string>;
+  policies: Set<string>;
+}
+
+export const emptyDirty = (): DirtyKeys => ({ pods: new Set(), nodes: new Set(), namespaces: new Set(), services: new Set(), endpointSlices: new Set(), policies: new Set() });
+
+export interface UpdateResult {
+  scope: Scope;
+  /** Units recomputed. */
+  units: number;
+  /** Pods and nodes handled, for the annotation write-back. */
+  pods: PodRecord[];
+  nodes: NodeRecord[];
+}
+
+const SUBNETS_UNIT = 'subnets';
+const SERVICES_UNIT = 'services';
+const CLUSTER_ERRORS = 'cluster';
+/** IPAM errors of a node (its join address), apart from its rows' errors. */
+const nodeIpamUnit = (name: string) => `node-ipam/${name}`;
+const podUnit = (key: string) => `pod/${key}`;
+const nodeUnit = (name: string) => `node/${name}`;
+const policyUnit = (key: string) => `policy/${key}`;
+const keyOf = (o: { namespace: string; name: string }) => (o.namespace ? `${o.namespace}/${o.name}` : o.name);
+const nodeOfSubnetKey = (k: string) => k.slice(k.indexOf('\u0000') + 1);
+
+/** The unit an error belongs to, so it goes away when that unit is recomputed clean. */
+function unitOfError(e: ValidationError): string {
+  switch (e.kind) {
+    case 'Pod':
+      return podUnit(`${e.namespace}/${e.name}`);
+    case 'Node':
+      return nodeIpamUnit(e.name);
+    case 'NetworkPolicy':
+      return policyUnit(`${e.namespace}/${e.name}`);
+    case 'Service':
+      return SERVICES_UNIT;
+    default:
+      // Subnet and other cluster-wide errors are found by a rebuild only.
+      return CLUSTER_ERRORS;
+  }
+}
+
+export class ClusterModel {
+  readonly units = new DesiredUnits();
+  private resolver: PolicyResolver | undefined;
+  private subnetRecords: SubnetRecord[] = [];
+  private subnets: ParsedSubnet[] = [];
+  private subnetByName = new Map<string, ParsedSubnet>();
+  private readonly pods = new Map<string, PodRecord>();
+  private readonly nodes = new Map<string, NodeRecord>();
+  private services: ServiceRecord[] = [];
+  private slices: EndpointSliceRecord[] = [];
+  /** IPAM owner → keys of the live pods holding it (a VM's launcher pods share one). */
+  private readonly owners = new Map<string, Set<string>>();
+  private readonly placement = new PlacementIndex();
+  private readonly errorsByUnit = new Map<string, ValidationError[]>();
+  private gateways = new Map<string, string>();
+  private policiesExist = false;
+  private readonly cfg;
+
+  constructor(
+    private readonly o: ControllerOptions,
+    private readonly ipam: Ipam,
+  ) {
+    this.cfg = clusterConfig(o);
+  }
+
+  get ipamState(): Ipam {
+    return this.ipam;
+  }
+
+  /** Subnets in force (API and built-in). */
+  get subnetsInForce(): readonly SubnetRecord[] {
+    return this.subnetRecords;
+  }
+
+  /** Every invalid object known now. */
+  errors(): ValidationError[] {
+    const out: ValidationError[] = [];
+    for (const l of this.errorsByUnit.values()) for (const e of l) out.push(e);
+    return out;
+  }
+
+  /**
+   * The whole cluster from scratch. `activeGateway`: the gateway node each
+   * centralized subnet uses in the NB now (kept while eligible).
+   */
+  async rebuild(snap: ClusterSnapshot, activeGateway: (subnet: string) => string | undefined): Promise<{ allocated: number; timings: Record<string, number> }> {
+    const { timings, lap } = laps();
+    // Addresses of pods and nodes gone since the last rebuild go back to their pools first, so claims can take them.
+    const liveOwners = new Set<string>();
+    for (const p of snap.pods) if (!p.deleting) liveOwners.add(podOwner(p));
+    for (const n of snap.nodes) if (!n.deleting) liveOwners.add(nodeOwner(n));
+    for (const owner of this.owners.keys()) if (!liveOwners.has(owner)) this.ipam.release(owner);
+    for (const name of this.nodes.keys()) if (!liveOwners.has(nodeOwner({ name }))) this.ipam.release(nodeOwner({ name }));
+    this.reset();
+    this.setSubnets(snap.subnets);
+    const errors: ValidationError[] = [];
+    const report = (more: Iterable<ValidationError>) => {
+      for (const e of more) errors.push(e);
+    };
+    report(this.ipam.setSubnets(this.subnetRecords).errors);
+    report(this.ipam.recoverNodes(snap.nodes, this.o.nodeSwitch));
+    report(this.ipam.recoverPods(snap.pods));
+    const alloc = allocateMissing(this.ipam, snap.pods, snap.nodes, this.subnetRecords, this.o);
+    report(alloc.errors);
+    for (const n of snap.nodes) this.nodes.set(n.name, n);
+    for (const p of snap.pods) {
+      const key = keyOf(p);
+      this.pods.set(key, p);
+      if (!p.deleting) this.own(key, podOwner(p));
+    }
+    this.services = snap.services;
+    this.slices = snap.endpointSlices;
+    lap('ipam');
+
+    const resolver = new PolicyResolver(snap.pods.length);
+    this.resolver = resolver;
+    for (const ns of snap.namespaces) resolver.upsertNamespace(ns);
+    for (const p of snap.pods) if (!p.deleting) resolver.upsertPod(p);
+    // Selector errors stay in the resolver; computePolicy and computeServices report them.
+    resolver.compile(snap.policies, snap.services);
+    const t0 = performance.now();
+    const pool = this.o.wasmWorkers > 0 ? await KernelPool.open(resolver.index.engine, { threads: this.o.wasmWorkers }) : undefined;
+    try {
+      await resolver.evaluate(pool);
+    } finally {
+      await pool?.close();
+    }
+    timings.evaluate = performance.now() - t0;
+    const resolved = resolver.resolveAll(this.addressing());
+    lap('resolve');
+
+    for (const e of errors) this.addError(unitOfError(e), e);
+    for (const p of snap.pods) this.computePod(keyOf(p), p);
+    this.policiesExist = snap.policies.some((p) => !p.deleting);
+    const byKey = new Map(resolved.map((r) => [policyKeyOf(r.policy), r]));
+    for (const np of snap.policies) this.computePolicy(policyKeyOf(np), byKey.get(policyKeyOf(np)));
+    this.computeServices();
+    this.computeSubnets(activeGateway);
+    // Nodes read the placement every pod wrote: computed last.
+    for (const n of snap.nodes) this.computeNode(n.name);
+    this.dropStale();
+    lap('desired');
+    return { allocated: alloc.allocated, timings };
+  }
+
+  /** Recomputes the units the changed objects affect; returns the identities whose desired rows changed. */
+  async update(dirty: DirtyKeys, stores: ClusterStores): Promise<UpdateResult> {
+    const resolver = this.requireResolver();
+    const scope: Scope = new Map();
+    const out: UpdateResult = { scope, units: 0, pods: [], nodes: [] };
+    const policies = new Set<string>();
+    const nodes = new Set<string>();
+    const add = (s: Iterable<string>, to: Set<string>) => {
+      for (const k of s) to.add(k);
+    };
+
+    for (const name of dirty.namespaces) add(resolver.namespaceChanged(name, stores.namespaces.get(name)), policies);
+
+    for (const key of dirty.pods) {
+      const p = stores.pods.get(key);
+      const old = this.pods.get(key);
+      if (old && p && old.uid !== p.uid) this.podEvent(key, undefined, policies, nodes, scope);
+      this.podEvent(key, p, policies, nodes, scope);
+      if (p) out.pods.push(p);
+      out.units++;
+    }
+
+    // Services before policies: a policy with a new selector rebuilds the fan-out from the stores, after
+    // which a Service of this batch would look unchanged and its policies would not be recomputed.
+    for (const key of dirty.services) add(resolver.serviceChanged(key, stores.services.get(key)), policies);
+
+    if (dirty.policies.size > 0) {
+      const all = () => ({ policies: [...stores.policies.values()], services: [...stores.services.values()] });
+      for (const key of dirty.policies) {
+        await resolver.policyChanged(key, stores.policies.get(key), all);
+        // Other policies resolve as before, even when the selectors were rebuilt.
+        policies.add(key);
+      }
+      const exist = [...stores.policies.values()].some((p) => !p.deleting);
+      if (exist !== this.policiesExist) {
+        this.policiesExist = exist;
+        add(this.nodes.keys(), nodes);
+      }
+    }
+
+    if (dirty.services.size > 0 || dirty.endpointSlices.size > 0) {
+      this.services = [...stores.services.values()];
+      this.slices = [...stores.endpointSlices.values()];
+      this.computeServices(scope);
+      out.units++;
+    }
+
+    if (dirty.nodes.size > 0) {
+      for (const name of dirty.nodes) {
+        const n = stores.nodes.get(name);
+        this.nodeEvent(name, n);
+        if (n) out.nodes.push(n);
+        nodes.add(name);
+      }
+      this.computeSubnets((s) => this.gateways.get(s), scope);
+      out.units++;
+    }
+
+    for (const key of policies) this.computePolicy(key, resolver.resolve(key, this.addressing()), scope);
+    for (const name of nodes) this.computeNode(name, scope);
+    out.units += policies.size + nodes.size;
+    return out;
+  }
+
+  dispose(): void {
+    this.resolver?.dispose();
+    this.resolver = undefined;
+  }
+
+  private reset(): void {
+    this.dispose();
+    for (const u of [...this.errorsByUnit.keys()]) this.errorsByUnit.delete(u);
+    this.pods.clear();
+    this.nodes.clear();
+    this.owners.clear();
+    this.placement.clear();
+    this.gateways = new Map();
+    // Units are replaced, not cleared, so a rebuild on a live model still reports what went away.
+    this.staleUnits = new Set(this.units.unitsWithPrefix(''));
+  }
+
+  private staleUnits = new Set<string>();
+
+  /** Drops the units a rebuild did not produce again. */
+  private dropStale(): void {
+    for (const u of this.staleUnits) this.units.replace(u, []);
+    this.staleUnits.clear();
+  }
+
+  private setSubnets(fromApi: readonly SubnetRecord[]): void {
+    this.subnetRecords = effectiveSubnets(fromApi, this.o);
+    this.subnets = parseSubnets(this.subnetRecords).subnets;
+    this.subnetByName = new Map(this.subnets.map((s) => [s.name, s]));
+  }
+
+  private addressing(): PodAddressing {
+    return {
+      ip: (p) => this.ipam.get(podOwner(p))?.ip,
+      port: (p) => (podNeedsPort(p) && this.ipam.get(podOwner(p)) ? podPortNameOf(p) : undefined),
+    };
+  }
+
+  private addError(unit: string, e: ValidationError): void {
+    const l = this.errorsByUnit.get(unit);
+    if (l) l.push(e);
+    else this.errorsByUnit.set(unit, [e]);
+  }
+
+  private setUnit(unit: string, rows: readonly DesiredRow[], errors: readonly ValidationError[], changed?: Scope, keepErrors = false): void {
+    this.staleUnits.delete(unit);
+    this.units.replace(unit, rows, changed);
+    if (!keepErrors) this.errorsByUnit.delete(unit);
+    for (const e of errors) this.addError(unit, e);
+  }
+
+  private own(key: string, owner: string): void {
+    let s = this.owners.get(owner);
+    if (!s) this.owners.set(owner, (s = new Set()));
+    s.add(key);
+  }
+
+  private disown(key: string, owner: string): void {
+    const s = this.owners.get(owner);
+    if (!s) return;
+    s.delete(key);
+    if (s.size > 0) return;
+    this.owners.delete(owner);
+    this.ipam.release(owner);
+  }
+
+  /** A pod added, changed or gone (undefined): IPAM, its unit, the resolver. */
+  private podEvent(key: string, p: PodRecord | undefined, policies: Set<string>, nodes: Set<string>, scope: Scope): void {
+    const resolver = this.requireResolver();
+    const old = this.pods.get(key);
+    const addr = this.addressing();
+    const before = old ? `${addr.ip(old)}|${addr.port(old)}` : '';
+    const oldOwner = old && !old.deleting ? podOwner(old) : undefined;
+    const newOwner = p && !p.deleting ? podOwner(p) : undefined;
+    if (p) this.pods.set(key, p);
+    else this.pods.delete(key);
+    if (newOwner !== undefined) this.own(key, newOwner);
+    if (oldOwner !== undefined && oldOwner !== newOwner) this.disown(key, oldOwner);
+    const errors: ValidationError[] = [];
+    if (p && podNeedsPort(p) && !this.ipam.get(podOwner(p))) {
+      errors.push(...this.ipam.recoverPods([p]));
+      errors.push(...allocateMissing(this.ipam, [p], [], this.subnetRecords, this.o).errors);
+    }
+    for (const n of this.computePod(key, p, scope, errors)) nodes.add(n);
+    const after = p ? `${addr.ip(p)}|${addr.port(p)}` : '';
+    const uid = (p ?? old)?.uid;
+    if (uid === undefined) return;
+    const live = p && !p.deleting ? p : undefined;
+    for (const k of resolver.podChanged(uid, live, before !== after)) policies.add(k);
+  }
+
+  /** The pod's port; returns the nodes whose port groups changed. */
+  private computePod(key: string, p: PodRecord | undefined, scope?: Scope, errors: ValidationError[] = []): string[] {
+    const unit = podUnit(key);
+    if (!p) {
+      this.setUnit(unit, [], [], scope);
+      return this.placement.set(key, undefined, nodeOfSubnetKey);
+    }
+    const out = desiredPods([p], (x) => this.ipam.get(podOwner(x)), this.subnetByName, this.cfg);
+    for (const e of out.errors) errors.push(e);
+    // A rebuild has put the pod's IPAM errors on the unit already.
+    this.setUnit(unit, out.rows, errors, scope, scope === undefined);
+    return this.placement.set(key, out.placement, nodeOfSubnetKey);
+  }
+
+  private nodeEvent(name: string, n: NodeRecord | undefined): void {
+    const errors: ValidationError[] = [];
+    if (n) this.nodes.set(name, n);
+    else this.nodes.delete(name);
+    if (n && !n.deleting) {
+      if (!this.ipam.get(nodeOwner(n))) {
+        errors.push(...this.ipam.recoverNodes([n], this.o.nodeSwitch));
+        errors.push(...allocateMissing(this.ipam, [], [n], this.subnetRecords, this.o).errors);
+      }
+    } else this.ipam.release(nodeOwner({ name }));
+    this.errorsByUnit.delete(nodeIpamUnit(name));
+    for (const e of errors) this.addError(nodeIpamUnit(name), e);
+  }
+
+  private computeNode(name: string, scope?: Scope): void {
+    const n = this.nodes.get(name);
+    const unit = nodeUnit(name);
+    if (!n) {
+      this.setUnit(unit, [], [], scope);
+      return;
+    }
+    const keys = this.subnets.filter((s) => onClusterRouter(s, this.cfg) && s.name !== this.o.nodeSwitch && s.record.gatewayType === 'distributed').map((s) => subnetNodeKey(s.name, name));
+    const out = desiredNodes([n], (x) => this.ipam.get(nodeOwner(x)), this.subnets, this.placement.forNode(name, keys), this.cfg, { networkPolicies: this.policiesExist });
+    this.setUnit(unit, out.rows, out.errors, scope);
+  }
+
+  private computePolicy(key: string, r: ResolvedPolicy | undefined, scope?: Scope): void {
+    const unit = policyUnit(key);
+    const errors = [...this.requireResolver().errorsFor(key)];
+    if (!r) {
+      this.setUnit(unit, [], errors, scope);
+      return;
+    }
+    const out = desiredPolicy(r, this.cfg);
+    this.setUnit(unit, out.rows, [...errors, ...out.errors], scope);
+  }
+
+  private computeServices(scope?: Scope): void {
+    const out = desiredServices(this.services, this.slices, this.cfg);
+    const errors = [...out.errors];
+    for (const s of this.services) errors.push(...this.requireResolver().errorsFor(`Service/${s.namespace}/${s.name}`));
+    this.setUnit(SERVICES_UNIT, out.rows, errors, scope);
+  }
+
+  private computeSubnets(preferred: (subnet: string) => string | undefined, scope?: Scope): void {
+    const sub = desiredSubnets(this.subnets, this.cfg);
+    const gw = desiredCentralizedGateways(this.subnets, [...this.nodes.values()], (n) => this.ipam.get(nodeOwner(n)), this.cfg, preferred);
+    const rows = [...sub.rows, ...gw.rows];
+    this.gateways = activeGatewaysInNb({ Logical_Router_Policy: gw.rows.map((r) => r.row as unknown as Row) } satisfies ExistingRows);
+    this.setUnit(SUBNETS_UNIT, rows, [...sub.errors, ...gw.errors], scope);
+  }
+
+  private requireResolver(): PolicyResolver {
+    if (!this.resolver) throw new Error('cluster model: rebuild() first');
+    return this.resolver;
+  }
+}

@@ -1,0 +1,84 @@
+/**
+ * A steady-state pass: the model recomputes the units the changed objects
+ * affect, and only the identities whose desired rows changed are planned
+ * (looked up through the NB cache's indexes) and applied, usually as one
+ * transaction. Parents and references outside the scope resolve to the rows
+ * the NB holds for them.
+ */
+import type { KubeWriter } from '../k8s/index.js';
+import { DesiredState } from '../nb/desired.js';
+import { scopeSize } from '../nb/desired-units.js';
+import { cacheScopeView } from '../nb/existing-view.js';
+import { kubeOvnFeatureRow } from '../nb/ownership.js';
+import { plan } from '../nb/plan.js';
+import type { OvsdbClient } from '../ovsdb/index.js';
+import type { Logger } from '../util/log.js';
+import { annotationPatches, sendPatches } from './allocation.js';
+import type { ControllerMetrics } from './metrics.js';
+import type { ClusterModel, ClusterStores, DirtyKeys } from './model/cluster-model.js';
+import { applyOperations, waitForCache } from './nb-writer.js';
+import type { ControllerOptions } from './options.js';
+import type { SyncReport } from './sync-once.js';
+import { laps } from '../util/laps.js';
+
+export async function scopedSync(
+  model: ClusterModel,
+  dirty: DirtyKeys,
+  stores: ClusterStores,
+  nb: OvsdbClient,
+  o: ControllerOptions,
+  deps: {
+    writer?: KubeWriter;
+    log: Logger;
+    metrics?: ControllerMetrics;
+    isLeader?: () => boolean;
+    /** An annotation patch that failed: the object is handled again later. */
+    retry?: (kind: 'Pod' | 'Node', key: string) => void;
+  },
+): Promise<SyncReport> {
+  const { timings, lap } = laps();
+  const u = await model.update(dirty, stores);
+  lap('update');
+  const desired = new DesiredState();
+  for (const [table, keys] of u.scope) {
+    for (const key of keys) {
+      const d = model.units.get(table, key);
+      if (d) desired.add(d);
+    }
+  }
+  const planned = plan(desired, cacheScopeView(nb.cache, u.scope), {
+    vendor: o.vendor,
+    keep: kubeOvnFeatureRow,
+    outside: (table, key) => model.units.get(table, key),
+  });
+  lap('plan');
+  let transactions = 0;
+  if (planned.ops.length > 0) {
+    const applied = await applyOperations(nb, planned.ops, { maxOps: o.maxOpsPerTxn, isLeader: deps.isLeader, metrics: deps.metrics });
+    transactions = applied.transactions;
+    // The next pass plans from the cache: it must hold our inserts, or it would insert them again.
+    if (!(await waitForCache(nb, applied.inserted, 60_000))) throw new Error('NB cache did not show our inserts within 60 s');
+  }
+  lap('apply');
+  let annotations = { sent: 0, failed: 0 };
+  if (deps.writer && (u.pods.length > 0 || u.nodes.length > 0)) {
+    const r = await sendPatches(deps.writer, annotationPatches(model.ipamState, u.pods, u.nodes));
+    for (const f of r.failed) {
+      deps.log.warn('annotation patch failed', { kind: f.patch.kind, namespace: f.patch.namespace, name: f.patch.name, err: f.err.message });
+      deps.retry?.(f.patch.kind, f.patch.namespace ? `${f.patch.namespace}/${f.patch.name}` : f.patch.name);
+    }
+    annotations = { sent: r.sent, failed: r.failed.length };
+  }
+  lap('annotate');
+  deps.log.debug('scoped pass', { units: u.units, scope: scopeSize(u.scope), operations: planned.ops.length, ms: Math.round(Object.values(timings).reduce((a, b) => a + b, 0)) });
+  return {
+    plan: { counts: planned.counts, conflicts: planned.conflicts },
+    operations: planned.ops.length,
+    transactions,
+    desiredRows: model.units.size,
+    allocated: 0,
+    annotations,
+    errors: model.errors(),
+    timings,
+  };
+}

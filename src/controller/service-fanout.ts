@@ -1,0 +1,132 @@
+/**
+ * Which Services' ClusterIPs go into each peer selector's allow set, kept per
+ * (peer, Service) so an event recomputes only the pairs it can change.
+ *
+ * A Service feeds a peer when the peer covers the Service's namespace (by its
+ * own namespace or its namespaceSelector: the candidates) and selects one of
+ * the Service's pods (a whole-namespace peer: any pod). A Service's pods are
+ * its namespace's pods matching its selector, found by plain label
+ * comparison: a Service selects in one namespace, so that set is small.
+ */
+import type { Labels, ServiceRecord } from '../k8s/records.js';
+
+/** What the fan-out reads of the evaluated selectors. */
+export interface FanOutHost {
+  /** Peer selectors that cover a namespace. */
+  candidates(namespace: string): readonly number[];
+  /** Pod slots of a namespace with their labels. */
+  podsIn(namespace: string): Iterable<{ slot: number; labels: Labels }>;
+  has(peer: number, slot: number): boolean;
+  /** A peer without podSelector: every pod of a covered namespace. */
+  wholeNamespace(peer: number): boolean;
+}
+
+interface Svc {
+  svc: ServiceRecord;
+  ips: string[];
+}
+
+const serviceKey = (s: Pick<ServiceRecord, 'namespace' | 'name'>): string => `${s.namespace}/${s.name}`;
+
+function selects(selector: Labels, labels: Labels): boolean {
+  for (const k in selector) if (!Object.hasOwn(labels, k) || labels[k] !== selector[k]) return false;
+  return true;
+}
+
+const sameList = (a: readonly string[], b: readonly string[]): boolean => a.length === b.length && a.every((x, i) => x === b[i]);
+
+/** Services that can feed an allow set: a selector, and an IPv4 ClusterIP. */
+export function feedsPeers(svc: ServiceRecord): boolean {
+  return !svc.deleting && svc.selector !== undefined && Object.keys(svc.selector).length > 0 && v4ClusterIPs(svc).length > 0;
+}
+
+function v4ClusterIPs(svc: ServiceRecord): string[] {
+  return svc.clusterIPs.filter((ip) => ip && ip !== 'None' && !ip.includes(':'));
+}
+
+export class ServiceFanOut {
+  private readonly services = new Map<string, Svc>();
+  private readonly byNamespace = new Map<string, Set<string>>();
+  private readonly peersOf = new Map<string, Set<number>>();
+  private readonly ipsOf = new Map<number, Map<string, string[]>>();
+
+  constructor(private readonly host: FanOutHost) {}
+
+  /** ClusterIPs of the Services feeding a peer, sorted, each once. */
+  ipsFor(peer: number): string[] {
+    const m = this.ipsOf.get(peer);
+    if (!m || m.size === 0) return [];
+    const out = new Set<string>();
+    for (const ips of m.values()) for (const ip of ips) out.add(ip);
+    return [...out].sort();
+  }
+
+  /** Keys of the Services of a namespace. */
+  servicesIn(namespace: string): string[] {
+    return [...(this.byNamespace.get(namespace) ?? [])];
+  }
+
+  /** Keys of a namespace's Services whose selector matches these labels. */
+  servicesSelecting(namespace: string, labels: Labels): string[] {
+    const out: string[] = [];
+    for (const k of this.byNamespace.get(namespace) ?? []) if (selects(this.services.get(k)!.svc.selector!, labels)) out.push(k);
+    return out;
+  }
+
+  /** Adds, replaces (svc) or removes (undefined) a Service; returns the peers whose IPs changed. */
+  setService(key: string, svc: ServiceRecord | undefined, changed = new Set<number>()): Set<number> {
+    const old = this.services.get(key);
+    if (old) this.byNamespace.get(old.svc.namespace)?.delete(key);
+    if (svc && feedsPeers(svc)) {
+      this.services.set(key, { svc, ips: [...new Set(v4ClusterIPs(svc))].sort() });
+      let s = this.byNamespace.get(svc.namespace);
+      if (!s) this.byNamespace.set(svc.namespace, (s = new Set()));
+      s.add(key);
+    } else this.services.delete(key);
+    return this.recompute(key, changed);
+  }
+
+  /** Every Service from scratch (after the selectors were rebuilt). */
+  reset(services: Iterable<ServiceRecord>): void {
+    this.services.clear();
+    this.byNamespace.clear();
+    this.peersOf.clear();
+    this.ipsOf.clear();
+    for (const s of services) this.setService(serviceKey(s), s);
+  }
+
+  /** Recomputes which peers one Service feeds; adds the peers that changed to `changed`. */
+  recompute(key: string, changed = new Set<number>()): Set<number> {
+    const old = this.peersOf.get(key);
+    const next = new Set<number>();
+    const e = this.services.get(key);
+    if (e) {
+      const sel = e.svc.selector!;
+      const pods: number[] = [];
+      for (const p of this.host.podsIn(e.svc.namespace)) if (selects(sel, p.labels)) pods.push(p.slot);
+      if (pods.length > 0) {
+        for (const peer of this.host.candidates(e.svc.namespace)) {
+          if (this.host.wholeNamespace(peer) || pods.some((slot) => this.host.has(peer, slot))) next.add(peer);
+        }
+      }
+    }
+    for (const peer of old ?? []) {
+      if (next.has(peer)) continue;
+      this.ipsOf.get(peer)?.delete(key);
+      changed.add(peer);
+    }
+    for (const peer of next) {
+      let m = this.ipsOf.get(peer);
+      if (!m) this.ipsOf.set(peer, (m = new Map()));
+      const prev = m.get(key);
+      if (prev && sameList(prev, e!.ips)) continue;
+      m.set(key, e!.ips);
+      changed.add(peer);
+    }
+    if (next.size > 0) this.peersOf.set(key, next);
+    else this.peersOf.delete(key);
+    return changed;
+  }
+}
+
+export { serviceKey };

@@ -1,0 +1,232 @@
+/**
+ * The desired NB state kept between passes, as the union of units: the rows
+ * one object produces (a pod's port, a policy's port group, ACLs and address
+ * sets, a node's rows). Replacing a unit reports exactly the identities whose
+ * merged desired row changed: the scope a steady-state pass plans.
+ *
+ * Two units may want the same identity (the source and target launcher pods
+ * of a migrating VM both want the VM's port): identical rows merge (their
+ * reference sets united), differing ones are a conflict and the first wins,
+ * as in DesiredState.
+ */
+import { type DesiredConflict, type DesiredRow, type DesiredSource, mergeInto, type RefSet } from './desired.js';
+import type { NbTable } from './rows.js';
+import { NB_TABLES } from './rows.js';
+import type { RowData, Value } from '../ovsdb/types.js';
+
+/** Identities per table. */
+export type Scope = Map<NbTable, Set<string>>;
+
+export function addToScope(scope: Scope, table: NbTable, key: string): void {
+  let s = scope.get(table);
+  if (!s) scope.set(table, (s = new Set()));
+  s.add(key);
+}
+
+export function scopeSize(scope: Scope): number {
+  let n = 0;
+  for (const s of scope.values()) n += s.size;
+  return n;
+}
+
+interface Part {
+  unit: string;
+  row: DesiredRow;
+}
+
+interface Entry {
+  /** The merged row plan() sees. */
+  row: DesiredRow;
+  /** The one unit that wants it, or every unit's own row in arrival order. */
+  units: string | Part[];
+}
+
+const SEP = '\u0000';
+
+function sameValue(a: Value | undefined, b: Value | undefined): boolean {
+  if (a === b) return true;
+  if (a === undefined || b === undefined) return false;
+  if (Array.isArray(a) || Array.isArray(b)) {
+    if (!Array.isArray(a) || !Array.isArray(b) || a.length !== b.length) return false;
+    let i = 0;
+    while (i < a.length && a[i] === b[i]) i++;
+    if (i === a.length) return true;
+    // Producers sort their sets, so this is rare: compare as sets.
+    const s = new Set(a);
+    return s.size === new Set(b).size && b.every((x) => s.has(x));
+  }
+  if (typeof a !== 'object' || typeof b !== 'object') return false;
+  const ka = Object.keys(a);
+  if (ka.length !== Object.keys(b).length) return false;
+  return ka.every((k) => a[k] === b[k]);
+}
+
+function sameRowData(a: RowData | undefined, b: RowData | undefined): boolean {
+  if (a === b) return true;
+  if (!a || !b) return false;
+  const ka = Object.keys(a);
+  if (ka.length !== Object.keys(b).length) return false;
+  return ka.every((c) => sameValue(a[c], b[c]));
+}
+
+function sameRefs(a: Record<string, RefSet> | undefined, b: Record<string, RefSet> | undefined): boolean {
+  if (a === b) return true;
+  const ka = Object.keys(a ?? {});
+  if (ka.length !== Object.keys(b ?? {}).length) return false;
+  return ka.every((c) => {
+    const x = a![c]!;
+    const y = b?.[c];
+    return y !== undefined && x.table === y.table && x.mode === y.mode && sameValue(x.keys, y.keys);
+  });
+}
+
+/** Whether two desired rows of one identity would plan the same. */
+export function sameDesired(a: DesiredRow, b: DesiredRow): boolean {
+  return (
+    sameRowData(a.row, b.row) &&
+    sameRowData(a.insertOnly, b.insertOnly) &&
+    a.parent?.table === b.parent?.table &&
+    a.parent?.key === b.parent?.key &&
+    a.parent?.column === b.parent?.column &&
+    sameRefs(a.refs, b.refs)
+  );
+}
+
+const copyRow = (d: DesiredRow): DesiredRow => ({
+  ...d,
+  ...(d.refs ? { refs: Object.fromEntries(Object.entries(d.refs).map(([c, r]) => [c, { ...r, keys: [...r.keys] }])) } : {}),
+});
+
+export class DesiredUnits implements DesiredSource {
+  private readonly units = new Map<string, DesiredRow[]>();
+  private readonly tables = new Map<NbTable, Map<string, Entry>>(NB_TABLES.map((t) => [t, new Map()]));
+  private readonly conflictAt = new Map<string, DesiredConflict>();
+
+  get conflicts(): DesiredConflict[] {
+    return [...this.conflictAt.values()];
+  }
+
+  get size(): number {
+    let n = 0;
+    for (const t of this.tables.values()) n += t.size;
+    return n;
+  }
+
+  get unitCount(): number {
+    return this.units.size;
+  }
+
+  *rows(table: NbTable): Iterable<readonly [string, DesiredRow]> {
+    for (const [key, e] of this.tables.get(table)!) yield [key, e.row] as const;
+  }
+
+  *values(table: NbTable): Iterable<DesiredRow> {
+    for (const e of this.tables.get(table)!.values()) yield e.row;
+  }
+
+  count(table: NbTable): number {
+    return this.tables.get(table)!.size;
+  }
+
+  get(table: NbTable, key: string): DesiredRow | undefined {
+    return this.tables.get(table)!.get(key)?.row;
+  }
+
+  has(unit: string): boolean {
+    return this.units.has(unit);
+  }
+
+  /** Unit ids starting with `prefix` (e.g. every node's). */
+  unitsWithPrefix(prefix: string): string[] {
+    const out: string[] = [];
+    for (const u of this.units.keys()) if (u.startsWith(prefix)) out.push(u);
+    return out;
+  }
+
+  /**
+   * Sets what a unit wants (an empty list removes it); adds to `changed` every
+   * identity whose merged row appeared, changed or went away.
+   */
+  replace(unit: string, rows: readonly DesiredRow[], changed?: Scope): void {
+    const before = this.units.get(unit);
+    const next = new Map<string, DesiredRow>();
+    for (const r of rows) {
+      const k = r.table + SEP + r.key;
+      const prev = next.get(k);
+      if (!prev) next.set(k, r);
+      else if (!mergeInto(prev, r)) this.conflictAt.set(k, { table: r.table, key: r.key, reason: 'two different desired rows under one identity' });
+    }
+    const old = new Map<string, DesiredRow>();
+    for (const r of before ?? []) old.set(r.table + SEP + r.key, r);
+    for (const [k, r] of old) {
+      if (next.has(k)) continue;
+      this.drop(unit, r.table, r.key);
+      if (changed) addToScope(changed, r.table, r.key);
+    }
+    const kept: DesiredRow[] = [];
+    for (const [k, r] of next) {
+      const o = old.get(k);
+      if (o && sameDesired(o, r)) {
+        kept.push(o);
+        continue;
+      }
+      kept.push(r);
+      this.put(unit, r);
+      if (changed) addToScope(changed, r.table, r.key);
+    }
+    if (kept.length > 0) this.units.set(unit, kept);
+    else this.units.delete(unit);
+  }
+
+  private put(unit: string, r: DesiredRow): void {
+    const t = this.tables.get(r.table)!;
+    const e = t.get(r.key);
+    if (!e) {
+      t.set(r.key, { row: r, units: unit });
+      return;
+    }
+    if (typeof e.units === 'string') {
+      if (e.units === unit) {
+        e.row = r;
+        return;
+      }
+      e.units = [{ unit: e.units, row: e.row }, { unit, row: r }];
+    } else {
+      const p = e.units.find((x) => x.unit === unit);
+      if (p) p.row = r;
+      else e.units.push({ unit, row: r });
+    }
+    this.remerge(r.table, r.key, e);
+  }
+
+  private drop(unit: string, table: NbTable, key: string): void {
+    const t = this.tables.get(table)!;
+    const e = t.get(key);
+    if (!e) return;
+    if (typeof e.units === 'string') {
+      if (e.units === unit) t.delete(key);
+      return;
+    }
+    e.units = e.units.filter((p) => p.unit !== unit);
+    if (e.units.length === 1) {
+      const only = e.units[0]!;
+      e.units = only.unit;
+      e.row = only.row;
+      this.conflictAt.delete(table + SEP + key);
+    } else if (e.units.length === 0) {
+      t.delete(key);
+      this.conflictAt.delete(table + SEP + key);
+    } else this.remerge(table, key, e);
+  }
+
+  private remerge(table: NbTable, key: string, e: Entry): void {
+    const parts = e.units as Part[];
+    const merged = copyRow(parts[0]!.row);
+    let conflict = false;
+    for (let i = 1; i < parts.length; i++) if (!mergeInto(merged, parts[i]!.row)) conflict = true;
+    e.row = merged;
+    const k = table + SEP + key;
+    if (conflict) this.conflictAt.set(k, { table, key, reason: 'two different desired rows under one identity' });
+    else this.conflictAt.delete(k);
+  }
+}

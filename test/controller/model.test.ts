@@ -1,0 +1,220 @@
+import { describe, expect, it } from 'vitest';
+import { annotationPatches } from '../../src/controller/allocation.js';
+import { Ipam } from '../../src/controller/ipam/ipam.js';
+import { ClusterModel, emptyDirty, type ClusterSnapshot, type DirtyKeys } from '../../src/controller/model/cluster-model.js';
+import { DEFAULT_OPTIONS, type ControllerOptions } from '../../src/controller/options.js';
+import type { EndpointSliceRecord, NamespaceRecord, NetworkPolicyRecord, NodeRecord, ObjectRecord, PodRecord, ServiceRecord, SubnetRecord } from '../../src/k8s/records.js';
+import { trimEndpointSlice, trimNamespace, trimNetworkPolicy, trimNode, trimPod, trimService, trimSubnet } from '../../src/k8s/trim.js';
+import { sameDesired } from '../../src/nb/desired-units.js';
+import { NB_TABLES } from '../../src/nb/rows.js';
+import { clusterSpec, generateCluster } from '../../src/sim/gen/cluster.js';
+
+const O: ControllerOptions = { ...DEFAULT_OPTIONS, wasmWorkers: 0 };
+const keyOf = (o: ObjectRecord) => (o.namespace ? `${o.namespace}/${o.name}` : o.name);
+
+/** A cluster as mutable stores, like the reflectors hold. */
+class Stores {
+  subnets = new Map<string, SubnetRecord>();
+  nodes = new Map<string, NodeRecord>();
+  namespaces = new Map<string, NamespaceRecord>();
+  pods = new Map<string, PodRecord>();
+  services = new Map<string, ServiceRecord>();
+  endpointSlices = new Map<string, EndpointSliceRecord>();
+  policies = new Map<string, NetworkPolicyRecord>();
+  dirty: DirtyKeys = emptyDirty();
+
+  constructor(seed: number) {
+    const put = <R extends ObjectRecord>(m: Map<string, R>, r: R) => m.set(keyOf(r), r);
+    for (const o of generateCluster(clusterSpec({ seed, nodes: 5, pods: 400, namespaces: 6, policies: 30, services: 25, subnets: 3 }))) {
+      const kind = (o as { kind: string }).kind;
+      if (kind === 'Namespace') put(this.namespaces, trimNamespace(o));
+      else if (kind === 'Pod') put(this.pods, trimPod(o));
+      else if (kind === 'NetworkPolicy') put(this.policies, trimNetworkPolicy(o));
+      else if (kind === 'Service') put(this.services, trimService(o));
+      else if (kind === 'EndpointSlice') put(this.endpointSlices, trimEndpointSlice(o));
+      else if (kind === 'Node') put(this.nodes, trimNode(o));
+      else if (kind === 'Subnet') put(this.subnets, trimSubnet(o));
+    }
+  }
+
+  snapshot(): ClusterSnapshot {
+    return {
+      subnets: [...this.subnets.values()],
+      nodes: [...this.nodes.values()],
+      namespaces: [...this.namespaces.values()],
+      pods: [...this.pods.values()],
+      services: [...this.services.values()],
+      endpointSlices: [...this.endpointSlices.values()],
+      policies: [...this.policies.values()],
+    };
+  }
+
+  set<R extends ObjectRecord>(kind: keyof DirtyKeys, m: Map<string, R>, r: R): void {
+    m.set(keyOf(r), r);
+    this.dirty[kind].add(keyOf(r));
+  }
+
+  remove<R extends ObjectRecord>(kind: keyof DirtyKeys, m: Map<string, R>, key: string): void {
+    m.delete(key);
+    this.dirty[kind].add(key);
+  }
+
+  /** The IPAM write-back, as the API server would then hold it (and report as pod/node events). */
+  writeBack(ipam: Ipam, pods: Iterable<PodRecord>, nodes: Iterable<NodeRecord>): void {
+    for (const p of annotationPatches(ipam, pods, nodes)) {
+      const key = p.namespace ? `${p.namespace}/${p.name}` : p.name;
+      if (p.kind === 'Pod') {
+        const cur = this.pods.get(key);
+        if (cur) this.set('pods', this.pods, { ...cur, annotations: { ...cur.annotations, ...p.annotations } });
+      } else {
+        const cur = this.nodes.get(key);
+        if (cur) this.set('nodes', this.nodes, { ...cur, annotations: { ...cur.annotations, ...p.annotations } });
+      }
+    }
+  }
+}
+
+/** A deterministic pseudo-random sequence. */
+function rng(seed: number) {
+  let s = seed >>> 0;
+  return () => {
+    s = (s * 1664525 + 1013904223) >>> 0;
+    return s / 2 ** 32;
+  };
+}
+
+const pick = <T>(r: () => number, xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!;
+
+function service(name: string, namespace: string, ip: string, port: number, selector: Record<string, string>): ServiceRecord {
+  return { uid: name, name, namespace, resourceVersion: '1', labels: {}, annotations: {}, deleting: false, type: 'ClusterIP', clusterIPs: [ip], ports: [{ protocol: 'TCP', port }], selector };
+}
+
+/** One random change of one object. */
+function mutate(c: Stores, r: () => number, n: number): void {
+  const pods = [...c.pods.values()];
+  const op = Math.floor(r() * 15);
+  const solo = pods.filter((p) => p.labels['solo'] !== undefined);
+  switch (op) {
+    case 12: {
+      // A pod only a new Service selects: the Service feeds exactly the peers that pod meets.
+      const p = pick(r, pods);
+      const annotations = Object.fromEntries(Object.entries(p.annotations).filter(([k]) => !k.startsWith('ovn.kubernetes.io/')));
+      c.set('pods', c.pods, { ...p, uid: `solo-${n}`, name: `${p.name}-solo${n}`, annotations, podIPs: [], labels: { ...p.labels, solo: `s${n}` } });
+      c.set('services', c.services, service(`solo-${n}`, p.namespace, `10.96.${100 + (n % 50)}.${n % 250}`, 8080, { solo: `s${n}` }));
+      break;
+    }
+    case 13:
+      if (solo.length > 0) {
+        const p = pick(r, solo);
+        const other = pick(r, pods.filter((x) => x.namespace === p.namespace));
+        c.set('pods', c.pods, { ...p, labels: { ...other.labels, solo: p.labels['solo']! } });
+      }
+      break;
+    case 14:
+      if (solo.length > 0) c.remove('pods', c.pods, keyOf(pick(r, solo)));
+      break;
+    case 0:
+    case 1: {
+      const p = pick(r, pods);
+      const annotations = Object.fromEntries(Object.entries(p.annotations).filter(([k]) => !k.startsWith('ovn.kubernetes.io/')));
+      c.set('pods', c.pods, { ...p, uid: `new-${n}`, name: `${p.name}-x${n}`, annotations, podIPs: [] });
+      break;
+    }
+    case 2:
+      c.remove('pods', c.pods, keyOf(pick(r, pods)));
+      break;
+    case 3: {
+      const p = pick(r, pods);
+      const q = pick(r, pods.filter((x) => x.namespace === p.namespace));
+      c.set('pods', c.pods, { ...p, labels: { ...q.labels, extra: `v${n % 3}` } });
+      break;
+    }
+    case 4: {
+      const ns = pick(r, [...c.namespaces.values()]);
+      const other = pick(r, [...c.namespaces.values()]);
+      c.set('namespaces', c.namespaces, { ...ns, labels: { ...other.labels, 'kubernetes.io/metadata.name': ns.name } });
+      break;
+    }
+    case 5: {
+      const p = pick(r, pods);
+      c.set('services', c.services, service(`svc-${n}`, p.namespace, `10.96.${200 + (n % 50)}.${n % 250}`, 80, Object.fromEntries(Object.entries(p.labels).slice(0, 1))));
+      break;
+    }
+    case 6:
+      c.remove('services', c.services, keyOf(pick(r, [...c.services.values()])));
+      break;
+    case 7: {
+      const s = pick(r, [...c.endpointSlices.values()]);
+      c.set('endpointSlices', c.endpointSlices, { ...s, endpoints: s.endpoints.map((e, i) => ({ ...e, ready: (i + n) % 2 === 0 })) });
+      break;
+    }
+    case 8: {
+      const np = pick(r, [...c.policies.values()]);
+      c.set('policies', c.policies, { ...np, uid: `np-${n}`, name: `${np.name}-copy${n}` });
+      break;
+    }
+    case 9: {
+      const np = pick(r, [...c.policies.values()]);
+      const labels = pick(r, pods).labels;
+      c.set('policies', c.policies, { ...np, podSelector: { matchLabels: Object.fromEntries(Object.entries(labels).slice(0, 1)) } });
+      break;
+    }
+    case 10:
+      c.remove('policies', c.policies, keyOf(pick(r, [...c.policies.values()])));
+      break;
+    default: {
+      const node = pick(r, [...c.nodes.values()]);
+      if (r() < 0.5) c.set('nodes', c.nodes, { ...node, ready: !node.ready });
+      else c.set('nodes', c.nodes, { ...node, uid: `node-${n}`, name: `${node.name}-n${n}`, annotations: {}, internalIPs: [`172.18.9.${n % 250}`] });
+    }
+  }
+}
+
+function expectSameUnits(a: ClusterModel, b: ClusterModel): void {
+  for (const t of NB_TABLES) {
+    const ka = [...a.units.rows(t)].map(([k]) => k).sort();
+    const kb = [...b.units.rows(t)].map(([k]) => k).sort();
+    expect(ka, t).toEqual(kb);
+    for (const k of ka) {
+      const x = a.units.get(t, k)!;
+      const y = b.units.get(t, k)!;
+      if (!sameDesired(x, y)) expect({ t, k, row: x.row, refs: x.refs }).toEqual({ t, k, row: y.row, refs: y.refs });
+    }
+  }
+  const errs = (m: ClusterModel) => m.errors().map((e) => `${e.kind}/${e.namespace}/${e.name}/${e.field}`).sort();
+  expect(errs(a)).toEqual(errs(b));
+}
+
+describe('cluster model: incremental updates reach what a full rebuild computes', () => {
+  for (const seed of [1, 2, 3]) {
+    it(`seed ${seed}: 60 batches of random changes`, async () => {
+      const c = new Stores(seed);
+      const ipam = new Ipam();
+      const live = new ClusterModel(O, ipam);
+      await live.rebuild(c.snapshot(), () => undefined);
+      c.writeBack(ipam, c.pods.values(), c.nodes.values());
+      const r = rng(seed);
+      let scoped = 0;
+      for (let batch = 0; batch < 60; batch++) {
+        for (let i = 0; i < 1 + Math.floor(r() * 4); i++) mutate(c, r, batch * 10 + i);
+        const dirty = c.dirty;
+        c.dirty = emptyDirty();
+        const u = await live.update(dirty, c);
+        for (const s of u.scope.values()) scoped += s.size;
+        c.writeBack(ipam, u.pods, u.nodes);
+      }
+      // The write-back events of the last batch.
+      const dirty = c.dirty;
+      c.dirty = emptyDirty();
+      await live.update(dirty, c);
+
+      const fresh = new ClusterModel(O, new Ipam());
+      await fresh.rebuild(c.snapshot(), () => undefined);
+      expectSameUnits(live, fresh);
+      expect(scoped).toBeGreaterThan(0);
+      expect(scoped).toBeLessThan(fresh.units.size);
+      live.dispose();
+      fresh.dispose();
+    });
+  }
+});
