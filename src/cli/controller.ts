@@ -16,7 +16,7 @@ const mod: CommandModule = {
         'leader-elect': { type: 'boolean' },
         'lease-namespace': { type: 'string', default: 'kube-system' },
         'lease-name': { type: 'string', default: 'ovnscale-controller' },
-        'coalesce-ms': { type: 'string', default: '100' },
+        'coalesce-ms': { type: 'string', default: '20' },
         'resync-interval': { type: 'string', default: '300' },
       },
       {

@@ -26,6 +26,7 @@ import { ClusterModel, emptyDirty, type ClusterStores, type DirtyKeys } from './
 import { connectNb } from './nb-writer.js';
 import type { ControllerOptions } from './options.js';
 import { startStatusServer, type StatusServer } from './status-server.js';
+import { warmScopeIndexes } from '../nb/existing-view.js';
 import { scopedSync } from './scoped-sync.js';
 import { bulkSync, type SyncReport } from './sync-once.js';
 import type { ValidationError } from './validation.js';
@@ -65,6 +66,7 @@ export class Controller {
   readonly metrics: ControllerMetrics;
   private cache?: ClusterCache;
   private nb?: OvsdbClient;
+  private nbReady?: Promise<OvsdbClient>;
   private sb?: OvsdbClient;
   private status?: StatusServer;
   private elector?: LeaderElector;
@@ -108,7 +110,10 @@ export class Controller {
     this.writer = new KubeWriter(api);
     this.cache = await createClusterCache(api, this.log);
     this.cache.start();
-    this.nb = await connectNb(this.o.nbAddr, this.log, this.metrics);
+    // The NB replicates while the cluster is listed and the first pass computes; that pass waits for it only to plan.
+    const nb = connectNb(this.o.nbAddr, this.log, this.metrics);
+    nb.catch(() => undefined);
+    this.nbReady = nb;
     await this.cache.waitForSync(600_000);
     this.log.info('caches synced', { pods: this.cache.pods.store.size, nodes: this.cache.nodes.store.size, policies: this.cache.policies.store.size });
     for (const r of this.cache.all()) r.on((e) => this.dirty(r.type.kind, e.type === 'delete' ? e.old : e.record));
@@ -123,21 +128,6 @@ export class Controller {
       },
       this.metrics,
     );
-
-    if (this.o.sbAddr && this.cache.kubevirt) {
-      this.sb = await connect({ remotes: this.o.sbAddr, database: 'OVN_Southbound', monitor: SB_MONITOR, logger: this.log, requestLatency: this.metrics.ovsRequestLatency });
-      this.migration = new MigrationReconciler({
-        nb: this.nb,
-        sb: this.sb,
-        vmis: this.cache.kubevirt.vmis,
-        vmims: this.cache.kubevirt.vmims,
-        pods: this.cache.pods,
-        log: this.log,
-        metrics: this.metrics,
-        isLeader: () => this.isLeader(),
-      });
-      this.migration.start();
-    }
 
     if (this.o.leaderElect) {
       this.elector = new LeaderElector({
@@ -166,6 +156,22 @@ export class Controller {
       }, this.o.resyncIntervalMs);
       this.resyncTimer.unref();
     }
+
+    this.nb = await nb;
+    if (this.o.sbAddr && this.cache.kubevirt) {
+      this.sb = await connect({ remotes: this.o.sbAddr, database: 'OVN_Southbound', monitor: SB_MONITOR, logger: this.log, requestLatency: this.metrics.ovsRequestLatency });
+      this.migration = new MigrationReconciler({
+        nb: this.nb,
+        sb: this.sb,
+        vmis: this.cache.kubevirt.vmis,
+        vmims: this.cache.kubevirt.vmims,
+        pods: this.cache.pods,
+        log: this.log,
+        metrics: this.metrics,
+        isLeader: () => this.isLeader(),
+      });
+      this.migration.start();
+    }
   }
 
   async stop(): Promise<void> {
@@ -175,7 +181,7 @@ export class Controller {
     await this.migration?.stop();
     await this.elector?.stop();
     await this.cache?.stop();
-    await this.nb?.close();
+    await this.nbReady?.then((c) => c.close(), () => undefined);
     await this.sb?.close();
     await this.status?.close();
     this.model.dispose();
@@ -215,7 +221,8 @@ export class Controller {
     const deps = { writer: this.writer, log: this.log, metrics: this.metrics, isLeader: () => this.isLeader() };
     if (full) {
       this.fullPending = false;
-      report = await bulkSync(snapshotOf(this.cache!), this.nb!, this.model, { ...this.o, dryRun: false }, deps);
+      report = await bulkSync(snapshotOf(this.cache!), this.nbReady!, this.model, { ...this.o, dryRun: false }, deps);
+      warmScopeIndexes((await this.nbReady!).cache);
     } else {
       report = await scopedSync(this.model, dirty, this.stores(), this.nb!, this.o, {
         ...deps,

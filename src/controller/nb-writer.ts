@@ -5,13 +5,13 @@
  */
 import { chunkOperations, connect, type OvsdbClient } from '../ovsdb/index.js';
 import type { Operation } from '../ovsdb/types.js';
-import { NB_TABLES } from '../nb/rows.js';
+import { NB_COLUMNS, NB_TABLES } from '../nb/rows.js';
 import type { ExistingRows } from '../nb/plan.js';
 import type { Logger } from '../util/log.js';
 import type { ControllerMetrics } from './metrics.js';
 
 /**
- * The NB client, replicating the tables plans read. The first connection may
+ * The NB client, replicating the tables and columns plans read (NB_COLUMNS). The first connection may
  * wait long: right after a very large write ovsdb-server can go quiet for
  * tens of seconds (log compaction), and a controller must wait that out, not
  * exit; every failed attempt is logged by the client meanwhile.
@@ -22,7 +22,7 @@ export function connectNb(remotes: string, log: Logger, metrics?: ControllerMetr
     database: 'OVN_Northbound',
     leaderOnly: true,
     initialConnectTimeoutMs: 600_000,
-    monitor: [...NB_TABLES],
+    monitor: Object.fromEntries(NB_TABLES.map((t) => [t, { columns: [...NB_COLUMNS[t]] }])),
     logger: log,
     ...(metrics ? { requestLatency: metrics.ovsRequestLatency } : {}),
   });

@@ -72,7 +72,14 @@ export class PolicyResolver {
   private services: readonly ServiceRecord[] = [];
   private readonly fanout: ServiceFanOut;
 
-  constructor(podCapacity: number) {
+  /** Per pod slot: its address and port name (undefined: none), as of its last upsert. */
+  private readonly ipAt: (string | undefined)[] = [];
+  private readonly portAt: (string | undefined)[] = [];
+
+  constructor(
+    podCapacity: number,
+    private readonly addr: PodAddressing,
+  ) {
     this.index = new LabelIndex<PodRecord>({ podCapacity: Math.max(1024, podCapacity) });
     this.fanout = new ServiceFanOut({
       candidates: (ns) => this.candidatesIn(ns),
@@ -87,12 +94,21 @@ export class PolicyResolver {
     this.index.upsertNamespace(ns);
   }
 
-  upsertPod(pod: PodRecord): void {
-    this.index.upsertPod(pod);
+  /** Adds or updates a pod; its address is read now (allocate before). Returns whether its address or port name changed. */
+  upsertPod(pod: PodRecord): boolean {
+    const slot = this.index.upsertPod(pod);
+    const ip = this.addr.ip(pod);
+    const port = this.addr.port(pod);
+    const changed = this.ipAt[slot] !== ip || this.portAt[slot] !== port;
+    this.ipAt[slot] = ip;
+    this.portAt[slot] = port;
+    return changed;
   }
 
-  deletePod(uid: string): void {
-    this.index.deletePod(uid);
+  deletePod(uid: string): number | undefined {
+    const slot = this.index.deletePod(uid);
+    if (slot !== undefined) this.ipAt[slot] = this.portAt[slot] = undefined;
+    return slot;
   }
 
   /**
@@ -114,6 +130,7 @@ export class PolicyResolver {
     // The set reads only uid/namespace/labels of pods, which every PodRecord has.
     this.set = new SelectorSet(this.index as unknown as LabelIndex, programs);
     this.candidateCache = new Map();
+    for (const m of this.memos) m.clear();
     const errors: ValidationError[] = [];
     for (const l of this.errorsOf.values()) for (const e of l) errors.push(e);
     return errors;
@@ -185,6 +202,13 @@ export class PolicyResolver {
     return [...this.compiled.keys()];
   }
 
+  /** Selector errors of every Service. */
+  serviceErrors(): ValidationError[] {
+    const out: ValidationError[] = [];
+    for (const [k, l] of this.errorsOf) if (k.startsWith('Service/')) for (const e of l) out.push(e);
+    return out;
+  }
+
   /** Selector errors of one policy (or `Service/ns/name`). */
   errorsFor(key: string): ValidationError[] {
     return this.errorsOf.get(key) ?? [];
@@ -201,27 +225,35 @@ export class PolicyResolver {
   // Incremental updates: each returns the keys of the policies whose resolution may have changed.
 
   /**
-   * A pod added, changed (`addressChanged`: its IP or port name moved) or
-   * deleted (`next` undefined): its slot is re-checked against the selectors
-   * reading what changed, and the Services selecting it before or after are
-   * re-matched against their candidate peers.
+   * A pod added, changed or deleted (`next` undefined): its slot is
+   * re-checked against the selectors reading what changed (all selectors
+   * holding it when its address or port name changed), and the Services
+   * selecting it before or after are re-matched against their candidate peers.
    */
-  podChanged(uid: string, next: PodRecord | undefined, addressChanged: boolean): Set<string> {
+  podChanged(uid: string, next: PodRecord | undefined): Set<string> {
     const set = this.requireSet();
     const before = this.index.slotOf(uid);
     const old = before === undefined ? undefined : this.index.podAt(before);
     const selectors = new Set<number>();
-    if (addressChanged && before !== undefined) for (const s of set.selectorsWithSlot(before)) selectors.add(s);
     const services = new Set(old ? this.fanout.servicesSelecting(old.namespace, old.labels) : []);
-    const slot = next ? this.index.upsertPod(next) : this.index.deletePod(uid);
+    const held = before === undefined ? undefined : set.selectorsWithSlot(before);
+    let addressChanged = true;
+    let slot = before;
+    if (next) {
+      addressChanged = this.upsertPod(next);
+      slot = this.index.slotOf(next.uid);
+    } else this.deletePod(uid);
     if (slot === undefined) return new Set();
-    for (const s of set.updateSlot(slot, this.index.lastChangedRows)) selectors.add(s);
+    const rows = this.index.lastChangedRows;
+    if (addressChanged && held) for (const s of held) selectors.add(s);
+    for (const s of set.updateSlot(slot, rows)) selectors.add(s);
     if (next) {
       if (addressChanged) for (const s of set.selectorsWithSlot(slot)) selectors.add(s);
       for (const k of this.fanout.servicesSelecting(next.namespace, next.labels)) services.add(k);
     }
     const peers = new Set<number>();
     for (const k of services) this.fanout.recompute(k, peers);
+    this.forgetSelectors(selectors);
     const out = this.usersOfAll(selectors, peers);
     if ((old?.ports ?? []).some((p) => p.name) || (next?.ports ?? []).some((p) => p.name)) for (const k of this.everyPortReaders) out.add(k);
     return out;
@@ -239,6 +271,7 @@ export class PolicyResolver {
     const selectors = set.updateSlots(this.index.podsInNamespace(name));
     const peers = new Set<number>();
     for (const k of this.fanout.servicesIn(name)) this.fanout.recompute(k, peers);
+    this.forgetSelectors(selectors);
     return this.usersOfAll(selectors, peers);
   }
 
@@ -314,53 +347,54 @@ export class PolicyResolver {
   }
 
   /** The resolved relation of every compiled policy, for desiredPolicies(). */
-  resolveAll(addr: PodAddressing): ResolvedPolicy[] {
-    // Per pod slot, once: its address and port name (undefined: none).
-    const ipOf: (string | undefined)[] = new Array(this.index.slotLimit);
-    const portOf: (string | undefined)[] = new Array(this.index.slotLimit);
-    for (let slot = 0; slot < this.index.slotLimit; slot++) {
-      const p = this.index.podAt(slot);
-      if (!p) continue;
-      ipOf[slot] = addr.ip(p);
-      portOf[slot] = addr.port(p);
-    }
-    const r = this.resolver((slot) => ipOf[slot], (slot) => portOf[slot]);
+  resolveAll(): ResolvedPolicy[] {
+    const r = this.resolver();
     return [...this.compiled.values()].map(r);
   }
 
-  /** One policy's resolved relation (undefined: deleted or not compiled). */
-  resolve(key: string, addr: PodAddressing): ResolvedPolicy | undefined {
-    const c = this.compiled.get(key);
-    if (!c) return undefined;
-    const at = (f: (p: PodRecord) => string | undefined) => (slot: number) => {
-      const p = this.index.podAt(slot);
-      return p ? f(p) : undefined;
-    };
-    return this.resolver(at(addr.ip), at(addr.port))(c);
+  /** Policies' resolved relations by key (undefined: deleted or not compiled); selectors they share are read once. */
+  resolveMany(keys: Iterable<string>): Map<string, ResolvedPolicy | undefined> {
+    const r = this.resolver();
+    const out = new Map<string, ResolvedPolicy | undefined>();
+    for (const k of keys) {
+      const c = this.compiled.get(k);
+      out.set(k, c ? r(c) : undefined);
+    }
+    return out;
   }
 
-  private resolver(ipAt: (slot: number) => string | undefined, portAt: (slot: number) => string | undefined): (c: CompiledPolicy) => ResolvedPolicy {
+  /**
+   * Per-selector results kept between passes: pod IPs, port names, container
+   * ports. A selector's entry goes when its membership or a member's address
+   * changes (podChanged, namespaceChanged) and all go when the set is rebuilt.
+   */
+  private readonly memos = [new Map<number, string[]>(), new Map<number, string[]>(), new Map<number, ContainerPort[]>()] as const;
+
+  private forgetSelectors(selectors: Iterable<number>): void {
+    for (const s of selectors) for (const m of this.memos) m.delete(s);
+  }
+
+  private resolver(): (c: CompiledPolicy) => ResolvedPolicy {
     const set = this.requireSet();
-    const memo = <T>(f: (sel: number) => T) => {
-      const m = new Map<number, T>();
+    const memo = <T>(f: (sel: number) => T, m = new Map<number, T>()) => {
       return (sel: number): T => {
         let v = m.get(sel);
         if (v === undefined) m.set(sel, (v = f(sel)));
         return v;
       };
     };
-    const collect = (sel: number, of: (slot: number) => string | undefined) => {
+    const collect = (sel: number, of: readonly (string | undefined)[]) => {
       const out: string[] = [];
       for (const slot of set.members(sel)) {
-        const v = of(slot);
+        const v = of[slot];
         if (v !== undefined) out.push(v);
       }
       return [...new Set(out)].sort();
     };
-    const ips = memo((sel) => collect(sel, ipAt));
-    const ports = memo((sel) => collect(sel, portAt));
+    const ips = memo((sel) => collect(sel, this.ipAt), this.memos[0]);
+    const ports = memo((sel) => collect(sel, this.portAt), this.memos[1]);
     const serviceIPs = memo((sel) => this.fanout.ipsFor(sel));
-    const containerPorts = memo((sel) => uniquePorts(set.members(sel), this.index));
+    const containerPorts = memo((sel) => uniquePorts(set.members(sel), this.index), this.memos[2]);
     let everyPort: ContainerPort[] | undefined;
     const everyPodsPorts = () => (everyPort ??= uniquePorts(allSlots(this.index), this.index));
     return (c) => {

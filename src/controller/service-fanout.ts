@@ -9,6 +9,7 @@
  * comparison: a Service selects in one namespace, so that set is small.
  */
 import type { Labels, ServiceRecord } from '../k8s/records.js';
+import { parseIPv4 } from './ipam/ipv4.js';
 
 /** What the fan-out reads of the evaluated selectors. */
 export interface FanOutHost {
@@ -40,8 +41,9 @@ export function feedsPeers(svc: ServiceRecord): boolean {
   return !svc.deleting && svc.selector !== undefined && Object.keys(svc.selector).length > 0 && v4ClusterIPs(svc).length > 0;
 }
 
+/** Well-formed IPv4 ClusterIPs only: a malformed one (reported by the load balancer side) must not reach an address set. */
 function v4ClusterIPs(svc: ServiceRecord): string[] {
-  return svc.clusterIPs.filter((ip) => ip && ip !== 'None' && !ip.includes(':'));
+  return svc.clusterIPs.filter((ip) => parseIPv4(ip) !== undefined);
 }
 
 export class ServiceFanOut {

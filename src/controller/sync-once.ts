@@ -44,15 +44,17 @@ export interface SyncReport {
 /** The core of a bulk sync, on caches the caller already holds. */
 export async function bulkSync(
   snap: ClusterSnapshot,
-  nb: OvsdbClient,
+  nbClient: OvsdbClient | Promise<OvsdbClient>,
   model: ClusterModel,
   o: ControllerOptions & { dryRun: boolean },
   deps: { writer?: KubeWriter; log: Logger; metrics?: ControllerMetrics; isLeader?: () => boolean },
 ): Promise<SyncReport> {
-  const existing = existingRows(nb);
-  const gateways = activeGatewaysInNb(existing);
-  const d = await rebuildModel(model, snap, (subnet) => gateways.get(subnet));
+  // The cluster's desired state needs nothing from the NB but the gateways in use, set once it has replicated.
+  const d = await rebuildModel(model, snap, () => undefined);
   const ipam = model.ipamState;
+  const nb = await nbClient;
+  const existing = existingRows(nb);
+  model.useGateways(activeGatewaysInNb(existing));
   const timings = { ...d.timings };
   if (timings.evaluate !== undefined) deps.metrics?.wasmTaskDuration.observe({ kernel: 'selector-set' }, timings.evaluate / 1000);
   deps.log.info('desired state computed', { rows: d.state.size, invalid: d.errors.length, allocated: d.allocated, ipamMs: Math.round(timings.ipam!), resolveMs: Math.round(timings.resolve!), desiredMs: Math.round(timings.desired!) });
@@ -114,7 +116,7 @@ export async function bulkSync(
   };
 }
 
-/** Lists the cluster and connects to the NB (at once: neither waits for the other), runs bulkSync once, closes everything. */
+/** Lists the cluster and connects to the NB (at once: neither waits for the other; the desired state is computed while the NB replicates), runs bulkSync once, closes everything. */
 export async function syncOnce(o: SyncOnceOptions, log: Logger, metrics?: ControllerMetrics): Promise<SyncReport> {
   const t0 = performance.now();
   const api = new KubeApi(loadKubeConfig(o.kubeconfig));
@@ -132,21 +134,23 @@ export async function syncOnce(o: SyncOnceOptions, log: Logger, metrics?: Contro
     }
   })();
   const connecting = connectNb(o.nbAddr, log, metrics).then((nb) => ({ nb, ms: performance.now() - t0 }));
-  const [listed, connected] = await Promise.allSettled([listing, connecting]);
-  if (connected.status === 'rejected') throw connected.reason;
-  const { nb } = connected.value;
+  connecting.catch(() => undefined);
+  const close = () => connecting.then(({ nb }) => nb.close(), () => undefined);
+  let listed: { snap: ClusterSnapshot; ms: number };
   try {
-    if (listed.status === 'rejected') throw listed.reason;
-    const model = new ClusterModel(o, new Ipam());
-    try {
-      const r = await bulkSync(listed.value.snap, nb, model, o, { writer: new KubeWriter(api), log, metrics });
-      for (const e of r.errors) metrics?.invalidObjects.inc({ kind: e.kind, reason: e.reason });
-      r.timings = { list: listed.value.ms, nb: connected.value.ms, ...r.timings };
-      return r;
-    } finally {
-      model.dispose();
-    }
+    listed = await listing;
+  } catch (err) {
+    await close();
+    throw err;
+  }
+  const model = new ClusterModel(o, new Ipam());
+  try {
+    const r = await bulkSync(listed.snap, connecting.then((c) => c.nb), model, o, { writer: new KubeWriter(api), log, metrics });
+    for (const e of r.errors) metrics?.invalidObjects.inc({ kind: e.kind, reason: e.reason });
+    r.timings = { list: listed.ms, nb: (await connecting).ms, ...r.timings };
+    return r;
   } finally {
-    await nb.close();
+    model.dispose();
+    await close();
   }
 }

@@ -98,7 +98,7 @@ const copyRow = (d: DesiredRow): DesiredRow => ({
 });
 
 export class DesiredUnits implements DesiredSource {
-  private readonly units = new Map<string, DesiredRow[]>();
+  private readonly units = new Map<string, readonly DesiredRow[]>();
   private readonly tables = new Map<NbTable, Map<string, Entry>>(NB_TABLES.map((t) => [t, new Map()]));
   private readonly conflictAt = new Map<string, DesiredConflict>();
 
@@ -132,6 +132,11 @@ export class DesiredUnits implements DesiredSource {
     return this.tables.get(table)!.get(key)?.row;
   }
 
+  /** The rows a unit wants now (undefined: none). */
+  rowsOf(unit: string): readonly DesiredRow[] | undefined {
+    return this.units.get(unit);
+  }
+
   has(unit: string): boolean {
     return this.units.has(unit);
   }
@@ -148,24 +153,25 @@ export class DesiredUnits implements DesiredSource {
    * identity whose merged row appeared, changed or went away.
    */
   replace(unit: string, rows: readonly DesiredRow[], changed?: Scope): void {
+    const next = this.dedupe(rows);
     const before = this.units.get(unit);
-    const next = new Map<string, DesiredRow>();
-    for (const r of rows) {
-      const k = r.table + SEP + r.key;
-      const prev = next.get(k);
-      if (!prev) next.set(k, r);
-      else if (!mergeInto(prev, r)) this.conflictAt.set(k, { table: r.table, key: r.key, reason: 'two different desired rows under one identity' });
+    if (before === undefined) {
+      // A new unit (every unit of a first rebuild): nothing to compare.
+      if (next.length === 0) return;
+      for (const r of next) {
+        this.put(unit, r);
+        if (changed) addToScope(changed, r.table, r.key);
+      }
+      this.units.set(unit, next);
+      return;
     }
     const old = new Map<string, DesiredRow>();
-    for (const r of before ?? []) old.set(r.table + SEP + r.key, r);
-    for (const [k, r] of old) {
-      if (next.has(k)) continue;
-      this.drop(unit, r.table, r.key);
-      if (changed) addToScope(changed, r.table, r.key);
-    }
+    for (const r of before) old.set(r.table + SEP + r.key, r);
     const kept: DesiredRow[] = [];
-    for (const [k, r] of next) {
+    for (const r of next) {
+      const k = r.table + SEP + r.key;
       const o = old.get(k);
+      old.delete(k);
       if (o && sameDesired(o, r)) {
         kept.push(o);
         continue;
@@ -174,8 +180,29 @@ export class DesiredUnits implements DesiredSource {
       this.put(unit, r);
       if (changed) addToScope(changed, r.table, r.key);
     }
+    for (const r of old.values()) {
+      this.drop(unit, r.table, r.key);
+      if (changed) addToScope(changed, r.table, r.key);
+    }
     if (kept.length > 0) this.units.set(unit, kept);
     else this.units.delete(unit);
+  }
+
+  /** One row per identity within a unit (identical ones merged). */
+  private dedupe(rows: readonly DesiredRow[]): readonly DesiredRow[] {
+    if (rows.length < 2) return rows;
+    const seen = new Map<string, DesiredRow>();
+    let dup = false;
+    for (const r of rows) {
+      const k = r.table + SEP + r.key;
+      const prev = seen.get(k);
+      if (!prev) seen.set(k, r);
+      else {
+        dup = true;
+        if (!mergeInto(prev, r)) this.conflictAt.set(k, { table: r.table, key: r.key, reason: 'two different desired rows under one identity' });
+      }
+    }
+    return dup ? [...seen.values()] : rows;
   }
 
   private put(unit: string, r: DesiredRow): void {

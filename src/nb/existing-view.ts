@@ -89,6 +89,15 @@ function splitKey(key: string, parts: number): string[] | undefined {
 }
 
 /**
+ * Builds the cache indexes cacheScopeView reads (the first lookup would
+ * otherwise pay for them, in the first steady-state pass).
+ */
+export function warmScopeIndexes(cache: IndexedCache): void {
+  for (const { parent, column } of CHILD_COLUMNS) cache.table(parent).find(column, '');
+  for (const t of NB_TABLES) cache.table(t).find(t === 'ACL' || t === 'Logical_Router_Policy' ? 'match' : 'name', '');
+}
+
+/**
  * Identities in `scope` looked up through the cache's secondary indexes
  * (name, match, parent reference sets), which the cache keeps up to date.
  * Only scope identities are prune candidates.

@@ -20,6 +20,27 @@ export const NB_TABLES = [
 ] as const;
 export type NbTable = (typeof NB_TABLES)[number];
 
+/**
+ * The columns the controller replicates per table: identity, reference sets
+ * and every column a desired row owns (plan() compares exactly these; a
+ * column written but not replicated would look different on every pass).
+ * The rest (dynamic addresses, up, tags, QoS, ...) are not held, which keeps
+ * a 575k-row NB cache a fraction of its full size. insertOnly columns are
+ * written once and never compared, so they need not be here.
+ */
+export const NB_COLUMNS: Readonly<Record<NbTable, readonly string[]>> = {
+  Logical_Router: ['name', 'ports', 'policies', 'external_ids'],
+  Logical_Switch: ['name', 'ports', 'acls', 'load_balancer', 'external_ids'],
+  Load_Balancer: ['name', 'protocol', 'vips', 'external_ids'],
+  Port_Group: ['name', 'ports', 'acls', 'external_ids'],
+  Address_Set: ['name', 'addresses', 'external_ids'],
+  Logical_Router_Port: ['name', 'networks', 'external_ids'],
+  // options: router ports' router-port, and the migration reconciler's requested-chassis.
+  Logical_Switch_Port: ['name', 'type', 'addresses', 'options', 'external_ids'],
+  Logical_Router_Policy: ['priority', 'match', 'action', 'nexthops', 'external_ids'],
+  ACL: ['name', 'priority', 'direction', 'match', 'action', 'log', 'severity', 'options', 'external_ids'],
+};
+
 /** Root tables live on their own; the others exist only while a parent references them. */
 export const ROOT_TABLES: ReadonlySet<NbTable> = new Set<NbTable>([
   'Logical_Router',

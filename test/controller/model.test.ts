@@ -6,7 +6,7 @@ import { DEFAULT_OPTIONS, type ControllerOptions } from '../../src/controller/op
 import type { EndpointSliceRecord, NamespaceRecord, NetworkPolicyRecord, NodeRecord, ObjectRecord, PodRecord, ServiceRecord, SubnetRecord } from '../../src/k8s/records.js';
 import { trimEndpointSlice, trimNamespace, trimNetworkPolicy, trimNode, trimPod, trimService, trimSubnet } from '../../src/k8s/trim.js';
 import { sameDesired } from '../../src/nb/desired-units.js';
-import { NB_TABLES } from '../../src/nb/rows.js';
+import { NB_COLUMNS, NB_TABLES } from '../../src/nb/rows.js';
 import { clusterSpec, generateCluster } from '../../src/sim/gen/cluster.js';
 
 const O: ControllerOptions = { ...DEFAULT_OPTIONS, wasmWorkers: 0 };
@@ -217,4 +217,21 @@ describe('cluster model: incremental updates reach what a full rebuild computes'
       fresh.dispose();
     });
   }
+});
+
+describe('replicated NB columns', () => {
+  it('every column a desired row owns, references or holds children in is replicated (NB_COLUMNS)', async () => {
+    const c = new Stores(7);
+    const m = new ClusterModel(O, new Ipam());
+    await m.rebuild(c.snapshot(), () => undefined);
+    const missing = new Set<string>();
+    for (const t of NB_TABLES) {
+      for (const [, d] of m.units.rows(t)) {
+        for (const col of [...Object.keys(d.row), ...Object.keys(d.refs ?? {})]) if (!NB_COLUMNS[t].includes(col)) missing.add(`${t}.${col}`);
+        if (d.parent && !NB_COLUMNS[d.parent.table].includes(d.parent.column)) missing.add(`${d.parent.table}.${d.parent.column}`);
+      }
+    }
+    expect([...missing]).toEqual([]);
+    m.dispose();
+  });
 });

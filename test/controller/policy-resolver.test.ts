@@ -27,13 +27,13 @@ describe('policy resolver against the reference selector semantics', () => {
   for (const seed of [1, 2, 3]) {
     it(`seed ${seed}: targets, peers and Service fan-out match a direct evaluation`, async () => {
       const c = cluster(seed);
-      const r = new PolicyResolver(c.pods.length);
+      const r = new PolicyResolver(c.pods.length, { ip, port });
       for (const ns of c.namespaces) r.upsertNamespace(ns);
       for (const p of c.pods) r.upsertPod(p);
       expect(r.compile(c.policies, c.services)).toEqual([]);
       expect(r.selectorCount).toBeLessThan(c.policies.length * 3 + c.services.length);
       await r.evaluate();
-      const resolved = r.resolveAll({ ip, port });
+      const resolved = r.resolveAll();
       const nsLabels = new Map(c.namespaces.map((n) => [n.name, n.labels]));
       const select = (spec: Parameters<typeof matchesSpec>[0]) => c.pods.filter((p) => matchesSpec(spec, p, nsLabels.get(p.namespace)));
       let serviceHits = 0;

@@ -26,7 +26,7 @@ import {
   policyPortGroupName,
   policyRuleAclName,
 } from '../../nb/naming.js';
-import { cidrContains, parseCidr4, parseIPv4 } from '../ipam/ipv4.js';
+import { cidrContains, parseCidr4 } from '../ipam/ipv4.js';
 import { invalid, validateLabels, validateSelector, type ValidationError } from '../validation.js';
 import { type ClusterConfig, type DesiredOutput, vendorIds } from './common.js';
 
@@ -86,6 +86,36 @@ function validatePolicy(np: NetworkPolicyRecord): ValidationError[] {
     });
   }
   return errors;
+}
+
+/** The union of lists, sorted, each element once; sorted unique inputs are merged in linear time. */
+export function mergeSorted(lists: readonly (readonly string[])[]): string[] {
+  const sortedUnique = (l: readonly string[]) => l.every((x, i) => i === 0 || l[i - 1]! < x);
+  let out: string[] = [];
+  for (const raw of lists) {
+    if (raw.length === 0) continue;
+    const l = sortedUnique(raw) ? raw : [...new Set(raw)].sort();
+    if (out.length === 0) {
+      out = [...l];
+      continue;
+    }
+    const merged: string[] = [];
+    let i = 0;
+    let j = 0;
+    while (i < out.length || j < l.length) {
+      const a = out[i];
+      const b = l[j];
+      if (b === undefined || (a !== undefined && a < b)) merged.push(out[i++]!);
+      else if (a === undefined || b < a) merged.push(l[j++]!);
+      else {
+        merged.push(a);
+        i++;
+        j++;
+      }
+    }
+    out = merged;
+  }
+  return out;
 }
 
 /** ` && <l4 match>` per policy port; named ports resolved against `named`. */
@@ -148,12 +178,12 @@ export function desiredPolicy(r: ResolvedPolicy, cfg: ClusterConfig): DesiredOut
       parent: { table: 'Port_Group', key: pg, column: 'acls' },
     });
   };
-  const addressSet = (dir: Direction, kind: 'allow' | 'except', idx: number | 'all', addresses: string[]) => {
+  const addressSet = (dir: Direction, kind: 'allow' | 'except', idx: number | 'all', addresses: readonly (readonly string[])[]) => {
     const name = policyAddressSetName(np.namespace, np.name, dir, kind, idx);
     rows.push({
       table: 'Address_Set',
       key: name,
-      row: { name, addresses: [...new Set(addresses)].sort(), external_ids: vendorIds(cfg, { [NP_KEY]: policyAddressSetKey(np.namespace, np.name, dir) }) },
+      row: { name, addresses: mergeSorted(addresses), external_ids: vendorIds(cfg, { [NP_KEY]: policyAddressSetKey(np.namespace, np.name, dir) }) },
     });
     return name;
   };
@@ -176,9 +206,10 @@ export function desiredPolicy(r: ResolvedPolicy, cfg: ClusterConfig): DesiredOut
       const resolved = r[dir][idx];
       const named = dir === 'ingress' ? r.selectedContainerPorts : (resolved?.peerContainerPorts ?? []);
       const l4 = portMatches(np, rule.ports, named, `spec.${dir}[${idx}]`, errors);
-      const allowIPs: string[] = [];
+      // Sorted lists (the resolver's are sorted and unique), merged without re-sorting.
+      const allowIPs: (readonly string[])[] = [];
       const blocks: { cidr: string; except: string[] }[] = [];
-      if (rule.peers.length === 0) allowIPs.push('0.0.0.0/0');
+      if (rule.peers.length === 0) allowIPs.push(['0.0.0.0/0']);
       rule.peers.forEach((peer, j) => {
         if (peer.ipBlock) {
           const c = parseCidr4(peer.ipBlock.cidr);
@@ -186,13 +217,14 @@ export function desiredPolicy(r: ResolvedPolicy, cfg: ClusterConfig): DesiredOut
         }
         if (peer.podSelector || peer.namespaceSelector) {
           const rp = resolved?.peers[j];
-          for (const ip of [...(rp?.podIPs ?? []), ...(rp?.serviceIPs ?? [])]) if (parseIPv4(ip) !== undefined) allowIPs.push(ip);
+          // The resolver hands over IPAM addresses and validated ClusterIPs; only the family is checked here.
+          for (const list of [rp?.podIPs ?? [], rp?.serviceIPs ?? []]) allowIPs.push(list.some((ip) => ip.includes(':')) ? list.filter((ip) => !ip.includes(':')) : list);
         }
       });
       const allow = addressSet(dir, 'allow', idx, allowIPs);
       const except = addressSet(dir, 'except', idx, []);
       const ruleName = policyRuleAclName(np.namespace, np.name, dir, idx);
-      if (allowIPs.length > 0) {
+      if (allowIPs.some((l) => l.length > 0)) {
         for (const m of l4) acl(dir, ALLOW_PRIORITY, `${base} && ${ipKey} == $${allow} && ${ipKey} != $${except}${m}`, 'allow-related', ruleName);
       }
       if (blocks.length > 0) {

@@ -21,15 +21,16 @@ import type { ExistingRows } from '../../nb/plan.js';
 import { activeGatewaysInNb } from '../../nb/read.js';
 import type { Row } from '../../ovsdb/types.js';
 import { allocateMissing } from '../allocation.js';
-import { desiredCentralizedGateways, desiredNodes, desiredPods, desiredPolicy, desiredServices, desiredSubnets, podNeedsPort, type ResolvedPolicy } from '../desired/index.js';
-import { podPortNameOf, subnetNodeKey } from '../desired/pods.js';
+import { desiredCentralizedGateways, desiredNodes, desiredPods, desiredPolicy, desiredSubnets, podNeedsPort, type ResolvedPolicy } from '../desired/index.js';
+import { podPortNameOf } from '../desired/pods.js';
 import { onClusterRouter } from '../desired/subnets.js';
 import { nodeOwner, podOwner, type Ipam } from '../ipam/ipam.js';
 import { clusterConfig, effectiveSubnets, type ControllerOptions } from '../options.js';
 import { policyKeyOf, PolicyResolver, type PodAddressing } from '../policy-resolver.js';
 import { parseSubnets, type ParsedSubnet } from '../subnet-spec.js';
 import type { ValidationError } from '../validation.js';
-import { PlacementIndex } from './placement.js';
+import { LoadBalancerTable } from './load-balancers.js';
+import { PlacementIndex, type ChangedGroup } from './placement.js';
 import { laps } from '../../util/laps.js';
 
 export interface ClusterSnapshot {
@@ -82,7 +83,6 @@ const podUnit = (key: string) => `pod/${key}`;
 const nodeUnit = (name: string) => `node/${name}`;
 const policyUnit = (key: string) => `policy/${key}`;
 const keyOf = (o: { namespace: string; name: string }) => (o.namespace ? `${o.namespace}/${o.name}` : o.name);
-const nodeOfSubnetKey = (k: string) => k.slice(k.indexOf('\u0000') + 1);
 
 /** The unit an error belongs to, so it goes away when that unit is recomputed clean. */
 function unitOfError(e: ValidationError): string {
@@ -109,8 +109,7 @@ export class ClusterModel {
   private subnetByName = new Map<string, ParsedSubnet>();
   private readonly pods = new Map<string, PodRecord>();
   private readonly nodes = new Map<string, NodeRecord>();
-  private services: ServiceRecord[] = [];
-  private slices: EndpointSliceRecord[] = [];
+  private readonly lbs: LoadBalancerTable;
   /** IPAM owner → keys of the live pods holding it (a VM's launcher pods share one). */
   private readonly owners = new Map<string, Set<string>>();
   private readonly placement = new PlacementIndex();
@@ -124,6 +123,7 @@ export class ClusterModel {
     private readonly ipam: Ipam,
   ) {
     this.cfg = clusterConfig(o);
+    this.lbs = new LoadBalancerTable(this.cfg);
   }
 
   get ipamState(): Ipam {
@@ -171,11 +171,11 @@ export class ClusterModel {
       this.pods.set(key, p);
       if (!p.deleting) this.own(key, podOwner(p));
     }
-    this.services = snap.services;
-    this.slices = snap.endpointSlices;
+    this.lbs.reset(snap.services, snap.endpointSlices);
     lap('ipam');
 
-    const resolver = new PolicyResolver(snap.pods.length);
+    // Headroom: growing the index past its capacity re-lays every posting row out.
+    const resolver = new PolicyResolver(Math.ceil(snap.pods.length * 1.25), this.addressing());
     this.resolver = resolver;
     for (const ns of snap.namespaces) resolver.upsertNamespace(ns);
     for (const p of snap.pods) if (!p.deleting) resolver.upsertPod(p);
@@ -189,7 +189,7 @@ export class ClusterModel {
       await pool?.close();
     }
     timings.evaluate = performance.now() - t0;
-    const resolved = resolver.resolveAll(this.addressing());
+    const resolved = resolver.resolveAll();
     lap('resolve');
 
     for (const e of errors) this.addError(unitOfError(e), e);
@@ -206,6 +206,11 @@ export class ClusterModel {
     return { allocated: alloc.allocated, timings };
   }
 
+  /** The gateway node each centralized subnet uses in the NB now (kept while eligible): read once the NB has replicated. */
+  useGateways(inNb: ReadonlyMap<string, string>): void {
+    this.computeSubnets((s) => inNb.get(s));
+  }
+
   /** Recomputes the units the changed objects affect; returns the identities whose desired rows changed. */
   async update(dirty: DirtyKeys, stores: ClusterStores): Promise<UpdateResult> {
     const resolver = this.requireResolver();
@@ -213,6 +218,7 @@ export class ClusterModel {
     const out: UpdateResult = { scope, units: 0, pods: [], nodes: [] };
     const policies = new Set<string>();
     const nodes = new Set<string>();
+    const groups = new Map<string, Set<string>>();
     const add = (s: Iterable<string>, to: Set<string>) => {
       for (const k of s) to.add(k);
     };
@@ -222,8 +228,8 @@ export class ClusterModel {
     for (const key of dirty.pods) {
       const p = stores.pods.get(key);
       const old = this.pods.get(key);
-      if (old && p && old.uid !== p.uid) this.podEvent(key, undefined, policies, nodes, scope);
-      this.podEvent(key, p, policies, nodes, scope);
+      if (old && p && old.uid !== p.uid) this.podEvent(key, undefined, policies, groups, scope);
+      this.podEvent(key, p, policies, groups, scope);
       if (p) out.pods.push(p);
       out.units++;
     }
@@ -247,8 +253,8 @@ export class ClusterModel {
     }
 
     if (dirty.services.size > 0 || dirty.endpointSlices.size > 0) {
-      this.services = [...stores.services.values()];
-      this.slices = [...stores.endpointSlices.values()];
+      for (const key of dirty.services) this.lbs.setService(key, stores.services.get(key));
+      for (const key of dirty.endpointSlices) this.lbs.setSlice(key, stores.endpointSlices.get(key));
       this.computeServices(scope);
       out.units++;
     }
@@ -264,9 +270,10 @@ export class ClusterModel {
       out.units++;
     }
 
-    for (const key of policies) this.computePolicy(key, resolver.resolve(key, this.addressing()), scope);
+    for (const [key, r] of resolver.resolveMany(policies)) this.computePolicy(key, r, scope);
     for (const name of nodes) this.computeNode(name, scope);
-    out.units += policies.size + nodes.size;
+    for (const [name, pgs] of groups) if (!nodes.has(name)) this.patchPortGroups(name, pgs, scope);
+    out.units += policies.size + nodes.size + groups.size;
     return out;
   }
 
@@ -337,11 +344,9 @@ export class ClusterModel {
   }
 
   /** A pod added, changed or gone (undefined): IPAM, its unit, the resolver. */
-  private podEvent(key: string, p: PodRecord | undefined, policies: Set<string>, nodes: Set<string>, scope: Scope): void {
+  private podEvent(key: string, p: PodRecord | undefined, policies: Set<string>, groups: Map<string, Set<string>>, scope: Scope): void {
     const resolver = this.requireResolver();
     const old = this.pods.get(key);
-    const addr = this.addressing();
-    const before = old ? `${addr.ip(old)}|${addr.port(old)}` : '';
     const oldOwner = old && !old.deleting ? podOwner(old) : undefined;
     const newOwner = p && !p.deleting ? podOwner(p) : undefined;
     if (p) this.pods.set(key, p);
@@ -353,26 +358,42 @@ export class ClusterModel {
       errors.push(...this.ipam.recoverPods([p]));
       errors.push(...allocateMissing(this.ipam, [p], [], this.subnetRecords, this.o).errors);
     }
-    for (const n of this.computePod(key, p, scope, errors)) nodes.add(n);
-    const after = p ? `${addr.ip(p)}|${addr.port(p)}` : '';
+    for (const g of this.computePod(key, p, scope, errors)) {
+      let s = groups.get(g.node);
+      if (!s) groups.set(g.node, (s = new Set()));
+      s.add(g.pg);
+    }
     const uid = (p ?? old)?.uid;
     if (uid === undefined) return;
     const live = p && !p.deleting ? p : undefined;
-    for (const k of resolver.podChanged(uid, live, before !== after)) policies.add(k);
+    for (const k of resolver.podChanged(uid, live)) policies.add(k);
   }
 
-  /** The pod's port; returns the nodes whose port groups changed. */
-  private computePod(key: string, p: PodRecord | undefined, scope?: Scope, errors: ValidationError[] = []): string[] {
+  /** The pod's port; returns the node port groups whose ports changed. */
+  private computePod(key: string, p: PodRecord | undefined, scope?: Scope, errors: ValidationError[] = []): ChangedGroup[] {
     const unit = podUnit(key);
     if (!p) {
       this.setUnit(unit, [], [], scope);
-      return this.placement.set(key, undefined, nodeOfSubnetKey);
+      return this.placement.set(key, undefined);
     }
     const out = desiredPods([p], (x) => this.ipam.get(podOwner(x)), this.subnetByName, this.cfg);
     for (const e of out.errors) errors.push(e);
     // A rebuild has put the pod's IPAM errors on the unit already.
     this.setUnit(unit, out.rows, errors, scope, scope === undefined);
-    return this.placement.set(key, out.placement, nodeOfSubnetKey);
+    return this.placement.set(key, out.placement);
+  }
+
+  /** Only the ports of some of a node's port groups changed: those rows get the new members, the rest stay as they are. */
+  private patchPortGroups(node: string, pgs: ReadonlySet<string>, scope: Scope): void {
+    const unit = nodeUnit(node);
+    const rows = this.units.rowsOf(unit);
+    if (!rows) return;
+    const next = rows.map((r) => {
+      const ports = r.refs?.['ports'];
+      if (r.table !== 'Port_Group' || !pgs.has(r.key) || !ports) return r;
+      return { ...r, refs: { ...r.refs, ports: { ...ports, keys: this.placement.portsOf(r.key) } } };
+    });
+    this.units.replace(unit, next, scope);
   }
 
   private nodeEvent(name: string, n: NodeRecord | undefined): void {
@@ -396,8 +417,8 @@ export class ClusterModel {
       this.setUnit(unit, [], [], scope);
       return;
     }
-    const keys = this.subnets.filter((s) => onClusterRouter(s, this.cfg) && s.name !== this.o.nodeSwitch && s.record.gatewayType === 'distributed').map((s) => subnetNodeKey(s.name, name));
-    const out = desiredNodes([n], (x) => this.ipam.get(nodeOwner(x)), this.subnets, this.placement.forNode(name, keys), this.cfg, { networkPolicies: this.policiesExist });
+    const distributed = this.subnets.filter((s) => onClusterRouter(s, this.cfg) && s.name !== this.o.nodeSwitch && s.record.gatewayType === 'distributed').map((s) => s.name);
+    const out = desiredNodes([n], (x) => this.ipam.get(nodeOwner(x)), this.subnets, this.placement.forNode(name, distributed), this.cfg, { networkPolicies: this.policiesExist });
     this.setUnit(unit, out.rows, out.errors, scope);
   }
 
@@ -413,10 +434,7 @@ export class ClusterModel {
   }
 
   private computeServices(scope?: Scope): void {
-    const out = desiredServices(this.services, this.slices, this.cfg);
-    const errors = [...out.errors];
-    for (const s of this.services) errors.push(...this.requireResolver().errorsFor(`Service/${s.namespace}/${s.name}`));
-    this.setUnit(SERVICES_UNIT, out.rows, errors, scope);
+    this.setUnit(SERVICES_UNIT, this.lbs.rows(), [...this.lbs.errors(), ...this.requireResolver().serviceErrors()], scope);
   }
 
   private computeSubnets(preferred: (subnet: string) => string | undefined, scope?: Scope): void {

@@ -1,71 +1,80 @@
 /**
- * Where each pod's port belongs (node.<N>, <S>.<N> port groups), kept
- * per pod so a pod event changes only its own entries. Counted, since two
- * launcher pods of one VM share a port name.
+ * Which ports each node's port groups hold (node.<N> and <S>.<N>), kept per
+ * pod so a pod event changes only its own entries and reports exactly the
+ * port groups it changed. Counted, since two launcher pods of one VM share a
+ * port name.
  */
-import type { PodPlacement } from '../desired/pods.js';
+import { nodePortGroupName, subnetNodePortGroupName } from '../../nb/naming.js';
+import { subnetNodeKey, type PodPlacement } from '../desired/pods.js';
 
-interface Placed {
-  node?: string;
-  nodeLsp?: string;
-  subnetNode?: string;
-  subnetLsp?: string;
+/** A port group of a node and the port a pod puts in it. */
+interface Member {
+  node: string;
+  pg: string;
+  lsp: string;
 }
 
-function bump(m: Map<string, Map<string, number>>, k: string, v: string, by: number): void {
-  let inner = m.get(k);
-  if (!inner) m.set(k, (inner = new Map()));
-  const n = (inner.get(v) ?? 0) + by;
-  if (n > 0) inner.set(v, n);
-  else inner.delete(v);
-  if (inner.size === 0) m.delete(k);
+export interface ChangedGroup {
+  node: string;
+  pg: string;
 }
 
 export class PlacementIndex {
-  private readonly byPod = new Map<string, Placed>();
-  private readonly byNode = new Map<string, Map<string, number>>();
-  private readonly bySubnetNode = new Map<string, Map<string, number>>();
+  private readonly byPod = new Map<string, Member[]>();
+  private readonly byGroup = new Map<string, Map<string, number>>();
 
   /**
-   * Records a pod's placement (from desiredPods of that pod alone; undefined:
-   * none) and returns the nodes whose port groups changed.
+   * Records a pod's placement (desiredPods of that pod alone; undefined:
+   * none) and returns the port groups whose ports changed.
    */
-  set(pod: string, placement: PodPlacement | undefined, nodeOfKey: (subnetNodeKey: string) => string): string[] {
-    const next: Placed = {};
-    for (const [node, lsps] of placement?.byNode ?? []) [next.node, next.nodeLsp] = [node, lsps[0]];
-    for (const [k, lsps] of placement?.bySubnetNode ?? []) [next.subnetNode, next.subnetLsp] = [k, lsps[0]];
-    const old = this.byPod.get(pod) ?? {};
-    if (old.node === next.node && old.nodeLsp === next.nodeLsp && old.subnetNode === next.subnetNode && old.subnetLsp === next.subnetLsp) return [];
-    if (old.node !== undefined) bump(this.byNode, old.node, old.nodeLsp!, -1);
-    if (old.subnetNode !== undefined) bump(this.bySubnetNode, old.subnetNode, old.subnetLsp!, -1);
-    if (next.node !== undefined) bump(this.byNode, next.node, next.nodeLsp!, 1);
-    if (next.subnetNode !== undefined) bump(this.bySubnetNode, next.subnetNode, next.subnetLsp!, 1);
-    if (next.node !== undefined || next.subnetNode !== undefined) this.byPod.set(pod, next);
-    else this.byPod.delete(pod);
-    const nodes = new Set<string>();
-    for (const p of [old, next]) {
-      if (p.node !== undefined) nodes.add(p.node);
-      if (p.subnetNode !== undefined) nodes.add(nodeOfKey(p.subnetNode));
+  set(pod: string, placement: PodPlacement | undefined): ChangedGroup[] {
+    const next: Member[] = [];
+    for (const [node, lsps] of placement?.byNode ?? []) for (const lsp of lsps) next.push({ node, pg: nodePortGroupName(node), lsp });
+    for (const [k, lsps] of placement?.bySubnetNode ?? []) {
+      const cut = k.indexOf('\u0000');
+      const node = k.slice(cut + 1);
+      for (const lsp of lsps) next.push({ node, pg: subnetNodePortGroupName(k.slice(0, cut), node), lsp });
     }
-    return [...nodes];
+    const old = this.byPod.get(pod) ?? [];
+    if (old.length === next.length && old.every((m, i) => m.pg === next[i]!.pg && m.lsp === next[i]!.lsp)) return [];
+    for (const m of old) this.bump(m, -1);
+    for (const m of next) this.bump(m, 1);
+    if (next.length > 0) this.byPod.set(pod, next);
+    else this.byPod.delete(pod);
+    const changed = new Map<string, ChangedGroup>();
+    for (const m of [...old, ...next]) changed.set(m.pg, { node: m.node, pg: m.pg });
+    return [...changed.values()];
   }
 
-  /** The placement desiredNodes needs for one node. */
-  forNode(node: string, subnetNodeKeys: readonly string[]): PodPlacement {
+  /** Ports of one port group. */
+  portsOf(pg: string): string[] {
+    return [...(this.byGroup.get(pg)?.keys() ?? [])];
+  }
+
+  /** The placement desiredNodes needs for one node and its (distributed subnet) groups. */
+  forNode(node: string, subnets: readonly string[]): PodPlacement {
     const byNode = new Map<string, string[]>();
     const bySubnetNode = new Map<string, string[]>();
-    const n = this.byNode.get(node);
-    if (n) byNode.set(node, [...n.keys()]);
-    for (const k of subnetNodeKeys) {
-      const s = this.bySubnetNode.get(k);
-      if (s) bySubnetNode.set(k, [...s.keys()]);
+    const own = this.byGroup.get(nodePortGroupName(node));
+    if (own) byNode.set(node, [...own.keys()]);
+    for (const s of subnets) {
+      const g = this.byGroup.get(subnetNodePortGroupName(s, node));
+      if (g) bySubnetNode.set(subnetNodeKey(s, node), [...g.keys()]);
     }
     return { byNode, bySubnetNode };
   }
 
   clear(): void {
     this.byPod.clear();
-    this.byNode.clear();
-    this.bySubnetNode.clear();
+    this.byGroup.clear();
+  }
+
+  private bump(m: Member, by: number): void {
+    let inner = this.byGroup.get(m.pg);
+    if (!inner) this.byGroup.set(m.pg, (inner = new Map()));
+    const n = (inner.get(m.lsp) ?? 0) + by;
+    if (n > 0) inner.set(m.lsp, n);
+    else inner.delete(m.lsp);
+    if (inner.size === 0) this.byGroup.delete(m.pg);
   }
 }

@@ -1,0 +1,128 @@
+/**
+ * The cluster load balancers' vips, kept per Service: a Service or
+ * EndpointSlice event recomputes that Service's VIPs and copies only the vips
+ * map of a load balancer it changes (the other rows stay the same objects,
+ * so the desired state sees them unchanged without comparing 10k entries).
+ */
+import type { EndpointSliceRecord, ServiceRecord } from '../../k8s/records.js';
+import type { DesiredRow } from '../../nb/desired.js';
+import type { OvsMap } from '../../ovsdb/types.js';
+import type { ClusterConfig } from '../desired/common.js';
+import { loadBalancerRows, serviceKeyOf, serviceVips, sliceServiceKey, type ServiceVip } from '../desired/services.js';
+import type { ValidationError } from '../validation.js';
+
+export class LoadBalancerTable {
+  private readonly services = new Map<string, ServiceRecord>();
+  private readonly slices = new Map<string, Map<string, EndpointSliceRecord>>();
+  private readonly sliceOwner = new Map<string, string>();
+  private readonly vipsOf = new Map<string, ServiceVip[]>();
+  private readonly errorsOf = new Map<string, ValidationError[]>();
+  /** Load balancer → vip → backends, and which Service holds each vip. */
+  private readonly vips = new Map<string, OvsMap>();
+  private readonly holder = new Map<string, string>();
+  private rowsCache: DesiredRow[] | undefined;
+
+  constructor(private readonly cfg: ClusterConfig) {}
+
+  errors(): ValidationError[] {
+    const out: ValidationError[] = [];
+    for (const l of this.errorsOf.values()) for (const e of l) out.push(e);
+    return out;
+  }
+
+  /** The six load balancer rows; unchanged ones are the objects returned last time. */
+  rows(): DesiredRow[] {
+    if (this.rowsCache) return this.rowsCache;
+    const fresh = loadBalancerRows(this.vips, this.cfg);
+    const prev = this.lastRows;
+    // Keep the previous object of a row whose vips map was not replaced.
+    this.rowsCache = fresh.map((r, i) => (prev && prev[i]!.row['vips'] === r.row['vips'] ? prev[i]! : r));
+    this.lastRows = this.rowsCache;
+    return this.rowsCache;
+  }
+
+  private lastRows: DesiredRow[] | undefined;
+
+  setService(key: string, svc: ServiceRecord | undefined): void {
+    if (svc) this.services.set(key, svc);
+    else this.services.delete(key);
+    this.recompute(key);
+  }
+
+  setSlice(key: string, slice: EndpointSliceRecord | undefined): void {
+    const before = this.sliceOwner.get(key);
+    if (before !== undefined) {
+      this.slices.get(before)?.delete(key);
+      this.sliceOwner.delete(key);
+    }
+    const after = slice ? sliceServiceKey(slice) : undefined;
+    if (slice && after !== undefined) {
+      let m = this.slices.get(after);
+      if (!m) this.slices.set(after, (m = new Map()));
+      m.set(key, slice);
+      this.sliceOwner.set(key, after);
+    }
+    if (before !== undefined && before !== after) this.recompute(before);
+    if (after !== undefined) this.recompute(after);
+  }
+
+  /** Recomputes one Service's VIPs; `inPlace` (a reset, on fresh maps) skips the copy-on-write. */
+  private recompute(key: string, inPlace = false): void {
+    const svc = this.services.get(key);
+    const r = svc ? serviceVips(svc, this.slices.get(key)?.values() ?? []) : { vips: [], errors: [] };
+    if (r.errors.length) this.errorsOf.set(key, r.errors);
+    else this.errorsOf.delete(key);
+    const copied = new Set<string>();
+    const writable = (lb: string): OvsMap => {
+      let m = this.vips.get(lb);
+      if (!m || (!inPlace && !copied.has(lb))) {
+        copied.add(lb);
+        this.vips.set(lb, (m = { ...(m ?? {}) }));
+        this.rowsCache = undefined;
+      }
+      return m;
+    };
+    const id = (v: ServiceVip) => `${v.lb}\u0000${v.vip}`;
+    const next = new Set(r.vips.map(id));
+    for (const v of this.vipsOf.get(key) ?? []) {
+      const k = id(v);
+      // A VIP now held by another Service (a ClusterIP reused) is theirs.
+      if (next.has(k) || this.holder.get(k) !== key) continue;
+      this.holder.delete(k);
+      delete writable(v.lb)[v.vip];
+    }
+    for (const v of r.vips) {
+      const k = id(v);
+      if (this.holder.get(k) === key && this.vips.get(v.lb)?.[v.vip] === v.backends) continue;
+      this.holder.set(k, key);
+      writable(v.lb)[v.vip] = v.backends;
+    }
+    if (r.vips.length) this.vipsOf.set(key, r.vips);
+    else this.vipsOf.delete(key);
+  }
+
+  /** Everything from scratch. */
+  reset(services: Iterable<ServiceRecord>, slices: Iterable<EndpointSliceRecord>): void {
+    this.services.clear();
+    this.slices.clear();
+    this.sliceOwner.clear();
+    this.vipsOf.clear();
+    this.errorsOf.clear();
+    this.vips.clear();
+    this.holder.clear();
+    this.rowsCache = undefined;
+    for (const s of slices) {
+      const k = sliceServiceKey(s);
+      const key = `${s.namespace}/${s.name}`;
+      let m = this.slices.get(k);
+      if (!m) this.slices.set(k, (m = new Map()));
+      m.set(key, s);
+      this.sliceOwner.set(key, k);
+    }
+    for (const svc of services) {
+      const key = serviceKeyOf(svc);
+      this.services.set(key, svc);
+      this.recompute(key, true);
+    }
+  }
+}
