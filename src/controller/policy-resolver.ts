@@ -235,7 +235,8 @@ export class PolicyResolver {
     const before = this.index.slotOf(uid);
     const old = before === undefined ? undefined : this.index.podAt(before);
     const selectors = new Set<number>();
-    const services = new Set(old ? this.fanout.servicesSelecting(old.namespace, old.labels) : []);
+    const left = old ? this.fanout.servicesSelecting(old.namespace, old.labels) : [];
+    const services = new Set(left);
     const held = before === undefined ? undefined : set.selectorsWithSlot(before);
     let addressChanged = true;
     let slot = before;
@@ -247,10 +248,10 @@ export class PolicyResolver {
     const rows = this.index.lastChangedRows;
     if (addressChanged && held) for (const s of held) selectors.add(s);
     for (const s of set.updateSlot(slot, rows)) selectors.add(s);
-    if (next) {
-      if (addressChanged) for (const s of set.selectorsWithSlot(slot)) selectors.add(s);
-      for (const k of this.fanout.servicesSelecting(next.namespace, next.labels)) services.add(k);
-    }
+    const joined = next ? this.fanout.servicesSelecting(next.namespace, next.labels) : [];
+    if (next && addressChanged) for (const s of set.selectorsWithSlot(slot)) selectors.add(s);
+    for (const k of joined) services.add(k);
+    this.fanout.podMoved(before === undefined ? undefined : { slot: before, services: left }, next ? { slot, services: joined } : undefined);
     const peers = new Set<number>();
     for (const k of services) this.fanout.recompute(k, peers);
     this.forgetSelectors(selectors);
@@ -268,7 +269,8 @@ export class PolicyResolver {
       this.index.deleteNamespace(name);
     }
     this.candidateCache.clear();
-    const selectors = set.updateSlots(this.index.podsInNamespace(name));
+    // Only the selectors reading the namespace-label rows that changed run.
+    const selectors = set.updateSlots(this.index.podsInNamespace(name), [...this.index.lastChangedRows]);
     const peers = new Set<number>();
     for (const k of this.fanout.servicesIn(name)) this.fanout.recompute(k, peers);
     this.forgetSelectors(selectors);

@@ -6,7 +6,8 @@
  * own namespace or its namespaceSelector: the candidates) and selects one of
  * the Service's pods (a whole-namespace peer: any pod). A Service's pods are
  * its namespace's pods matching its selector, found by plain label
- * comparison: a Service selects in one namespace, so that set is small.
+ * comparison when the Service is set (a Service selects in one namespace)
+ * and then kept up to date per pod event (podMoved).
  */
 import type { Labels, ServiceRecord } from '../k8s/records.js';
 import { parseIPv4 } from './ipam/ipv4.js';
@@ -48,6 +49,8 @@ function v4ClusterIPs(svc: ServiceRecord): string[] {
 
 export class ServiceFanOut {
   private readonly services = new Map<string, Svc>();
+  /** Pod slots each Service selects, kept by podMoved. */
+  private readonly members = new Map<string, Set<number>>();
   private readonly byNamespace = new Map<string, Set<string>>();
   private readonly peersOf = new Map<string, Set<number>>();
   private readonly ipsOf = new Map<number, Map<string, string[]>>();
@@ -84,17 +87,36 @@ export class ServiceFanOut {
       let s = this.byNamespace.get(svc.namespace);
       if (!s) this.byNamespace.set(svc.namespace, (s = new Set()));
       s.add(key);
-    } else this.services.delete(key);
+      const pods = new Set<number>();
+      for (const p of this.host.podsIn(svc.namespace)) if (selects(svc.selector!, p.labels)) pods.add(p.slot);
+      this.members.set(key, pods);
+    } else {
+      this.services.delete(key);
+      this.members.delete(key);
+    }
     return this.recompute(key, changed);
   }
 
   /** Every Service from scratch (after the selectors were rebuilt). */
   reset(services: Iterable<ServiceRecord>): void {
     this.services.clear();
+    this.members.clear();
     this.byNamespace.clear();
     this.peersOf.clear();
     this.ipsOf.clear();
     for (const s of services) this.setService(serviceKey(s), s);
+  }
+
+  private meets(peer: number, pods: ReadonlySet<number>): boolean {
+    if (this.host.wholeNamespace(peer)) return true;
+    for (const slot of pods) if (this.host.has(peer, slot)) return true;
+    return false;
+  }
+
+  /** A pod's slot left the Services `before` and joined `after` (its labels changed, or it came or went). */
+  podMoved(before: { slot: number; services: readonly string[] } | undefined, after: { slot: number; services: readonly string[] } | undefined): void {
+    if (before) for (const k of before.services) this.members.get(k)?.delete(before.slot);
+    if (after) for (const k of after.services) this.members.get(k)?.add(after.slot);
   }
 
   /** Recomputes which peers one Service feeds; adds the peers that changed to `changed`. */
@@ -102,15 +124,9 @@ export class ServiceFanOut {
     const old = this.peersOf.get(key);
     const next = new Set<number>();
     const e = this.services.get(key);
-    if (e) {
-      const sel = e.svc.selector!;
-      const pods: number[] = [];
-      for (const p of this.host.podsIn(e.svc.namespace)) if (selects(sel, p.labels)) pods.push(p.slot);
-      if (pods.length > 0) {
-        for (const peer of this.host.candidates(e.svc.namespace)) {
-          if (this.host.wholeNamespace(peer) || pods.some((slot) => this.host.has(peer, slot))) next.add(peer);
-        }
-      }
+    const pods = e ? this.members.get(key) : undefined;
+    if (e && pods && pods.size > 0) {
+      for (const peer of this.host.candidates(e.svc.namespace)) if (this.meets(peer, pods)) next.add(peer);
     }
     for (const peer of old ?? []) {
       if (next.has(peer)) continue;

@@ -32,9 +32,9 @@ import { type ClusterConfig, type DesiredOutput, vendorIds } from './common.js';
 
 /** One peer of a rule, resolved by the caller; aligned with rule.peers. */
 export interface ResolvedPeer {
-  /** IPv4 addresses of the pods the peer's selectors match (empty for an ipBlock peer). */
+  /** IPv4 addresses of the pods the peer's selectors match (empty for an ipBlock peer), sorted, each once. */
   podIPs: string[];
-  /** ClusterIPs of Services in the peer's namespaces whose selector matches one of those pods. */
+  /** Well-formed IPv4 ClusterIPs of Services in the peer's namespaces whose selector matches one of those pods, sorted, each once. */
   serviceIPs: string[];
 }
 
@@ -89,11 +89,13 @@ function validatePolicy(np: NetworkPolicyRecord): ValidationError[] {
 }
 
 /** The union of lists, sorted, each element once; sorted unique inputs are merged in linear time. */
-export function mergeSorted(lists: readonly (readonly string[])[]): string[] {
+export function mergeSorted(lists: readonly (readonly string[])[]): readonly string[] {
   const sortedUnique = (l: readonly string[]) => l.every((x, i) => i === 0 || l[i - 1]! < x);
+  const nonEmpty = lists.filter((l) => l.length > 0);
+  // One sorted list is the answer as it is: unchanged address sets then stay the same array between passes.
+  if (nonEmpty.length === 1 && sortedUnique(nonEmpty[0]!)) return nonEmpty[0]!;
   let out: string[] = [];
-  for (const raw of lists) {
-    if (raw.length === 0) continue;
+  for (const raw of nonEmpty) {
     const l = sortedUnique(raw) ? raw : [...new Set(raw)].sort();
     if (out.length === 0) {
       out = [...l];
@@ -183,7 +185,7 @@ export function desiredPolicy(r: ResolvedPolicy, cfg: ClusterConfig): DesiredOut
     rows.push({
       table: 'Address_Set',
       key: name,
-      row: { name, addresses: mergeSorted(addresses), external_ids: vendorIds(cfg, { [NP_KEY]: policyAddressSetKey(np.namespace, np.name, dir) }) },
+      row: { name, addresses: mergeSorted(addresses) as string[], external_ids: vendorIds(cfg, { [NP_KEY]: policyAddressSetKey(np.namespace, np.name, dir) }) },
     });
     return name;
   };
@@ -217,8 +219,8 @@ export function desiredPolicy(r: ResolvedPolicy, cfg: ClusterConfig): DesiredOut
         }
         if (peer.podSelector || peer.namespaceSelector) {
           const rp = resolved?.peers[j];
-          // The resolver hands over IPAM addresses and validated ClusterIPs; only the family is checked here.
-          for (const list of [rp?.podIPs ?? [], rp?.serviceIPs ?? []]) allowIPs.push(list.some((ip) => ip.includes(':')) ? list.filter((ip) => !ip.includes(':')) : list);
+          // IPv4 only, by the ResolvedPeer contract (IPAM addresses, validated ClusterIPs).
+          if (rp) allowIPs.push(rp.podIPs, rp.serviceIPs);
         }
       });
       const allow = addressSet(dir, 'allow', idx, allowIPs);
