@@ -6,8 +6,7 @@
  * the NB holds for them.
  */
 import type { KubeWriter } from '../k8s/index.js';
-import { DesiredState } from '../nb/desired.js';
-import { scopeSize } from '../nb/desired-units.js';
+import { desiredIn, scopeSize } from '../nb/scope.js';
 import { cacheScopeView } from '../nb/existing-view.js';
 import { kubeOvnFeatureRow } from '../nb/ownership.js';
 import { plan } from '../nb/plan.js';
@@ -39,14 +38,7 @@ export async function scopedSync(
   const { timings, lap } = laps();
   const u = await model.update(dirty, stores);
   lap('update');
-  const desired = new DesiredState();
-  for (const [table, keys] of u.scope) {
-    for (const key of keys) {
-      const d = model.units.get(table, key);
-      if (d) desired.add(d);
-    }
-  }
-  const planned = plan(desired, cacheScopeView(nb.cache, u.scope), {
+  const planned = plan(desiredIn(u.scope, model.units), cacheScopeView(nb.cache, u.scope), {
     vendor: o.vendor,
     keep: kubeOvnFeatureRow,
     outside: (table, key) => model.units.get(table, key),

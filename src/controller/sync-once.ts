@@ -6,7 +6,9 @@
 import { KubeApi, KubeWriter, loadKubeConfig } from '../k8s/index.js';
 import type { OvsdbClient } from '../ovsdb/index.js';
 import { kubeOvnFeatureRow } from '../nb/ownership.js';
+import { cacheScopeView } from '../nb/existing-view.js';
 import { plan, type PlanResult } from '../nb/plan.js';
+import { desiredIn } from '../nb/scope.js';
 import { activeGatewaysInNb } from '../nb/read.js';
 import type { Logger } from '../util/log.js';
 import { annotationPatches, sendPatches } from './allocation.js';
@@ -87,7 +89,9 @@ export async function bulkSync(
     if (!(await waitForCache(nb, applied.inserted, 60_000))) deps.log.warn('NB cache slow to show our inserts; planning anyway');
     if (!rounds) break;
     t = performance.now();
-    planned = plan(d.state, existingRows(nb), { ...planOpts, deferNew: true });
+    // The next round plans only what this one left: the deferred rows and the references they complete.
+    const scope = planned.deferredScope;
+    planned = plan(desiredIn(scope, d.state), cacheScopeView(nb.cache, scope), { ...planOpts, deferNew: true, outside: (table, key) => d.state.get(table, key) });
     timings.plan += performance.now() - t;
     operations += planned.ops.length;
     for (const [table, c] of Object.entries(planned.counts) as [keyof typeof counts, (typeof counts)[keyof typeof counts]][]) {

@@ -14,8 +14,10 @@ function isMap(v: Value | undefined): v is OvsMap {
 
 function sameSet(a: readonly unknown[], b: readonly unknown[]): boolean {
   if (a.length !== b.length) return false;
-  if (a.length === 0) return true;
-  if (a.length === 1) return a[0] === b[0];
+  // Both sides are usually in the same (sorted) order: ovsdb-server keeps sets sorted, desired sets are sorted.
+  let i = 0;
+  while (i < a.length && a[i] === b[i]) i++;
+  if (i === a.length) return true;
   const s = new Set(b);
   if (s.size !== b.length) return false;
   for (const x of a) if (!s.has(x)) return false;

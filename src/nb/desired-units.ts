@@ -12,22 +12,8 @@
 import { type DesiredConflict, type DesiredRow, type DesiredSource, mergeInto, type RefSet } from './desired.js';
 import type { NbTable } from './rows.js';
 import { NB_TABLES } from './rows.js';
+import { addToScope, type Scope } from './scope.js';
 import type { RowData, Value } from '../ovsdb/types.js';
-
-/** Identities per table. */
-export type Scope = Map<NbTable, Set<string>>;
-
-export function addToScope(scope: Scope, table: NbTable, key: string): void {
-  let s = scope.get(table);
-  if (!s) scope.set(table, (s = new Set()));
-  s.add(key);
-}
-
-export function scopeSize(scope: Scope): number {
-  let n = 0;
-  for (const s of scope.values()) n += s.size;
-  return n;
-}
 
 interface Part {
   unit: string;

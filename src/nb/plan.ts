@@ -19,6 +19,7 @@ import { heldRows, rowsView, type ExistingView, type Held } from './existing-vie
 import { VENDOR_KEY } from './naming.js';
 import { byNamedOrder, ChildBatches, MapMutations, ParentMutations } from './plan-writes.js';
 import { NB_TABLES, ROOT_TABLES, type NbTable } from './rows.js';
+import { addToScope, type Scope } from './scope.js';
 
 export type ExistingRows = Partial<Record<NbTable, readonly Row[]>>;
 
@@ -70,6 +71,8 @@ export interface PlanResult {
   conflicts: DesiredConflict[];
   /** Rows and references left for the next plan (deferNew). */
   deferred: number;
+  /** The identities the next plan must cover (deferred rows, and rows whose references were deferred): its scope. */
+  deferredScope: Scope;
 }
 
 interface Resolved {
@@ -153,6 +156,7 @@ export function plan(desired: DesiredSource, existing: ExistingRows | ExistingVi
   const batchSize = Math.max(1, opts.batchSize ?? 500);
   const deferNew = opts.deferNew ?? false;
   let deferred = 0;
+  const deferredScope: Scope = new Map();
   const isOurs = (r: Row): boolean => {
     const v = vendorOf(r);
     return v === undefined || v === opts.vendor;
@@ -255,6 +259,7 @@ export function plan(desired: DesiredSource, existing: ExistingRows | ExistingVi
     const { d } = r;
     if (deferNew && parent && !parent.keeper) {
       deferred++;
+      addToScope(deferredScope, table, key);
       resolved.get(table)!.delete(key);
       return;
     }
@@ -344,9 +349,15 @@ export function plan(desired: DesiredSource, existing: ExistingRows | ExistingVi
         const want: string[] = [];
         for (const k of spec.keys) {
           const t = lookup(spec.table, k);
-          if (!t) continue;
-          if (deferNew && !t.keeper) deferred++;
-          else want.push(t.ref);
+          if (!t) {
+            // A target whose insert was deferred: this row completes its references next round.
+            if (deferredScope.get(spec.table)?.has(k)) addToScope(deferredScope, table, r.d.key);
+            continue;
+          }
+          if (deferNew && !t.keeper) {
+            deferred++;
+            addToScope(deferredScope, table, r.d.key);
+          } else want.push(t.ref);
         }
         if (!r.keeper) {
           inserts.get(r.ref)!.row[col] = [...new Set(want)].sort();
@@ -387,5 +398,5 @@ export function plan(desired: DesiredSource, existing: ExistingRows | ExistingVi
   }
   batches.emit(inserts, ops);
   ops.push(...mutations.ops(deleted), ...mapMutations.ops());
-  return { ops, counts, conflicts, deferred };
+  return { ops, counts, conflicts, deferred, deferredScope };
 }

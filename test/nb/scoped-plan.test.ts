@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { applyOperations, connectNb, existingRows, waitForCache } from '../../src/controller/nb-writer.js';
 import { DesiredState, type DesiredRow } from '../../src/nb/desired.js';
-import { addToScope, type Scope } from '../../src/nb/desired-units.js';
+import { addToScope, type Scope } from '../../src/nb/scope.js';
 import { cacheScopeView } from '../../src/nb/existing-view.js';
 import { plan } from '../../src/nb/plan.js';
 import type { OvsdbClient } from '../../src/ovsdb/index.js';

@@ -16,7 +16,8 @@
 import type { EndpointSliceRecord, NamespaceRecord, NetworkPolicyRecord, NodeRecord, PodRecord, ServiceRecord, SubnetRecord } from '../../k8s/records.js';
 import { KernelPool } from '../../index/index.js';
 import type { DesiredRow } from '../../nb/desired.js';
-import { DesiredUnits, type Scope } from '../../nb/desired-units.js';
+import { DesiredUnits } from '../../nb/desired-units.js';
+import type { Scope } from '../../nb/scope.js';
 import type { ExistingRows } from '../../nb/plan.js';
 import { activeGatewaysInNb } from '../../nb/read.js';
 import type { Row } from '../../ovsdb/types.js';
