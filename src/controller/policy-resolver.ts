@@ -1,16 +1,16 @@
 /**
- * NetworkPolicy selectors resolved in bulk on the label index. Every distinct
- * selector (policy targets and peers repeat a lot: templated policies share
- * them) and every Service selector is one program of one SelectorSet,
- * evaluated by the wasm kernels, on the pool when there is one.
+ * NetworkPolicy selectors resolved on the label index, kept between passes.
+ * Every distinct selector (policy targets and peers repeat a lot: templated
+ * policies share them) is one program of one SelectorSet, evaluated by the
+ * wasm kernels (on the pool when there is one), then brought up to date per
+ * pod or namespace event for just the selectors reading what changed.
  *
  * A Service's ClusterIPs belong in a peer's allow set when the Service's pods
- * meet the peer's. Candidates come from the namespace alone (a peer covers a
- * namespace by its own namespace or by its namespaceSelector), then the
- * Service's few pods are tested against the peer's result bitset: a Service
- * event touches exactly the peers, hence the policies, it affects.
+ * meet the peer's (ServiceFanOut): a Service event touches exactly the peers,
+ * hence the policies, it affects. Each incremental method returns the keys
+ * of the policies whose resolved relation may have changed.
  */
-import type { ContainerPort, NamespaceRecord, NetworkPolicyRecord, PodRecord, ServiceRecord } from '../k8s/records.js';
+import type { NamespaceRecord, NetworkPolicyRecord, PodRecord, ServiceRecord } from '../k8s/records.js';
 import {
   compileSelector,
   LabelIndex,
@@ -22,39 +22,13 @@ import {
   type KernelPool,
   type SelectorSpec,
 } from '../index/index.js';
-import type { LabelSelector } from '../k8s/records.js';
+import type { ContainerPort } from '../k8s/records.js';
 import type { ResolvedPolicy } from './desired/policies.js';
+import { allSlots, canonicalSelector, hasNamedPort, mergePorts, policyKeyOf, specKey, uniquePorts, type CompiledPolicy, type PodAddressing } from './policy-selectors.js';
 import { ServiceFanOut } from './service-fanout.js';
 import { invalid, labelKeyProblem, type ValidationError } from './validation.js';
 
-export interface PodAddressing {
-  /** The pod's IPv4 address (its IPAM allocation), if it has one. */
-  ip(pod: PodRecord): string | undefined;
-  /** The pod's logical switch port name, if it gets one. */
-  port(pod: PodRecord): string | undefined;
-}
-
-interface CompiledPolicy {
-  policy: NetworkPolicyRecord;
-  target: number;
-  /** Selector index per rule per peer; -1 for an ipBlock peer. */
-  ingress: number[][];
-  egress: number[][];
-}
-
-function canonicalSelector(s: LabelSelector | undefined): unknown {
-  if (!s) return null;
-  const labels = Object.entries(s.matchLabels ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  const exprs = (s.matchExpressions ?? []).map((e) => [e.key, e.operator, [...(e.values ?? [])].sort()]).sort((a, b) => (JSON.stringify(a) < JSON.stringify(b) ? -1 : 1));
-  return [labels, exprs];
-}
-
-const specKey = (s: SelectorSpec | null): string =>
-  s === null ? 'null' : JSON.stringify([s.namespace ?? null, canonicalSelector(s.namespaceSelector), s.podSelector ? canonicalSelector(s.podSelector) : null]);
-
-const hasNamedPort = (np: NetworkPolicyRecord, dir: 'ingress' | 'egress') => np[dir].some((r) => r.ports.some((p) => typeof p.port === 'string'));
-
-export const policyKeyOf = (np: Pick<NetworkPolicyRecord, 'namespace' | 'name'>): string => `${np.namespace}/${np.name}`;
+export { policyKeyOf, type PodAddressing } from './policy-selectors.js';
 
 export class PolicyResolver {
   readonly index: LabelIndex<PodRecord>;
@@ -428,23 +402,4 @@ export class PolicyResolver {
     if (!this.set) throw new Error('policy resolver: compile() first');
     return this.set;
   }
-}
-
-function* allSlots(index: LabelIndex<PodRecord>): Iterable<number> {
-  for (let slot = 0; slot < index.slotLimit; slot++) if (index.podAt(slot)) yield slot;
-}
-
-function uniquePorts(slots: Iterable<number>, index: LabelIndex<PodRecord>): ContainerPort[] {
-  const seen = new Map<string, ContainerPort>();
-  for (const slot of slots) {
-    const p = index.podAt(slot);
-    if (p) for (const c of p.ports) seen.set(`${c.name ?? ''}/${c.protocol}/${c.containerPort}`, c);
-  }
-  return [...seen.values()];
-}
-
-function mergePorts(lists: ContainerPort[][]): ContainerPort[] {
-  const seen = new Map<string, ContainerPort>();
-  for (const l of lists) for (const c of l) seen.set(`${c.name ?? ''}/${c.protocol}/${c.containerPort}`, c);
-  return [...seen.values()];
 }

@@ -13,7 +13,7 @@
  * → its rows. It returns the identities whose desired rows changed: the
  * scope of the pass.
  */
-import type { EndpointSliceRecord, NamespaceRecord, NetworkPolicyRecord, NodeRecord, PodRecord, ServiceRecord, SubnetRecord } from '../../k8s/records.js';
+import type { NodeRecord, PodRecord, SubnetRecord } from '../../k8s/records.js';
 import { KernelPool } from '../../index/index.js';
 import type { DesiredRow } from '../../nb/desired.js';
 import { DesiredUnits } from '../../nb/desired-units.js';
@@ -32,75 +32,23 @@ import { parseSubnets, type ParsedSubnet } from '../subnet-spec.js';
 import type { ValidationError } from '../validation.js';
 import { LoadBalancerTable } from './load-balancers.js';
 import { PlacementIndex, type ChangedGroup } from './placement.js';
+import {
+  keyOf,
+  nodeIpamUnit,
+  nodeUnit,
+  podUnit,
+  policyUnit,
+  SERVICES_UNIT,
+  SUBNETS_UNIT,
+  unitOfError,
+  type ClusterSnapshot,
+  type ClusterStores,
+  type DirtyKeys,
+  type UpdateResult,
+} from './types.js';
+
+export { emptyDirty, type ClusterSnapshot, type ClusterStores, type DirtyKeys, type UpdateResult } from './types.js';
 import { laps } from '../../util/laps.js';
-
-export interface ClusterSnapshot {
-  subnets: SubnetRecord[];
-  nodes: NodeRecord[];
-  namespaces: NamespaceRecord[];
-  pods: PodRecord[];
-  services: ServiceRecord[];
-  endpointSlices: EndpointSliceRecord[];
-  policies: NetworkPolicyRecord[];
-}
-
-/** Read access to the current objects (the reflectors' stores), by `ns/name` or name. */
-export interface ClusterStores {
-  pods: ReadonlyMap<string, PodRecord>;
-  nodes: ReadonlyMap<string, NodeRecord>;
-  namespaces: ReadonlyMap<string, NamespaceRecord>;
-  services: ReadonlyMap<string, ServiceRecord>;
-  endpointSlices: ReadonlyMap<string, EndpointSliceRecord>;
-  policies: ReadonlyMap<string, NetworkPolicyRecord>;
-}
-
-/** Keys of the objects that changed since the last pass, per kind. */
-export interface DirtyKeys {
-  pods: Set<string>;
-  nodes: Set<string>;
-  namespaces: Set<string>;
-  services: Set<string>;
-  endpointSlices: Set<string>;
-  policies: Set<string>;
-}
-
-export const emptyDirty = (): DirtyKeys => ({ pods: new Set(), nodes: new Set(), namespaces: new Set(), services: new Set(), endpointSlices: new Set(), policies: new Set() });
-
-export interface UpdateResult {
-  scope: Scope;
-  /** Units recomputed. */
-  units: number;
-  /** Pods and nodes handled, for the annotation write-back. */
-  pods: PodRecord[];
-  nodes: NodeRecord[];
-}
-
-const SUBNETS_UNIT = 'subnets';
-const SERVICES_UNIT = 'services';
-const CLUSTER_ERRORS = 'cluster';
-/** IPAM errors of a node (its join address), apart from its rows' errors. */
-const nodeIpamUnit = (name: string) => `node-ipam/${name}`;
-const podUnit = (key: string) => `pod/${key}`;
-const nodeUnit = (name: string) => `node/${name}`;
-const policyUnit = (key: string) => `policy/${key}`;
-const keyOf = (o: { namespace: string; name: string }) => (o.namespace ? `${o.namespace}/${o.name}` : o.name);
-
-/** The unit an error belongs to, so it goes away when that unit is recomputed clean. */
-function unitOfError(e: ValidationError): string {
-  switch (e.kind) {
-    case 'Pod':
-      return podUnit(`${e.namespace}/${e.name}`);
-    case 'Node':
-      return nodeIpamUnit(e.name);
-    case 'NetworkPolicy':
-      return policyUnit(`${e.namespace}/${e.name}`);
-    case 'Service':
-      return SERVICES_UNIT;
-    default:
-      // Subnet and other cluster-wide errors are found by a rebuild only.
-      return CLUSTER_ERRORS;
-  }
-}
 
 export class ClusterModel {
   readonly units = new DesiredUnits();

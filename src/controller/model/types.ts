@@ -1,0 +1,72 @@
+/** What the cluster model reads and returns, and the ids of its units. */
+import type { EndpointSliceRecord, NamespaceRecord, NetworkPolicyRecord, NodeRecord, PodRecord, ServiceRecord, SubnetRecord } from '../../k8s/records.js';
+import type { Scope } from '../../nb/scope.js';
+import type { ValidationError } from '../validation.js';
+
+export interface ClusterSnapshot {
+  subnets: SubnetRecord[];
+  nodes: NodeRecord[];
+  namespaces: NamespaceRecord[];
+  pods: PodRecord[];
+  services: ServiceRecord[];
+  endpointSlices: EndpointSliceRecord[];
+  policies: NetworkPolicyRecord[];
+}
+
+/** Read access to the current objects (the reflectors' stores), by `ns/name` or name. */
+export interface ClusterStores {
+  pods: ReadonlyMap<string, PodRecord>;
+  nodes: ReadonlyMap<string, NodeRecord>;
+  namespaces: ReadonlyMap<string, NamespaceRecord>;
+  services: ReadonlyMap<string, ServiceRecord>;
+  endpointSlices: ReadonlyMap<string, EndpointSliceRecord>;
+  policies: ReadonlyMap<string, NetworkPolicyRecord>;
+}
+
+/** Keys of the objects that changed since the last pass, per kind. */
+export interface DirtyKeys {
+  pods: Set<string>;
+  nodes: Set<string>;
+  namespaces: Set<string>;
+  services: Set<string>;
+  endpointSlices: Set<string>;
+  policies: Set<string>;
+}
+
+export const emptyDirty = (): DirtyKeys => ({ pods: new Set(), nodes: new Set(), namespaces: new Set(), services: new Set(), endpointSlices: new Set(), policies: new Set() });
+
+export interface UpdateResult {
+  scope: Scope;
+  /** Units recomputed. */
+  units: number;
+  /** Pods and nodes handled, for the annotation write-back. */
+  pods: PodRecord[];
+  nodes: NodeRecord[];
+}
+
+export const SUBNETS_UNIT = 'subnets';
+export const SERVICES_UNIT = 'services';
+export const CLUSTER_ERRORS = 'cluster';
+/** IPAM errors of a node (its join address), apart from its rows' errors. */
+export const nodeIpamUnit = (name: string) => `node-ipam/${name}`;
+export const podUnit = (key: string) => `pod/${key}`;
+export const nodeUnit = (name: string) => `node/${name}`;
+export const policyUnit = (key: string) => `policy/${key}`;
+export const keyOf = (o: { namespace: string; name: string }) => (o.namespace ? `${o.namespace}/${o.name}` : o.name);
+
+/** The unit an error belongs to, so it goes away when that unit is recomputed clean. */
+export function unitOfError(e: ValidationError): string {
+  switch (e.kind) {
+    case 'Pod':
+      return podUnit(`${e.namespace}/${e.name}`);
+    case 'Node':
+      return nodeIpamUnit(e.name);
+    case 'NetworkPolicy':
+      return policyUnit(`${e.namespace}/${e.name}`);
+    case 'Service':
+      return SERVICES_UNIT;
+    default:
+      // Subnet and other cluster-wide errors are found by a rebuild only.
+      return CLUSTER_ERRORS;
+  }
+}
