@@ -25,7 +25,7 @@ export const controllerFlagHelp: Record<string, string> = {
   kubeconfig: 'kubeconfig file (default: in-cluster service account)',
   'ovn-nb-addr': 'OVN Northbound remotes, comma-separated (tcp:, ssl:, unix:); required',
   'ovn-sb-addr': 'OVN Southbound remotes (live-migration confirmation)',
-  'worker-num': 'work-queue workers per resource',
+  'worker-num': 'workers of the per-object queues: the KubeVirt migration queue, and the annotation write-back (8 requests in flight each); NB reconciliation is one pass at a time',
   'wasm-workers': 'wasm worker threads (0: evaluate on the main thread)',
   'max-ops-per-txn': 'operations per NB transaction at most',
   'cluster-router': 'the default VPC\'s Logical_Router',

@@ -69,8 +69,11 @@ export function annotationPatches(ipam: Ipam, pods: Iterable<PodRecord>, nodes: 
   return out;
 }
 
+/** Patches in flight per --worker-num worker. */
+export const PATCHES_PER_WORKER = 8;
+
 /** Sends patches with at most `concurrency` in flight; failures are returned, never thrown. */
-export async function sendPatches(writer: KubeWriter, patches: readonly AnnotationPatch[], concurrency = 32): Promise<{ sent: number; failed: { patch: AnnotationPatch; err: Error }[] }> {
+export async function sendPatches(writer: KubeWriter, patches: readonly AnnotationPatch[], concurrency: number): Promise<{ sent: number; failed: { patch: AnnotationPatch; err: Error }[] }> {
   let next = 0;
   let sent = 0;
   const failed: { patch: AnnotationPatch; err: Error }[] = [];

@@ -169,6 +169,7 @@ export class Controller {
         log: this.log,
         metrics: this.metrics,
         isLeader: () => this.isLeader(),
+        workers: this.o.workerNum,
       });
       this.migration.start();
     }

@@ -11,7 +11,7 @@ import { plan, type PlanResult } from '../nb/plan.js';
 import { desiredIn } from '../nb/scope.js';
 import { activeGatewaysInNb } from '../nb/read.js';
 import type { Logger } from '../util/log.js';
-import { annotationPatches, sendPatches } from './allocation.js';
+import { annotationPatches, PATCHES_PER_WORKER, sendPatches } from './allocation.js';
 import { rebuildModel, snapshotOf, type ClusterSnapshot } from './bulk-desired.js';
 import { createClusterCache } from './cluster-cache.js';
 import { Ipam } from './ipam/ipam.js';
@@ -103,7 +103,7 @@ export async function bulkSync(
   t = performance.now();
   let annotations = { sent: 0, failed: 0 };
   if (!o.dryRun && deps.writer) {
-    const r = await sendPatches(deps.writer, annotationPatches(ipam, snap.pods, snap.nodes));
+    const r = await sendPatches(deps.writer, annotationPatches(ipam, snap.pods, snap.nodes), o.workerNum * PATCHES_PER_WORKER);
     for (const f of r.failed) deps.log.warn('annotation patch failed', { kind: f.patch.kind, namespace: f.patch.namespace, name: f.patch.name, err: f.err.message });
     annotations = { sent: r.sent, failed: r.failed.length };
   }
