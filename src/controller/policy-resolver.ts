@@ -315,11 +315,13 @@ export class PolicyResolver {
     return c;
   }
 
-  private *podsIn(ns: string): Iterable<{ slot: number; labels: PodRecord['labels'] }> {
+  private podsIn(ns: string): { slot: number; labels: PodRecord['labels'] }[] {
+    const out: { slot: number; labels: PodRecord['labels'] }[] = [];
     for (const slot of this.index.podsInNamespace(ns)) {
       const p = this.index.podAt(slot);
-      if (p) yield { slot, labels: p.labels };
+      if (p) out.push({ slot, labels: p.labels });
     }
+    return out;
   }
 
   /** The resolved relation of every compiled policy, for desiredPolicies(). */

@@ -88,7 +88,7 @@ export class ServiceFanOut {
       if (!s) this.byNamespace.set(svc.namespace, (s = new Set()));
       s.add(key);
       const pods = new Set<number>();
-      for (const p of this.host.podsIn(svc.namespace)) if (selects(svc.selector!, p.labels)) pods.add(p.slot);
+      for (const p of this.podsIn(svc.namespace)) if (selects(svc.selector!, p.labels)) pods.add(p.slot);
       this.members.set(key, pods);
     } else {
       this.services.delete(key);
@@ -104,8 +104,21 @@ export class ServiceFanOut {
     this.byNamespace.clear();
     this.peersOf.clear();
     this.ipsOf.clear();
-    for (const s of services) this.setService(serviceKey(s), s);
+    // Many Services per namespace: its pods are listed once for all of them.
+    const listed = new Map<string, Iterable<{ slot: number; labels: Labels }>>();
+    this.podsIn = (ns) => {
+      let l = listed.get(ns);
+      if (!l) listed.set(ns, (l = [...this.host.podsIn(ns)]));
+      return l;
+    };
+    try {
+      for (const s of services) this.setService(serviceKey(s), s);
+    } finally {
+      this.podsIn = (ns) => this.host.podsIn(ns);
+    }
   }
+
+  private podsIn: (namespace: string) => Iterable<{ slot: number; labels: Labels }> = (ns) => this.host.podsIn(ns);
 
   private meets(peer: number, pods: ReadonlySet<number>): boolean {
     if (this.host.wholeNamespace(peer)) return true;

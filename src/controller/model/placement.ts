@@ -21,7 +21,8 @@ export interface ChangedGroup {
 
 export class PlacementIndex {
   private readonly byPod = new Map<string, Member[]>();
-  private readonly byGroup = new Map<string, Map<string, number>>();
+  /** Port group → its ports, a name once per pod placing it (a few per group: arrays, not maps). */
+  private readonly byGroup = new Map<string, string[]>();
 
   /**
    * Records a pod's placement (desiredPods of that pod alone; undefined:
@@ -48,7 +49,8 @@ export class PlacementIndex {
 
   /** Ports of one port group. */
   portsOf(pg: string): string[] {
-    return [...(this.byGroup.get(pg)?.keys() ?? [])];
+    const l = this.byGroup.get(pg);
+    return l === undefined ? [] : unique(l);
   }
 
   /** The placement desiredNodes needs for one node and its (distributed subnet) groups. */
@@ -56,10 +58,10 @@ export class PlacementIndex {
     const byNode = new Map<string, string[]>();
     const bySubnetNode = new Map<string, string[]>();
     const own = this.byGroup.get(nodePortGroupName(node));
-    if (own) byNode.set(node, [...own.keys()]);
+    if (own) byNode.set(node, unique(own));
     for (const s of subnets) {
       const g = this.byGroup.get(subnetNodePortGroupName(s, node));
-      if (g) bySubnetNode.set(subnetNodeKey(s, node), [...g.keys()]);
+      if (g) bySubnetNode.set(subnetNodeKey(s, node), unique(g));
     }
     return { byNode, bySubnetNode };
   }
@@ -69,12 +71,21 @@ export class PlacementIndex {
     this.byGroup.clear();
   }
 
-  private bump(m: Member, by: number): void {
-    let inner = this.byGroup.get(m.pg);
-    if (!inner) this.byGroup.set(m.pg, (inner = new Map()));
-    const n = (inner.get(m.lsp) ?? 0) + by;
-    if (n > 0) inner.set(m.lsp, n);
-    else inner.delete(m.lsp);
-    if (inner.size === 0) this.byGroup.delete(m.pg);
+  private bump(m: Member, by: 1 | -1): void {
+    const l = this.byGroup.get(m.pg);
+    if (by === 1) {
+      if (l) l.push(m.lsp);
+      else this.byGroup.set(m.pg, [m.lsp]);
+      return;
+    }
+    if (!l) return;
+    const i = l.lastIndexOf(m.lsp);
+    if (i >= 0) l.splice(i, 1);
+    if (l.length === 0) this.byGroup.delete(m.pg);
   }
+}
+
+/** A copy without repeats (callers keep it; the index's own lists change). */
+function unique(l: readonly string[]): string[] {
+  return l.length < 2 ? [...l] : [...new Set(l)];
 }
