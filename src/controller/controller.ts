@@ -27,6 +27,7 @@ import { connectNb } from './nb-writer.js';
 import type { ControllerOptions } from './options.js';
 import { startStatusServer, type StatusServer } from './status-server.js';
 import { warmScopeIndexes } from '../nb/existing-view.js';
+import { converge } from './converge.js';
 import { scopedSync } from './scoped-sync.js';
 import { bulkSync, type SyncReport } from './sync-once.js';
 import type { ValidationError } from './validation.js';
@@ -74,8 +75,10 @@ export class Controller {
   private readonly queue: WorkQueue;
   private readonly model: ClusterModel;
   private dirtyKeys: DirtyKeys = emptyDirty();
-  /** The next pass must be a full one (startup, leadership, Subnet change, resync, a failed pass). */
+  /** The next pass must be a full one (startup, leadership, Subnet change, a failed pass). */
   private fullPending = true;
+  /** The next pass also plans the whole desired state against the whole NB (the resync: NB drift repaired). */
+  private repairPending = false;
   private reported = new Set<string>();
   private evented = new Set<string>();
   private writer?: KubeWriter;
@@ -151,7 +154,7 @@ export class Controller {
     }
     if (this.o.resyncIntervalMs > 0) {
       this.resyncTimer = setInterval(() => {
-        this.fullPending = true;
+        this.repairPending = true;
         this.queue.add(PASS);
       }, this.o.resyncIntervalMs);
       this.resyncTimer.unref();
@@ -232,6 +235,12 @@ export class Controller {
           this.queue.addAfter(PASS, ANNOTATION_RETRY_MS);
         },
       });
+      if (this.repairPending) {
+        // The model is current; rows changed behind our back are found by planning all of it against the whole NB.
+        this.repairPending = false;
+        const c = await converge(this.model.units, this.nb!, { ...this.o, dryRun: false }, deps);
+        report = { ...report, plan: c.plan, operations: report.operations + c.operations, transactions: report.transactions + c.transactions, timings: { ...report.timings, repairPlan: c.timings.plan, repairApply: c.timings.apply } };
+      }
     }
     const ms = performance.now() - started;
     this.metrics.syncDuration.observe({ phase: first ? 'startup' : full ? 'full' : 'event' }, ms / 1000);

@@ -5,10 +5,7 @@
  */
 import { KubeApi, KubeWriter, loadKubeConfig } from '../k8s/index.js';
 import type { OvsdbClient } from '../ovsdb/index.js';
-import { kubeOvnFeatureRow } from '../nb/ownership.js';
-import { cacheScopeView } from '../nb/existing-view.js';
-import { plan, type PlanResult } from '../nb/plan.js';
-import { desiredIn } from '../nb/scope.js';
+import type { PlanResult } from '../nb/plan.js';
 import { activeGatewaysInNb } from '../nb/read.js';
 import type { Logger } from '../util/log.js';
 import { annotationPatches, PATCHES_PER_WORKER, sendPatches } from './allocation.js';
@@ -17,12 +14,10 @@ import { createClusterCache } from './cluster-cache.js';
 import { Ipam } from './ipam/ipam.js';
 import { ClusterModel } from './model/cluster-model.js';
 import type { ControllerMetrics } from './metrics.js';
-import { applyOperations, connectNb, existingRows, waitForCache } from './nb-writer.js';
+import { converge } from './converge.js';
+import { connectNb } from './nb-writer.js';
 import type { ControllerOptions } from './options.js';
 import type { ValidationError } from './validation.js';
-
-/** Rounds a real sync may take: a new switch, its ports, the port groups naming them, their ACLs. */
-const MAX_ROUNDS = 6;
 
 export interface SyncOnceOptions extends ControllerOptions {
   nbAddr: string;
@@ -55,52 +50,14 @@ export async function bulkSync(
   const d = await rebuildModel(model, snap, () => undefined);
   const ipam = model.ipamState;
   const nb = await nbClient;
-  const existing = existingRows(nb);
-  model.useGateways(activeGatewaysInNb(existing));
+  model.useGateways(activeGatewaysInNb({ Logical_Router_Policy: [...nb.cache.table('Logical_Router_Policy').rows()] }));
   const timings = { ...d.timings };
   if (timings.evaluate !== undefined) deps.metrics?.wasmTaskDuration.observe({ kernel: 'selector-set' }, timings.evaluate / 1000);
   deps.log.info('desired state computed', { rows: d.state.size, invalid: d.errors.length, allocated: d.allocated, ipamMs: Math.round(timings.ipam!), resolveMs: Math.round(timings.resolve!), desiredMs: Math.round(timings.desired!) });
-  let t = performance.now();
-  // Rows of Kube-OVN features ovnscale does not manage (security groups, IP pools, ...) are kept when adopting its NB.
-  const planOpts = { vendor: o.vendor, keep: kubeOvnFeatureRow };
-  // One plan says everything: what a dry run reports, and what a small pass
-  // sends as one transaction. A change larger than one transaction goes in
-  // rounds instead: each round references only rows that exist, so no
-  // transaction carries a cluster's worth of rows tied together by
-  // named-uuids; the next round is planned from the cache once it holds the
-  // rows just inserted.
-  let planned = plan(d.state, existing, planOpts);
-  const rounds = !o.dryRun && planned.ops.length > o.maxOpsPerTxn;
-  if (rounds) planned = plan(d.state, existing, { ...planOpts, deferNew: true });
-  timings.plan = performance.now() - t;
-  deps.log.info('plan computed', { operations: planned.ops.length, rounds, ms: Math.round(timings.plan) });
-  const counts = planned.counts;
-  let operations = planned.ops.length;
-  let transactions = 0;
-  timings.apply = 0;
-  for (let round = 1; !o.dryRun && planned.ops.length > 0; round++) {
-    if (round > MAX_ROUNDS) throw new Error(`the NB did not converge in ${MAX_ROUNDS} rounds (${planned.ops.length} operations left)`);
-    t = performance.now();
-    const applied = await applyOperations(nb, planned.ops, { maxOps: o.maxOpsPerTxn, isLeader: deps.isLeader, metrics: deps.metrics });
-    transactions += applied.transactions;
-    timings.apply += performance.now() - t;
-    deps.log.info('plan applied', { round, operations: planned.ops.length, transactions: applied.transactions, ms: Math.round(performance.now() - t) });
-    // Whatever plans next (this loop or the next pass) must see our inserts, or it would insert them again.
-    if (!(await waitForCache(nb, applied.inserted, 60_000))) deps.log.warn('NB cache slow to show our inserts; planning anyway');
-    if (!rounds) break;
-    t = performance.now();
-    // The next round plans only what this one left: the deferred rows and the references they complete.
-    const scope = planned.deferredScope;
-    planned = plan(desiredIn(scope, d.state), cacheScopeView(nb.cache, scope), { ...planOpts, deferNew: true, outside: (table, key) => d.state.get(table, key) });
-    timings.plan += performance.now() - t;
-    operations += planned.ops.length;
-    for (const [table, c] of Object.entries(planned.counts) as [keyof typeof counts, (typeof counts)[keyof typeof counts]][]) {
-      counts[table].insert += c.insert;
-      counts[table].update += c.update;
-      counts[table].delete += c.delete;
-    }
-  }
-  t = performance.now();
+  const c = await converge(d.state, nb, o, deps);
+  timings.plan = c.timings.plan;
+  timings.apply = c.timings.apply;
+  const t = performance.now();
   let annotations = { sent: 0, failed: 0 };
   if (!o.dryRun && deps.writer) {
     const r = await sendPatches(deps.writer, annotationPatches(ipam, snap.pods, snap.nodes), o.workerNum * PATCHES_PER_WORKER);
@@ -109,9 +66,9 @@ export async function bulkSync(
   }
   timings.annotate = performance.now() - t;
   return {
-    plan: { counts, conflicts: planned.conflicts },
-    operations,
-    transactions,
+    plan: c.plan,
+    operations: c.operations,
+    transactions: c.transactions,
     desiredRows: d.state.size,
     allocated: d.allocated,
     annotations,

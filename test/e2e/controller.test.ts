@@ -92,6 +92,30 @@ describe('ovnscale controller end to end', () => {
     }
   });
 
+  it('a Service touches only the load balancers; the resync repairs rows removed behind its back without a rebuild', async () => {
+    const { c, passes } = await started({ resyncIntervalMs: 1000 });
+    try {
+      await until('startup sync', async () => (c.ready ? true : undefined));
+      const ns = 'svc-e2e';
+      await api.request('POST', '/api/v1/namespaces', { body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } } });
+      const before = passes.length;
+      await api.request('POST', `/api/v1/namespaces/${ns}/services`, {
+        body: { apiVersion: 'v1', kind: 'Service', metadata: { name: 's', namespace: ns }, spec: { clusterIP: '10.96.200.7', clusterIPs: ['10.96.200.7'], selector: { app: 'none' }, ports: [{ port: 80, protocol: 'TCP' }] } },
+      });
+      await until('VIP in the NB', async () => ((await nbctl('get', 'Load_Balancer', 'cluster-tcp-loadbalancer', 'vips')).includes('10.96.200.7:80') ? true : undefined));
+      const touched = passes.slice(before).flatMap((p) => Object.entries(p.r.plan.counts).filter(([, n]) => n.insert + n.update + n.delete > 0).map(([t]) => t));
+      expect(new Set(touched)).toEqual(new Set(['Load_Balancer']));
+
+      const victim = (await names('Logical_Switch_Port')).find((n) => !n.startsWith('node-') && n.includes('.'))!;
+      await nbctl('--if-exists', 'lsp-del', victim);
+      await until('repaired by the resync', async () => ((await names('Logical_Switch_Port')).includes(victim) ? true : undefined));
+      expect(passes.filter((p) => p.r.timings['repairPlan'] !== undefined).length).toBeGreaterThan(0);
+      expect(passes.filter((p) => p.r.timings['ipam'] !== undefined).length).toBe(1);
+    } finally {
+      await c.stop();
+    }
+  });
+
   it('kill -9 in the middle of a sync, then a restart: converged with no duplicate rows', async () => {
     const big = new SimServer();
     big.load(generateCluster(clusterSpec({ seed: 7, nodes: 40, subnets: 4, pods: 3000, policies: 60, services: 40 })));

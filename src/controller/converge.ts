@@ -1,0 +1,72 @@
+/**
+ * A desired state brought into the whole NB: one full plan, applied in
+ * bounded transactions. One plan says everything: what a dry run reports,
+ * and what a small change sends as one transaction. A change larger than one
+ * transaction goes in rounds instead: each round references only rows that
+ * exist, so no transaction carries a cluster's worth of rows tied together by
+ * named-uuids; the next round plans, from the cache once it holds the rows
+ * just inserted, only what the previous one deferred.
+ */
+import type { DesiredSource } from '../nb/desired.js';
+import { cacheScopeView } from '../nb/existing-view.js';
+import { kubeOvnFeatureRow } from '../nb/ownership.js';
+import { plan, type PlanResult } from '../nb/plan.js';
+import { desiredIn } from '../nb/scope.js';
+import type { OvsdbClient } from '../ovsdb/index.js';
+import type { Logger } from '../util/log.js';
+import type { ControllerMetrics } from './metrics.js';
+import { applyOperations, existingRows, waitForCache } from './nb-writer.js';
+
+/** Rounds a real sync may take: a new switch, its ports, the port groups naming them, their ACLs. */
+const MAX_ROUNDS = 6;
+
+export interface Converged {
+  plan: Pick<PlanResult, 'counts' | 'conflicts'>;
+  operations: number;
+  transactions: number;
+  /** ms: plan (all rounds), apply */
+  timings: { plan: number; apply: number };
+}
+
+export async function converge(
+  desired: DesiredSource,
+  nb: OvsdbClient,
+  o: { vendor: string; maxOpsPerTxn: number; dryRun: boolean },
+  deps: { log: Logger; metrics?: ControllerMetrics; isLeader?: () => boolean },
+): Promise<Converged> {
+  let t = performance.now();
+  // Rows of Kube-OVN features ovnscale does not manage (security groups, IP pools, ...) are kept when adopting its NB.
+  const planOpts = { vendor: o.vendor, keep: kubeOvnFeatureRow };
+  const existing = existingRows(nb);
+  let planned = plan(desired, existing, planOpts);
+  const rounds = !o.dryRun && planned.ops.length > o.maxOpsPerTxn;
+  if (rounds) planned = plan(desired, existing, { ...planOpts, deferNew: true });
+  const timings = { plan: performance.now() - t, apply: 0 };
+  deps.log.info('plan computed', { operations: planned.ops.length, rounds, ms: Math.round(timings.plan) });
+  const counts = planned.counts;
+  let operations = planned.ops.length;
+  let transactions = 0;
+  for (let round = 1; !o.dryRun && planned.ops.length > 0; round++) {
+    if (round > MAX_ROUNDS) throw new Error(`the NB did not converge in ${MAX_ROUNDS} rounds (${planned.ops.length} operations left)`);
+    t = performance.now();
+    const applied = await applyOperations(nb, planned.ops, { maxOps: o.maxOpsPerTxn, isLeader: deps.isLeader, metrics: deps.metrics });
+    transactions += applied.transactions;
+    timings.apply += performance.now() - t;
+    deps.log.info('plan applied', { round, operations: planned.ops.length, transactions: applied.transactions, ms: Math.round(performance.now() - t) });
+    // Whatever plans next (this loop or the next pass) must see our inserts, or it would insert them again.
+    if (!(await waitForCache(nb, applied.inserted, 60_000))) deps.log.warn('NB cache slow to show our inserts; planning anyway');
+    if (!rounds) break;
+    t = performance.now();
+    const scope = planned.deferredScope;
+    planned = plan(desiredIn(scope, desired), cacheScopeView(nb.cache, scope), { ...planOpts, deferNew: true, outside: (table, key) => desired.get(table, key) });
+    timings.plan += performance.now() - t;
+    operations += planned.ops.length;
+    for (const table of Object.keys(planned.counts) as (keyof typeof counts)[]) {
+      const c = planned.counts[table];
+      counts[table].insert += c.insert;
+      counts[table].update += c.update;
+      counts[table].delete += c.delete;
+    }
+  }
+  return { plan: { counts, conflicts: planned.conflicts }, operations, transactions, timings };
+}
