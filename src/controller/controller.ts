@@ -27,7 +27,7 @@ import { connectNb } from './nb-writer.js';
 import type { ControllerOptions } from './options.js';
 import { startStatusServer, type StatusServer } from './status-server.js';
 import { warmScopeIndexes } from '../nb/existing-view.js';
-import { converge } from './converge.js';
+import { addCounts, converge } from './converge.js';
 import { scopedSync } from './scoped-sync.js';
 import { bulkSync, type SyncReport } from './sync-once.js';
 import type { ValidationError } from './validation.js';
@@ -239,7 +239,14 @@ export class Controller {
         // The model is current; rows changed behind our back are found by planning all of it against the whole NB.
         this.repairPending = false;
         const c = await converge(this.model.units, this.nb!, { ...this.o, dryRun: false }, deps);
-        report = { ...report, plan: c.plan, operations: report.operations + c.operations, transactions: report.transactions + c.transactions, timings: { ...report.timings, repairPlan: c.timings.plan, repairApply: c.timings.apply } };
+        addCounts(report.plan.counts, c.plan.counts);
+        report = {
+          ...report,
+          plan: { counts: report.plan.counts, conflicts: [...report.plan.conflicts, ...c.plan.conflicts] },
+          operations: report.operations + c.operations,
+          transactions: report.transactions + c.transactions,
+          timings: { ...report.timings, repairPlan: c.timings.plan, repairApply: c.timings.apply },
+        };
       }
     }
     const ms = performance.now() - started;

@@ -28,6 +28,15 @@ export interface Converged {
   timings: { plan: number; apply: number };
 }
 
+/** Adds `more` into `into`, table by table. */
+export function addCounts(into: PlanResult['counts'], more: PlanResult['counts']): void {
+  for (const table of Object.keys(more) as (keyof typeof more)[]) {
+    into[table].insert += more[table].insert;
+    into[table].update += more[table].update;
+    into[table].delete += more[table].delete;
+  }
+}
+
 export async function converge(
   desired: DesiredSource,
   nb: OvsdbClient,
@@ -61,12 +70,7 @@ export async function converge(
     planned = plan(desiredIn(scope, desired), cacheScopeView(nb.cache, scope), { ...planOpts, deferNew: true, outside: (table, key) => desired.get(table, key) });
     timings.plan += performance.now() - t;
     operations += planned.ops.length;
-    for (const table of Object.keys(planned.counts) as (keyof typeof counts)[]) {
-      const c = planned.counts[table];
-      counts[table].insert += c.insert;
-      counts[table].update += c.update;
-      counts[table].delete += c.delete;
-    }
+    addCounts(counts, planned.counts);
   }
   return { plan: { counts, conflicts: planned.conflicts }, operations, transactions, timings };
 }

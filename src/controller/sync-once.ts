@@ -50,7 +50,7 @@ export async function bulkSync(
   const d = await rebuildModel(model, snap, () => undefined);
   const ipam = model.ipamState;
   const nb = await nbClient;
-  model.useGateways(activeGatewaysInNb({ Logical_Router_Policy: [...nb.cache.table('Logical_Router_Policy').rows()] }));
+  model.useGateways(activeGatewaysInNb(nb.cache.table('Logical_Router_Policy').rows()));
   const timings = { ...d.timings };
   if (timings.evaluate !== undefined) deps.metrics?.wasmTaskDuration.observe({ kernel: 'selector-set' }, timings.evaluate / 1000);
   deps.log.info('desired state computed', { rows: d.state.size, invalid: d.errors.length, allocated: d.allocated, ipamMs: Math.round(timings.ipam!), resolveMs: Math.round(timings.resolve!), desiredMs: Math.round(timings.desired!) });

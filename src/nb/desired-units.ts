@@ -127,11 +127,8 @@ export class DesiredUnits implements DesiredSource {
     return this.units.has(unit);
   }
 
-  /** Unit ids starting with `prefix` (e.g. every node's). */
-  unitsWithPrefix(prefix: string): string[] {
-    const out: string[] = [];
-    for (const u of this.units.keys()) if (u.startsWith(prefix)) out.push(u);
-    return out;
+  unitIds(): IterableIterator<string> {
+    return this.units.keys();
   }
 
   /**

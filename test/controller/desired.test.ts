@@ -72,7 +72,7 @@ describe('centralized subnets', () => {
   });
   it('reads the active gateway back from the NB policy', () => {
     const row = { _uuid: 'u', ...desiredCentralizedGateways(subs, nodes, join, cfg).rows[0]!.row } as never;
-    expect(activeGatewaysInNb({ Logical_Router_Policy: [row] })).toEqual(new Map([['c', 'gw-2']]));
+    expect(activeGatewaysInNb([row])).toEqual(new Map([['c', 'gw-2']]));
   });
 });
 

@@ -18,9 +18,7 @@ import { KernelPool } from '../../index/index.js';
 import type { DesiredRow } from '../../nb/desired.js';
 import { DesiredUnits } from '../../nb/desired-units.js';
 import type { Scope } from '../../nb/scope.js';
-import type { ExistingRows } from '../../nb/plan.js';
 import { activeGatewaysInNb } from '../../nb/read.js';
-import type { Row } from '../../ovsdb/types.js';
 import { allocateMissing } from '../allocation.js';
 import { desiredCentralizedGateways, desiredNodes, desiredPods, desiredPolicy, desiredSubnets, podNeedsPort, type ResolvedPolicy } from '../desired/index.js';
 import { podPortNameOf } from '../desired/pods.js';
@@ -29,6 +27,7 @@ import { nodeOwner, podOwner, type Ipam } from '../ipam/ipam.js';
 import { clusterConfig, effectiveSubnets, type ControllerOptions } from '../options.js';
 import { policyKeyOf, PolicyResolver, type PodAddressing } from '../policy-resolver.js';
 import { parseSubnets, type ParsedSubnet } from '../subnet-spec.js';
+import { laps } from '../../util/laps.js';
 import type { ValidationError } from '../validation.js';
 import { LoadBalancerTable } from './load-balancers.js';
 import { PlacementIndex, type ChangedGroup } from './placement.js';
@@ -48,7 +47,6 @@ import {
 } from './types.js';
 
 export { emptyDirty, type ClusterSnapshot, type ClusterStores, type DirtyKeys, type UpdateResult } from './types.js';
-import { laps } from '../../util/laps.js';
 
 export class ClusterModel {
   readonly units = new DesiredUnits();
@@ -65,6 +63,8 @@ export class ClusterModel {
   private readonly errorsByUnit = new Map<string, ValidationError[]>();
   private gateways = new Map<string, string>();
   private policiesExist = false;
+  /** Units a rebuild has not produced again yet (dropped at its end). */
+  private staleUnits = new Set<string>();
   private readonly cfg;
 
   constructor(
@@ -233,17 +233,15 @@ export class ClusterModel {
 
   private reset(): void {
     this.dispose();
-    for (const u of [...this.errorsByUnit.keys()]) this.errorsByUnit.delete(u);
+    this.errorsByUnit.clear();
     this.pods.clear();
     this.nodes.clear();
     this.owners.clear();
     this.placement.clear();
     this.gateways = new Map();
     // Units are replaced, not cleared, so a rebuild on a live model still reports what went away.
-    this.staleUnits = new Set(this.units.unitsWithPrefix(''));
+    this.staleUnits = new Set(this.units.unitIds());
   }
-
-  private staleUnits = new Set<string>();
 
   /** Drops the units a rebuild did not produce again. */
   private dropStale(): void {
@@ -390,7 +388,7 @@ export class ClusterModel {
     const sub = desiredSubnets(this.subnets, this.cfg);
     const gw = desiredCentralizedGateways(this.subnets, [...this.nodes.values()], (n) => this.ipam.get(nodeOwner(n)), this.cfg, preferred);
     const rows = [...sub.rows, ...gw.rows];
-    this.gateways = activeGatewaysInNb({ Logical_Router_Policy: gw.rows.map((r) => r.row as unknown as Row) } satisfies ExistingRows);
+    this.gateways = activeGatewaysInNb(gw.rows.map((r) => r.row));
     this.setUnit(SUBNETS_UNIT, rows, [...sub.errors, ...gw.errors], scope);
   }
 
