@@ -47,9 +47,15 @@ export async function converge(
   // Rows of Kube-OVN features ovnscale does not manage (security groups, IP pools, ...) are kept when adopting its NB.
   const planOpts = { vendor: o.vendor, keep: kubeOvnFeatureRow };
   const existing = existingRows(nb);
-  let planned = plan(desired, existing, planOpts);
-  const rounds = !o.dryRun && planned.ops.length > o.maxOpsPerTxn;
-  if (rounds) planned = plan(desired, existing, { ...planOpts, deferNew: true });
+  let planned: PlanResult;
+  let rounds = false;
+  if (o.dryRun) planned = plan(desired, existing, planOpts);
+  else {
+    // The first round's plan; when it defers nothing it is the whole plan (no second full plan to decide).
+    planned = plan(desired, existing, { ...planOpts, deferNew: true });
+    if (planned.deferred > 0 && planned.ops.length + planned.deferred <= o.maxOpsPerTxn) planned = plan(desired, existing, planOpts);
+    else rounds = planned.deferred > 0 || planned.ops.length > o.maxOpsPerTxn;
+  }
   const timings = { plan: performance.now() - t, apply: 0 };
   deps.log.info('plan computed', { operations: planned.ops.length, rounds, ms: Math.round(timings.plan) });
   const counts = planned.counts;
