@@ -119,7 +119,8 @@ export class LeaderElector {
       if (heldByOther && !expired) return this.failed();
       const next: LeaseSpec =
         cur.holderIdentity === identity
-          ? { ...spec, acquireTime: undefined, leaseTransitions: cur.leaseTransitions }
+          ? // A renewal keeps the time this holder took the lease.
+            { ...spec, acquireTime: cur.acquireTime || wall, leaseTransitions: cur.leaseTransitions }
           : { ...spec, leaseTransitions: cur.leaseTransitions + 1 };
       await api.updateLease(cur, next);
       return this.renewed(started);

@@ -149,6 +149,8 @@ export interface VmimRecord extends ObjectRecord {
 export interface LeaseRecord extends ObjectRecord {
   holderIdentity: string;
   leaseDurationSeconds: number;
+  /** When the current holder took the lease ('' when unset). */
+  acquireTime: string;
   renewTime: string;
   leaseTransitions: number;
 }

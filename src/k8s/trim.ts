@@ -291,6 +291,7 @@ export function trimLease(raw: unknown): LeaseRecord {
     ...rec,
     holderIdentity: r.str(spec.holderIdentity, 'spec.holderIdentity'),
     leaseDurationSeconds: r.int(spec.leaseDurationSeconds, 'spec.leaseDurationSeconds', 0, 2 ** 31 - 1, 0),
+    acquireTime: r.str(spec.acquireTime, 'spec.acquireTime'),
     renewTime: r.str(spec.renewTime, 'spec.renewTime'),
     leaseTransitions: r.int(spec.leaseTransitions, 'spec.leaseTransitions', 0, 2 ** 31 - 1, 0),
   };

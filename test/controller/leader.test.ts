@@ -86,6 +86,22 @@ describe('leader election over a real Lease', () => {
     await b.stop();
   });
 
+  it('renewals keep the time the holder acquired the lease', async () => {
+    const a = elector('acq', writer, []);
+    a.start();
+    try {
+      await sampleUntil(a, a, () => a.isLeader(), 3000);
+      const first = (await writer.getLease('kube-system', 'ovnscale-test-3'))!;
+      await new Promise((r) => setTimeout(r, 350));
+      const later = (await writer.getLease('kube-system', 'ovnscale-test-3'))!;
+      expect(later.renewTime).not.toBe(first.renewTime);
+      expect(later.acquireTime).toBe(first.acquireTime);
+      expect(later.acquireTime).not.toBe('');
+    } finally {
+      await a.stop();
+    }
+  });
+
   it('releases the lease on stop so a successor takes over at once', async () => {
     const events: string[] = [];
     // A lease far longer than the takeover we expect: a successor waiting for expiry would fail this.
