@@ -10,6 +10,7 @@ import type { KubeApi } from '../k8s/index.js';
 import type { Logger } from '../util/log.js';
 import { controllerOptions, startController, type Running } from './controller-run.js';
 import { removeShare, type Damage } from './damage.js';
+import { collectGarbage } from './settle.js';
 import { NbWatch, nbResponsive } from './nb-watch.js';
 import { sampleMemory, seconds, type MemoryPeak } from './stats.js';
 import { churnPhase, netpolPhase, relabelPhase, servicePhase, type ChurnPhase, type NetpolPhase, type RelabelPhase, type ServicePhase, type SteadyContext } from './steady.js';
@@ -108,6 +109,8 @@ export async function runOvnscale(ctx: OvnscaleContext): Promise<OvnscaleResult>
 
   const out: OvnscaleResult = { cold, warm, damaged, memory: { rssMiB: 0, heapUsedMiB: 0 } };
   const watch = await NbWatch.open(ctx.nbRemote);
+  // The watcher's initial replication is the instrument's garbage, not the controller's: collected before timing events.
+  collectGarbage();
   try {
     const steady: SteadyContext = { api: ctx.api, watch, run: s.run, namespace: ctx.namespace, node: ctx.node, timeoutMs: ctx.timeoutMs, progress: ctx.progress };
     if (ctx.steady.services > 0) {

@@ -15,7 +15,8 @@ export function quantile(xs: readonly number[], q: number): number {
   return s[Math.min(s.length - 1, Math.ceil(q * s.length) - 1)] ?? s[0]!;
 }
 
-const r1 = (x: number): number => Math.round(x * 10) / 10;
+/** Rounded to 0.1. */
+export const r1 = (x: number): number => Math.round(x * 10) / 10;
 
 export function latency(samplesMs: readonly number[]): Latency {
   return {

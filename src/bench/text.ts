@@ -21,6 +21,7 @@ export function formatBenchSync(r: BenchSyncResult): string {
       out.push(lat('Service create', o.service.create));
       out.push(lat('Service delete', o.service.delete));
       out.push(`  Service phase: ${o.service.touched.operations} NB operations, policy rows touched ${o.service.policyRowsTouched}`);
+      out.push(`  first Service after the restart (not in the percentiles): create ${o.service.firstAfterRestart.createMs} ms, delete ${o.service.firstAfterRestart.deleteMs} ms`);
     }
     if (o.churn) {
       out.push(lat('pod create (churn)', o.churn.create));

@@ -44,7 +44,7 @@ function summary(r: BenchSyncResult, report: string): string {
     `warm restart   ${o.warm.writeTransactions} write transactions, ${o.warm.seconds} s`,
     `repair         ${o.damaged.removed.total} rows removed behind its back: restored with ${o.damaged.operations} operations in ${o.damaged.seconds} s`,
   ];
-  if (o.service) lines.push(`Service        create -> NB commit p50 ${o.service.create.p50Ms} ms, p99 ${o.service.create.p99Ms} ms (${o.service.create.n} Services); policy rows touched: ${o.service.policyRowsTouched}`);
+  if (o.service) lines.push(`Service        create -> NB commit p50 ${o.service.create.p50Ms} ms, p99 ${o.service.create.p99Ms} ms (${o.service.create.n} Services, after a first one at ${o.service.firstAfterRestart.createMs} ms); policy rows touched: ${o.service.policyRowsTouched}`);
   if (o.churn) lines.push(`pod churn      ${o.churn.createsPerSec} creates/s, ${o.churn.deletesPerSec} deletes/s, create p99 ${o.churn.create.p99Ms} ms`);
   if (o.netpol) lines.push(`NetworkPolicy  update -> NB p50 ${o.netpol.update.p50Ms} ms`);
   lines.push(`memory         peak RSS ${o.memory.rssMiB} MiB, V8 heap ${o.memory.heapUsedMiB} MiB (controller in this process)`);

@@ -10,6 +10,7 @@
  * and then kept up to date per pod event (podMoved).
  */
 import type { Labels, ServiceRecord } from '../k8s/records.js';
+import { serviceKeyOf } from './desired/services.js';
 import { parseIPv4 } from './ipam/ipv4.js';
 
 /** What the fan-out reads of the evaluated selectors. */
@@ -27,8 +28,6 @@ interface Svc {
   svc: ServiceRecord;
   ips: string[];
 }
-
-const serviceKey = (s: Pick<ServiceRecord, 'namespace' | 'name'>): string => `${s.namespace}/${s.name}`;
 
 function selects(selector: Labels, labels: Labels): boolean {
   for (const k in selector) if (!Object.hasOwn(labels, k) || labels[k] !== selector[k]) return false;
@@ -112,7 +111,7 @@ export class ServiceFanOut {
       return l;
     };
     try {
-      for (const s of services) this.setService(serviceKey(s), s);
+      for (const s of services) this.setService(serviceKeyOf(s), s);
     } finally {
       this.podsIn = (ns) => this.host.podsIn(ns);
     }
@@ -159,5 +158,3 @@ export class ServiceFanOut {
     return changed;
   }
 }
-
-export { serviceKey };

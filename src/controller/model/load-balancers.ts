@@ -20,7 +20,9 @@ export class LoadBalancerTable {
   /** Load balancer → vip → backends, and which Service holds each vip. */
   private readonly vips = new Map<string, OvsMap>();
   private readonly holder = new Map<string, string>();
+  /** The rows of the current vips (undefined: a map was replaced since) and the rows last handed out. */
   private rowsCache: DesiredRow[] | undefined;
+  private lastRows: DesiredRow[] | undefined;
 
   constructor(private readonly cfg: ClusterConfig) {}
 
@@ -40,8 +42,6 @@ export class LoadBalancerTable {
     this.lastRows = this.rowsCache;
     return this.rowsCache;
   }
-
-  private lastRows: DesiredRow[] | undefined;
 
   setService(key: string, svc: ServiceRecord | undefined): void {
     if (svc) this.services.set(key, svc);
