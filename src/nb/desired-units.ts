@@ -86,10 +86,14 @@ const copyRow = (d: DesiredRow): DesiredRow => ({
 export class DesiredUnits implements DesiredSource {
   private readonly units = new Map<string, readonly DesiredRow[]>();
   private readonly tables = new Map<NbTable, Map<string, Entry>>(NB_TABLES.map((t) => [t, new Map()]));
+  /** Conflicts between units, by identity; and within one unit's own rows, by unit. */
   private readonly conflictAt = new Map<string, DesiredConflict>();
+  private readonly unitConflicts = new Map<string, DesiredConflict[]>();
 
   get conflicts(): DesiredConflict[] {
-    return [...this.conflictAt.values()];
+    const out = [...this.conflictAt.values()];
+    for (const l of this.unitConflicts.values()) for (const c of l) out.push(c);
+    return out;
   }
 
   get size(): number {
@@ -136,7 +140,7 @@ export class DesiredUnits implements DesiredSource {
    * identity whose merged row appeared, changed or went away.
    */
   replace(unit: string, rows: readonly DesiredRow[], changed?: Scope): void {
-    const next = this.dedupe(rows);
+    const next = this.dedupe(unit, rows);
     const before = this.units.get(unit);
     if (before === undefined) {
       // A new unit (every unit of a first rebuild): nothing to compare.
@@ -172,7 +176,8 @@ export class DesiredUnits implements DesiredSource {
   }
 
   /** One row per identity within a unit (identical ones merged). */
-  private dedupe(rows: readonly DesiredRow[]): readonly DesiredRow[] {
+  private dedupe(unit: string, rows: readonly DesiredRow[]): readonly DesiredRow[] {
+    this.unitConflicts.delete(unit);
     if (rows.length < 2) return rows;
     const seen = new Map<string, DesiredRow>();
     let dup = false;
@@ -182,7 +187,11 @@ export class DesiredUnits implements DesiredSource {
       if (!prev) seen.set(k, r);
       else {
         dup = true;
-        if (!mergeInto(prev, r)) this.conflictAt.set(k, { table: r.table, key: r.key, reason: 'two different desired rows under one identity' });
+        if (!mergeInto(prev, r)) {
+          const l = this.unitConflicts.get(unit) ?? [];
+          l.push({ table: r.table, key: r.key, reason: 'two different desired rows under one identity' });
+          this.unitConflicts.set(unit, l);
+        }
       }
     }
     return dup ? [...seen.values()] : rows;
