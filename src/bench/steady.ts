@@ -132,23 +132,29 @@ export async function churnPhase(ctx: SteadyContext, n: number): Promise<ChurnPh
   const createMs: number[] = [];
   const deleteMs: number[] = [];
   const t0 = performance.now();
-  const created = new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`pod churn: ${n - createMs.length} of ${n} ports not in the NB after ${ctx.timeoutMs} ms`)), ctx.timeoutMs).unref();
-    const off = watch.client.cache.onChange((c) => {
-      if (c.table !== 'Logical_Switch_Port' || c.kind !== 'insert') return;
-      const pod = ports.get(String(c.row['name']));
-      const at = pod && sent.get(pod);
-      if (!at) return;
-      createMs.push(performance.now() - at);
-      sent.delete(pod);
-      if (createMs.length === n) {
-        clearTimeout(timer);
-        off();
-        resolve(performance.now());
-      }
+  /** Resolves when every churn pod's port was inserted (deleted) in the NB; `into` gets each one's ms since its request. */
+  const portsChange = (kind: 'insert' | 'delete', into: number[]): Promise<number> => {
+    const p = new Promise<number>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`pod churn: ${n - into.length} of ${n} ports not ${kind === 'insert' ? 'in' : 'gone from'} the NB after ${ctx.timeoutMs} ms`)), ctx.timeoutMs).unref();
+      const off = watch.client.cache.onChange((c) => {
+        if (c.table !== 'Logical_Switch_Port' || c.kind !== kind) return;
+        const pod = ports.get(String(c.row['name']));
+        const at = pod && sent.get(pod);
+        if (!at) return;
+        into.push(performance.now() - at);
+        sent.delete(pod);
+        if (into.length === n) {
+          clearTimeout(timer);
+          off();
+          resolve(performance.now());
+        }
+      });
     });
-  });
-  created.catch(() => undefined);
+    // Awaited after the requests are sent: a timeout meanwhile must not be an unhandled rejection.
+    p.catch(() => undefined);
+    return p;
+  };
+  const created = portsChange('insert', createMs);
   await inFlight(names, 16, async (name) => {
     sent.set(name, performance.now());
     await write(api, 'POST', `/api/v1/namespaces/${namespace}/pods`, {
@@ -162,23 +168,7 @@ export async function churnPhase(ctx: SteadyContext, n: number): Promise<ChurnPh
   const createdAt = await created;
   ctx.progress(`pod churn: ${n} pods in the NB`);
   const d0 = performance.now();
-  const deleted = new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`pod churn: ${n - deleteMs.length} ports still in the NB after ${ctx.timeoutMs} ms`)), ctx.timeoutMs).unref();
-    const off = watch.client.cache.onChange((c) => {
-      if (c.table !== 'Logical_Switch_Port' || c.kind !== 'delete') return;
-      const pod = ports.get(String(c.row['name']));
-      const at = pod && sent.get(pod);
-      if (!at) return;
-      deleteMs.push(performance.now() - at);
-      sent.delete(pod);
-      if (deleteMs.length === n) {
-        clearTimeout(timer);
-        off();
-        resolve(performance.now());
-      }
-    });
-  });
-  deleted.catch(() => undefined);
+  const deleted = portsChange('delete', deleteMs);
   await inFlight(names, 16, async (name) => {
     sent.set(name, performance.now());
     await write(api, 'DELETE', `/api/v1/namespaces/${namespace}/pods/${name}`);

@@ -5,6 +5,7 @@
  */
 import type { KubeWriter } from '../k8s/writer.js';
 import type { NodeRecord, PodRecord, SubnetRecord } from '../k8s/records.js';
+import type { Logger } from '../util/log.js';
 import { podNeedsPort } from './desired/pods.js';
 import { allocationAnnotations, ANN } from './ipam/annotations.js';
 import { nodeOwner, podOwner, type Ipam } from './ipam/ipam.js';
@@ -70,7 +71,26 @@ export function annotationPatches(ipam: Ipam, pods: Iterable<PodRecord>, nodes: 
 }
 
 /** Patches in flight per --worker-num worker. */
-export const PATCHES_PER_WORKER = 8;
+const PATCHES_PER_WORKER = 8;
+
+/**
+ * IPAM results of these pods and nodes written back as annotations, with
+ * `workers` × PATCHES_PER_WORKER requests in flight; each failure is logged
+ * and handed to `failed` (to try again later).
+ */
+export async function writeBack(
+  writer: KubeWriter,
+  ipam: Ipam,
+  objects: { pods: Iterable<PodRecord>; nodes: Iterable<NodeRecord> },
+  o: { workers: number; log: Logger; failed?: (patch: AnnotationPatch) => void },
+): Promise<{ sent: number; failed: number }> {
+  const r = await sendPatches(writer, annotationPatches(ipam, objects.pods, objects.nodes), o.workers * PATCHES_PER_WORKER);
+  for (const f of r.failed) {
+    o.log.warn('annotation patch failed', { kind: f.patch.kind, namespace: f.patch.namespace, name: f.patch.name, err: f.err.message });
+    o.failed?.(f.patch);
+  }
+  return { sent: r.sent, failed: r.failed.length };
+}
 
 /** Sends patches with at most `concurrency` in flight; failures are returned, never thrown. */
 export async function sendPatches(writer: KubeWriter, patches: readonly AnnotationPatch[], concurrency: number): Promise<{ sent: number; failed: { patch: AnnotationPatch; err: Error }[] }> {

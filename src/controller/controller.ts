@@ -66,7 +66,7 @@ export interface ControllerEvents {
 export class Controller {
   readonly metrics: ControllerMetrics;
   private cache?: ClusterCache;
-  private nb?: OvsdbClient;
+  /** The NB client once connected and replicated (passes await it; only the first one ever waits). */
   private nbReady?: Promise<OvsdbClient>;
   private sb?: OvsdbClient;
   private status?: StatusServer;
@@ -160,11 +160,11 @@ export class Controller {
       this.resyncTimer.unref();
     }
 
-    this.nb = await nb;
+    const client = await nb;
     if (this.o.sbAddr && this.cache.kubevirt) {
       this.sb = await connect({ remotes: this.o.sbAddr, database: 'OVN_Southbound', monitor: SB_MONITOR, logger: this.log, requestLatency: this.metrics.ovsRequestLatency });
       this.migration = new MigrationReconciler({
-        nb: this.nb,
+        nb: client,
         sb: this.sb,
         vmis: this.cache.kubevirt.vmis,
         vmims: this.cache.kubevirt.vmims,
@@ -228,7 +228,8 @@ export class Controller {
       report = await bulkSync(snapshotOf(this.cache!), this.nbReady!, this.model, { ...this.o, dryRun: false }, deps);
       warmScopeIndexes((await this.nbReady!).cache);
     } else {
-      report = await scopedSync(this.model, dirty, this.stores(), this.nb!, this.o, {
+      const nb = await this.nbReady!;
+      report = await scopedSync(this.model, dirty, this.stores(), nb, this.o, {
         ...deps,
         retry: (kind, key) => {
           (kind === 'Pod' ? this.dirtyKeys.pods : this.dirtyKeys.nodes).add(key);
@@ -238,7 +239,7 @@ export class Controller {
       if (this.repairPending) {
         // The model is current; rows changed behind our back are found by planning all of it against the whole NB.
         this.repairPending = false;
-        const c = await converge(this.model.units, this.nb!, { ...this.o, dryRun: false }, deps);
+        const c = await converge(this.model.units, nb, { ...this.o, dryRun: false }, deps);
         addCounts(report.plan.counts, c.plan.counts);
         report = {
           ...report,

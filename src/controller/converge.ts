@@ -8,14 +8,14 @@
  * just inserted, only what the previous one deferred.
  */
 import type { DesiredSource } from '../nb/desired.js';
-import { cacheScopeView } from '../nb/existing-view.js';
+import { cacheScopeView, rowsView } from '../nb/existing-view.js';
 import { kubeOvnFeatureRow } from '../nb/ownership.js';
 import { plan, type PlanResult } from '../nb/plan.js';
 import { desiredIn } from '../nb/scope.js';
 import type { OvsdbClient } from '../ovsdb/index.js';
 import type { Logger } from '../util/log.js';
 import type { ControllerMetrics } from './metrics.js';
-import { applyOperations, existingRows, waitForCache } from './nb-writer.js';
+import { applyOperations, waitForCache } from './nb-writer.js';
 
 /** Rounds a real sync may take: a new switch, its ports, the port groups naming them, their ACLs. */
 const MAX_ROUNDS = 6;
@@ -46,7 +46,8 @@ export async function converge(
   let t = performance.now();
   // Rows of Kube-OVN features ovnscale does not manage (security groups, IP pools, ...) are kept when adopting its NB.
   const planOpts = { vendor: o.vendor, keep: kubeOvnFeatureRow };
-  const existing = existingRows(nb);
+  // The whole NB grouped by identity once, straight from the cache, for the first round's plan(s).
+  const existing = rowsView((table) => nb.cache.table(table).rows());
   let planned: PlanResult;
   let rounds = false;
   if (o.dryRun) planned = plan(desired, existing, planOpts);

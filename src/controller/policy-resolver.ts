@@ -79,7 +79,7 @@ export class PolicyResolver {
     return changed;
   }
 
-  deletePod(uid: string): number | undefined {
+  private deletePod(uid: string): number | undefined {
     const slot = this.index.deletePod(uid);
     if (slot !== undefined) this.ipAt[slot] = this.portAt[slot] = undefined;
     return slot;
@@ -169,11 +169,6 @@ export class PolicyResolver {
   /** Distinct selectors in the set (after de-duplication). */
   get selectorCount(): number {
     return this.specs.length;
-  }
-
-  /** Keys (`ns/name`) of the compiled policies. */
-  policyKeys(): string[] {
-    return [...this.compiled.keys()];
   }
 
   /** Selector errors of every Service. */

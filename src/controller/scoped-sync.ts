@@ -12,7 +12,7 @@ import { kubeOvnFeatureRow } from '../nb/ownership.js';
 import { plan } from '../nb/plan.js';
 import type { OvsdbClient } from '../ovsdb/index.js';
 import type { Logger } from '../util/log.js';
-import { annotationPatches, PATCHES_PER_WORKER, sendPatches } from './allocation.js';
+import { writeBack } from './allocation.js';
 import type { ControllerMetrics } from './metrics.js';
 import type { ClusterModel, ClusterStores, DirtyKeys } from './model/cluster-model.js';
 import { applyOperations, waitForCache } from './nb-writer.js';
@@ -54,12 +54,11 @@ export async function scopedSync(
   lap('apply');
   let annotations = { sent: 0, failed: 0 };
   if (deps.writer && (u.pods.length > 0 || u.nodes.length > 0)) {
-    const r = await sendPatches(deps.writer, annotationPatches(model.ipamState, u.pods, u.nodes), o.workerNum * PATCHES_PER_WORKER);
-    for (const f of r.failed) {
-      deps.log.warn('annotation patch failed', { kind: f.patch.kind, namespace: f.patch.namespace, name: f.patch.name, err: f.err.message });
-      deps.retry?.(f.patch.kind, f.patch.namespace ? `${f.patch.namespace}/${f.patch.name}` : f.patch.name);
-    }
-    annotations = { sent: r.sent, failed: r.failed.length };
+    annotations = await writeBack(deps.writer, model.ipamState, u, {
+      workers: o.workerNum,
+      log: deps.log,
+      failed: (p) => deps.retry?.(p.kind, p.namespace ? `${p.namespace}/${p.name}` : p.name),
+    });
   }
   lap('annotate');
   deps.log.debug('scoped pass', { units: u.units, scope: scopeSize(u.scope), operations: planned.ops.length, ms: Math.round(Object.values(timings).reduce((a, b) => a + b, 0)) });

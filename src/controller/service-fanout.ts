@@ -79,20 +79,7 @@ export class ServiceFanOut {
 
   /** Adds, replaces (svc) or removes (undefined) a Service; returns the peers whose IPs changed. */
   setService(key: string, svc: ServiceRecord | undefined, changed = new Set<number>()): Set<number> {
-    const old = this.services.get(key);
-    if (old) this.byNamespace.get(old.svc.namespace)?.delete(key);
-    if (svc && feedsPeers(svc)) {
-      this.services.set(key, { svc, ips: [...new Set(v4ClusterIPs(svc))].sort() });
-      let s = this.byNamespace.get(svc.namespace);
-      if (!s) this.byNamespace.set(svc.namespace, (s = new Set()));
-      s.add(key);
-      const pods = new Set<number>();
-      for (const p of this.podsIn(svc.namespace)) if (selects(svc.selector!, p.labels)) pods.add(p.slot);
-      this.members.set(key, pods);
-    } else {
-      this.services.delete(key);
-      this.members.delete(key);
-    }
+    this.place(key, svc, (ns) => this.host.podsIn(ns));
     return this.recompute(key, changed);
   }
 
@@ -104,20 +91,36 @@ export class ServiceFanOut {
     this.peersOf.clear();
     this.ipsOf.clear();
     // Many Services per namespace: its pods are listed once for all of them.
-    const listed = new Map<string, Iterable<{ slot: number; labels: Labels }>>();
-    this.podsIn = (ns) => {
+    const listed = new Map<string, { slot: number; labels: Labels }[]>();
+    const podsIn = (ns: string) => {
       let l = listed.get(ns);
       if (!l) listed.set(ns, (l = [...this.host.podsIn(ns)]));
       return l;
     };
-    try {
-      for (const s of services) this.setService(serviceKeyOf(s), s);
-    } finally {
-      this.podsIn = (ns) => this.host.podsIn(ns);
+    for (const s of services) {
+      const key = serviceKeyOf(s);
+      this.place(key, s, podsIn);
+      this.recompute(key);
     }
   }
 
-  private podsIn: (namespace: string) => Iterable<{ slot: number; labels: Labels }> = (ns) => this.host.podsIn(ns);
+  /** Records a Service (its IPs, namespace and selected pods) or forgets it. */
+  private place(key: string, svc: ServiceRecord | undefined, podsIn: (namespace: string) => Iterable<{ slot: number; labels: Labels }>): void {
+    const old = this.services.get(key);
+    if (old) this.byNamespace.get(old.svc.namespace)?.delete(key);
+    if (!svc || !feedsPeers(svc)) {
+      this.services.delete(key);
+      this.members.delete(key);
+      return;
+    }
+    this.services.set(key, { svc, ips: [...new Set(v4ClusterIPs(svc))].sort() });
+    let s = this.byNamespace.get(svc.namespace);
+    if (!s) this.byNamespace.set(svc.namespace, (s = new Set()));
+    s.add(key);
+    const pods = new Set<number>();
+    for (const p of podsIn(svc.namespace)) if (selects(svc.selector!, p.labels)) pods.add(p.slot);
+    this.members.set(key, pods);
+  }
 
   private meets(peer: number, pods: ReadonlySet<number>): boolean {
     if (this.host.wholeNamespace(peer)) return true;

@@ -8,7 +8,7 @@ import type { OvsdbClient } from '../ovsdb/index.js';
 import type { PlanResult } from '../nb/plan.js';
 import { activeGatewaysInNb } from '../nb/read.js';
 import type { Logger } from '../util/log.js';
-import { annotationPatches, PATCHES_PER_WORKER, sendPatches } from './allocation.js';
+import { writeBack } from './allocation.js';
 import { rebuildModel, snapshotOf, type ClusterSnapshot } from './bulk-desired.js';
 import { createClusterCache } from './cluster-cache.js';
 import { Ipam } from './ipam/ipam.js';
@@ -60,9 +60,7 @@ export async function bulkSync(
   const t = performance.now();
   let annotations = { sent: 0, failed: 0 };
   if (!o.dryRun && deps.writer) {
-    const r = await sendPatches(deps.writer, annotationPatches(ipam, snap.pods, snap.nodes), o.workerNum * PATCHES_PER_WORKER);
-    for (const f of r.failed) deps.log.warn('annotation patch failed', { kind: f.patch.kind, namespace: f.patch.namespace, name: f.patch.name, err: f.err.message });
-    annotations = { sent: r.sent, failed: r.failed.length };
+    annotations = await writeBack(deps.writer, ipam, snap, { workers: o.workerNum, log: deps.log });
   }
   timings.annotate = performance.now() - t;
   return {

@@ -102,10 +102,6 @@ export class DesiredUnits implements DesiredSource {
     return n;
   }
 
-  get unitCount(): number {
-    return this.units.size;
-  }
-
   *rows(table: NbTable): Iterable<readonly [string, DesiredRow]> {
     for (const [key, e] of this.tables.get(table)!) yield [key, e.row] as const;
   }
@@ -125,10 +121,6 @@ export class DesiredUnits implements DesiredSource {
   /** The rows a unit wants now (undefined: none). */
   rowsOf(unit: string): readonly DesiredRow[] | undefined {
     return this.units.get(unit);
-  }
-
-  has(unit: string): boolean {
-    return this.units.has(unit);
   }
 
   unitIds(): IterableIterator<string> {

@@ -8,6 +8,7 @@ import type {
   SubnetRecord,
 } from '../../src/k8s/records.js';
 import type { ClusterConfig } from '../../src/controller/desired/index.js';
+import { subnetRecord } from '../../src/controller/options.js';
 
 export const cfg: ClusterConfig = { vendor: 'kube-ovn', clusterRouter: 'ovn-cluster', nodeSwitch: 'join' };
 
@@ -22,22 +23,7 @@ const base = (name: string, namespace = '') => ({
 });
 
 export function subnet(name: string, cidrBlock: string, more: Partial<SubnetRecord> = {}): SubnetRecord {
-  return {
-    ...base(name),
-    cidrBlock,
-    gateway: '',
-    excludeIps: [],
-    gatewayType: 'distributed',
-    gatewayNode: '',
-    private: false,
-    allowSubnets: [],
-    namespaces: [],
-    isDefault: false,
-    protocol: 'IPv4',
-    provider: 'ovn',
-    vpc: 'ovn-cluster',
-    ...more,
-  };
+  return subnetRecord(name, cidrBlock, { ...base(name), vpc: 'ovn-cluster', ...more });
 }
 
 export function node(name: string, ip: string, more: Partial<NodeRecord> = {}): NodeRecord {

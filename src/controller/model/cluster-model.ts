@@ -141,8 +141,12 @@ export class ClusterModel {
     const resolved = resolver.resolveAll();
     lap('resolve');
 
+    // IPAM errors belong to the unit recomputed when the object changes; a pod's stay with its port's errors.
     for (const e of errors) this.addError(unitOfError(e), e);
-    for (const p of snap.pods) this.computePod(keyOf(p), p);
+    for (const p of snap.pods) {
+      const key = keyOf(p);
+      this.computePod(key, p, undefined, this.errorsByUnit.get(podUnit(key)));
+    }
     this.policiesExist = snap.policies.some((p) => !p.deleting);
     const byKey = new Map(resolved.map((r) => [policyKeyOf(r.policy), r]));
     for (const np of snap.policies) this.computePolicy(policyKeyOf(np), byKey.get(policyKeyOf(np)));
@@ -268,10 +272,10 @@ export class ClusterModel {
     else this.errorsByUnit.set(unit, [e]);
   }
 
-  private setUnit(unit: string, rows: readonly DesiredRow[], errors: readonly ValidationError[], changed?: Scope, keepErrors = false): void {
+  private setUnit(unit: string, rows: readonly DesiredRow[], errors: readonly ValidationError[], changed?: Scope): void {
     this.staleUnits.delete(unit);
     this.units.replace(unit, rows, changed);
-    if (!keepErrors) this.errorsByUnit.delete(unit);
+    this.errorsByUnit.delete(unit);
     for (const e of errors) this.addError(unit, e);
   }
 
@@ -317,16 +321,14 @@ export class ClusterModel {
   }
 
   /** The pod's port; returns the node port groups whose ports changed. */
-  private computePod(key: string, p: PodRecord | undefined, scope?: Scope, errors: ValidationError[] = []): ChangedGroup[] {
+  private computePod(key: string, p: PodRecord | undefined, scope?: Scope, errors: readonly ValidationError[] = []): ChangedGroup[] {
     const unit = podUnit(key);
     if (!p) {
       this.setUnit(unit, [], [], scope);
       return this.placement.set(key, undefined);
     }
     const out = desiredPods([p], (x) => this.ipam.get(podOwner(x)), this.subnetByName, this.cfg);
-    for (const e of out.errors) errors.push(e);
-    // A rebuild has put the pod's IPAM errors on the unit already.
-    this.setUnit(unit, out.rows, errors, scope, scope === undefined);
+    this.setUnit(unit, out.rows, [...errors, ...out.errors], scope);
     return this.placement.set(key, out.placement);
   }
 
