@@ -239,7 +239,7 @@ export class PolicyResolver {
     }
     this.candidateCache.clear();
     // Only the selectors reading the namespace-label rows that changed run.
-    const selectors = set.updateSlots(this.index.podsInNamespace(name), [...this.index.lastChangedRows]);
+    const selectors = set.updateSlots(this.index.podsInNamespace(name), this.index.lastChangedRows);
     const peers = new Set<number>();
     for (const k of this.fanout.servicesIn(name)) this.fanout.recompute(k, peers);
     this.forgetSelectors(selectors);

@@ -20,18 +20,12 @@ export class Arena {
   private readonly sizes = new Map<number, number>();
   private top: number;
   private readonly growListeners: (() => void)[] = [];
-  private used = 0;
 
   constructor(
     readonly memory: WebAssembly.Memory,
     base: number,
   ) {
     this.top = align(Math.max(base, 1024), 64);
-  }
-
-  /** Bytes currently handed out. */
-  get bytesInUse(): number {
-    return this.used;
   }
 
   onGrow(listener: () => void): void {
@@ -59,7 +53,6 @@ export class Arena {
       this.top = ptr + size;
     }
     this.sizes.set(ptr, size);
-    this.used += size;
     // Memory past the old top is zero from memory.grow; reused blocks are not.
     if (zero) new Uint8Array(this.memory.buffer, ptr, size).fill(0);
     return ptr;
@@ -69,7 +62,6 @@ export class Arena {
     const size = this.sizes.get(ptr);
     if (size === undefined) throw new Error(`arena: release of ${ptr}, which is not an allocated block`);
     this.sizes.delete(ptr);
-    this.used -= size;
     let lo = 0;
     let hi = this.free.length;
     while (lo < hi) {

@@ -8,15 +8,9 @@
  */
 import type { Program } from './compile.js';
 import type { LabelIndex } from './label-index.js';
+import { popcount32 } from './postings.js';
 
 const W = 4; // u32 words per 128-bit block
-
-function popcount32(x: number): number {
-  x -= (x >>> 1) & 0x55555555;
-  x = (x & 0x33333333) + ((x >>> 2) & 0x33333333);
-  x = (x + (x >>> 4)) & 0x0f0f0f0f;
-  return Math.imul(x, 0x01010101) >>> 24;
-}
 
 /** A row: its words in `a` from `off`, its summary in `s` from `soff` (u32 words, bit per block). */
 interface Ref {

@@ -6,13 +6,7 @@
  */
 import type { Program } from './compile.js';
 import type { LabelIndex } from './label-index.js';
-
-function popcount32(x: number): number {
-  x -= (x >>> 1) & 0x55555555;
-  x = (x & 0x33333333) + ((x >>> 2) & 0x33333333);
-  x = (x + (x >>> 4)) & 0x0f0f0f0f;
-  return Math.imul(x, 0x01010101) >>> 24;
-}
+import { popcount32 } from './postings.js';
 
 export class JsDenseEvaluator {
   private readonly rows: Uint32Array[];

@@ -112,12 +112,15 @@ export class Postings {
     const u32 = this.engine.u32;
     const at = this.sumPtr(row) >>> 2;
     let n = 0;
-    for (let i = 0; i < this.sw * 2; i++) {
-      let x = u32[at + i]!;
-      x -= (x >>> 1) & 0x55555555;
-      x = (x & 0x33333333) + ((x >>> 2) & 0x33333333);
-      n += (Math.imul((x + (x >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24);
-    }
+    for (let i = 0; i < this.sw * 2; i++) n += popcount32(u32[at + i]!);
     return n;
   }
+}
+
+/** Set bits of a 32-bit word (SWAR). */
+export function popcount32(x: number): number {
+  x -= (x >>> 1) & 0x55555555;
+  x = (x & 0x33333333) + ((x >>> 2) & 0x33333333);
+  x = (x + (x >>> 4)) & 0x0f0f0f0f;
+  return Math.imul(x, 0x01010101) >>> 24;
 }

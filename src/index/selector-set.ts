@@ -101,7 +101,7 @@ export class SelectorSet {
     this.evaluateRange(0, this.size);
   }
 
-  evaluateRange(from: number, to: number): void {
+  private evaluateRange(from: number, to: number): void {
     this.follow();
     const p = this.index.postings;
     const k = this.index.engine.k;
@@ -198,26 +198,30 @@ export class SelectorSet {
    * (index.lastChangedRows) only the selectors reading those rows run.
    */
   updateSlot(slot: number, changedRows?: readonly number[]): Uint32Array {
-    this.index.engine.assertIdle('selector set: updateSlot');
-    this.follow();
-    const e = this.index.engine;
-    const p = this.index.postings;
-    let ids = 0;
-    let n = this.size;
-    if (changedRows) {
-      ids = this.ids;
-      n = this.readersOf(changedRows);
-    }
-    const changed = e.k.evalSlot(this.dir, this.code, ids, n, p.base, this.stride, this.sw, slot, this.res, this.rsum, this.cnt, this.out);
-    return e.u32.slice(this.out >>> 2, (this.out >>> 2) + changed);
+    const which = this.selectorsToRun('selector set: updateSlot', changedRows);
+    return this.evalSlot(slot, which);
   }
 
   /** updateSlot for many slots (e.g. a relabelled namespace's pods): the union of changed selectors, ascending. */
   updateSlots(slots: Iterable<number>, changedRows?: readonly number[]): Uint32Array {
-    const rows = changedRows ? [...changedRows] : undefined;
+    // The selectors to re-run are the same for every slot: found once.
+    const which = this.selectorsToRun('selector set: updateSlots', changedRows);
     const changed = new Set<number>();
-    for (const s of slots) for (const i of this.updateSlot(s, rows)) changed.add(i);
+    for (const s of slots) for (const i of this.evalSlot(s, which)) changed.add(i);
     return Uint32Array.from([...changed].sort((a, b) => a - b));
+  }
+
+  /** Every selector (ids 0), or those reading `changedRows`, written to the ids buffer. */
+  private selectorsToRun(what: string, changedRows?: readonly number[]): { ids: number; n: number } {
+    this.index.engine.assertIdle(what);
+    this.follow();
+    return changedRows ? { ids: this.ids, n: this.readersOf(changedRows) } : { ids: 0, n: this.size };
+  }
+
+  private evalSlot(slot: number, which: { ids: number; n: number }): Uint32Array {
+    const e = this.index.engine;
+    const changed = e.k.evalSlot(this.dir, this.code, which.ids, which.n, this.index.postings.base, this.stride, this.sw, slot, this.res, this.rsum, this.cnt, this.out);
+    return e.u32.slice(this.out >>> 2, (this.out >>> 2) + changed);
   }
 
   /** Writes the ascending ids of the selectors reading any of `rows` to the ids buffer; returns how many. */

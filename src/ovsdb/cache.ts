@@ -11,7 +11,7 @@
  */
 import { applyColumnDiff, columnOf, fullRowDecoder, type Wire } from './codec.js';
 import { OvsdbProtocolError } from './errors.js';
-import type { DatabaseSchema, TableSchema } from './schema.js';
+import { isObject, type DatabaseSchema, type TableSchema } from './schema.js';
 import { TableCache } from './table-cache.js';
 import type { Atom, OvsMap, Row, Value } from './types.js';
 
@@ -31,7 +31,6 @@ export type ChangeListener = (change: RowChange) => void;
 const SLICE_MS = 20;
 const yieldToLoop = (): Promise<void> => new Promise((r) => setImmediate(r));
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 function sameValue(a: Value | undefined, b: Value | undefined): boolean {
   if (a === b) return true;

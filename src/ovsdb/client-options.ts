@@ -2,7 +2,6 @@
 import type { Logger } from '../util/log.js';
 import {
   OvsdbConnectionError,
-  OvsdbError,
   OvsdbProtocolError,
   OvsdbRpcError,
   OvsdbTimeoutError,
@@ -82,6 +81,5 @@ export function errorCode(err: unknown): string {
   if (err instanceof OvsdbRpcError) return 'rpc_error';
   if (err instanceof OvsdbProtocolError) return 'protocol_error';
   if (err instanceof OvsdbConnectionError) return 'disconnected';
-  if (err instanceof OvsdbError) return 'error';
   return 'error';
 }

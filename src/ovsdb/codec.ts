@@ -284,13 +284,17 @@ function encodeValueRaw(col: ColumnSchema, v: unknown): Wire {
   return ['map', pairs];
 }
 
+/** A BadValue as an OvsdbEncodeError located at `prefix` (an element path like `[2]` joins it without `sep`); other errors as they are. */
+function relocated(err: unknown, prefix: string, sep: string): unknown {
+  return err instanceof BadValue ? new OvsdbEncodeError(`${prefix}${err.message.startsWith('[') ? '' : sep}${err.message}`) : err;
+}
+
 /** Runs an encoder, turning a BadValue into an OvsdbEncodeError located at `where`. */
 function located<R>(where: Where, sep: string, fn: () => R): R {
   try {
     return fn();
   } catch (err) {
-    if (err instanceof BadValue) throw new OvsdbEncodeError(`${at(where)}${err.message.startsWith('[') ? '' : sep}${err.message}`);
-    throw err;
+    throw relocated(err, at(where), sep);
   }
 }
 
@@ -304,11 +308,11 @@ export function encodeAtom(base: BaseType, v: unknown, where: Where): Wire {
 
 /** Native column value → wire value, by the column's kind. */
 export function encodeValue(col: ColumnSchema, v: unknown, where: Where): Wire {
+  // Inline rather than located(): no closure per value on the encode path.
   try {
     return encodeValueRaw(col, v);
   } catch (err) {
-    if (err instanceof BadValue) throw new OvsdbEncodeError(`${at(where)}${err.message.startsWith('[') ? '' : ': '}${err.message}`);
-    throw err;
+    throw relocated(err, at(where), ': ');
   }
 }
 
@@ -335,8 +339,7 @@ export function encodeRow(table: TableSchema, row: RowData, where: Where): Recor
     try {
       out[name] = encodeValueRaw(col, v);
     } catch (err) {
-      if (err instanceof BadValue) throw new OvsdbEncodeError(`${at(where)}.${name}${err.message.startsWith('[') ? '' : ': '}${err.message}`);
-      throw err;
+      throw relocated(err, `${at(where)}.${name}`, ': ');
     }
   }
   return out;

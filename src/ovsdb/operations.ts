@@ -4,7 +4,7 @@
  */
 import { OvsdbEncodeError, OvsdbProtocolError, OvsdbTransactError } from './errors.js';
 import { decodeRow, encodeAtom, encodeRow, encodeValue, requireColumn, requireTable, type Where, type Wire } from './codec.js';
-import type { ColumnSchema, DatabaseSchema, TableSchema } from './schema.js';
+import { isObject, type ColumnSchema, type DatabaseSchema, type TableSchema } from './schema.js';
 import type { Condition, Mutation, Operation, OperationResult } from './types.js';
 
 const funcs = new Set(['==', '!=', '<', '<=', '>', '>=', 'includes', 'excludes']);
@@ -100,7 +100,6 @@ export function encodeOperation(schema: DatabaseSchema, op: Operation, index: nu
   }
 }
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /**
  * Decodes a `transact` result array. The first error wins: an operation's

@@ -45,7 +45,7 @@ export interface DatabaseSchema {
 }
 
 const atomTypes = new Set<AtomType>(['integer', 'real', 'boolean', 'string', 'uuid']);
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+export const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 function fail(where: string, what: string): never {
   throw new OvsdbProtocolError(`schema: ${where}: ${what}`);
@@ -128,10 +128,4 @@ export function parseSchema(raw: unknown): DatabaseSchema {
     tables,
     raw,
   };
-}
-
-export function tableSchema(schema: DatabaseSchema, table: string): TableSchema {
-  const t = schema.tables.get(table);
-  if (!t) throw new OvsdbProtocolError(`schema ${schema.name} has no table '${table}'`);
-  return t;
 }

@@ -129,10 +129,4 @@ export class TableCache<T extends Row = Row> {
     this.rowsByUuid.delete(uuid);
     return old;
   }
-
-  /** @internal */
-  clear(): void {
-    this.rowsByUuid.clear();
-    for (const ix of this.indexes.values()) ix.map.clear();
-  }
 }

@@ -22,13 +22,12 @@ export function discovery(path: string, served: readonly SimResource[], hostPort
   if (path === '/api') {
     return { kind: 'APIVersions', versions: ['v1'], serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress: hostPort }] };
   }
-  const groups = groupsOf(served);
   if (path === '/apis') {
-    return { kind: 'APIGroupList', apiVersion: 'v1', groups: [...groups.entries()].filter(([g]) => g !== '').map(([g, vs]) => group(g, vs)) };
+    return { kind: 'APIGroupList', apiVersion: 'v1', groups: [...groupsOf(served).entries()].filter(([g]) => g !== '').map(([g, vs]) => group(g, vs)) };
   }
   const g = /^\/apis\/([^/]+)$/.exec(path);
   if (g) {
-    const versions = groups.get(g[1]!);
+    const versions = groupsOf(served).get(g[1]!);
     return versions ? { kind: 'APIGroup', apiVersion: 'v1', ...group(g[1]!, versions) } : undefined;
   }
   const gv = /^\/(?:api\/(v1)|apis\/([^/]+)\/([^/]+))$/.exec(path);

@@ -6,7 +6,7 @@ import { dirname } from 'node:path';
  * an http:// server only with insecure-skip-tls-verify set, and kubectl is
  * fine with it.
  */
-export function kubeconfigYaml(server: string): string {
+function kubeconfigYaml(server: string): string {
   return [
     'apiVersion: v1',
     'kind: Config',

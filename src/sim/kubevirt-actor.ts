@@ -5,14 +5,12 @@
  * the migration's phase when it ends. Everything goes through the API server.
  */
 import { MIGRATION_JOB_LABEL, VM_NAME_LABEL } from '../k8s/kubevirt.js';
+import { Pods, resourcePath, Vmims, Vmis } from '../k8s/resources.js';
 import type { KubeApi } from '../k8s/transport.js';
-const MERGE = 'application/merge-patch+json';
-
-const vmiPath = (ns: string, vm: string) => `/apis/kubevirt.io/v1/namespaces/${ns}/virtualmachineinstances/${vm}`;
-const vmimPath = (ns: string, id = '') => `/apis/kubevirt.io/v1/namespaces/${ns}/virtualmachineinstancemigrations${id ? `/${id}` : ''}`;
+import { MERGE_PATCH } from './patch.js';
 
 export async function createVmi(api: KubeApi, ns: string, vm: string, node: string): Promise<void> {
-  await api.request('POST', `/apis/kubevirt.io/v1/namespaces/${ns}/virtualmachineinstances`, {
+  await api.request('POST', resourcePath(Vmis, ns), {
     body: { apiVersion: 'kubevirt.io/v1', kind: 'VirtualMachineInstance', metadata: { name: vm, namespace: ns }, spec: {}, status: { nodeName: node, phase: 'Running' } },
   });
 }
@@ -29,11 +27,11 @@ export interface StartedMigration {
 }
 
 export async function startMigration(api: KubeApi, ns: string, vm: string, id: string, source: string, target: string): Promise<StartedMigration> {
-  const vmim = await api.request<{ metadata: { uid: string } }>('POST', vmimPath(ns), {
+  const vmim = await api.request<{ metadata: { uid: string } }>('POST', resourcePath(Vmims, ns), {
     body: { apiVersion: 'kubevirt.io/v1', kind: 'VirtualMachineInstanceMigration', metadata: { name: id, namespace: ns }, spec: { vmiName: vm }, status: { phase: 'Scheduling' } },
   });
   const scheduledAt = performance.now();
-  await api.request('POST', `/api/v1/namespaces/${ns}/pods`, {
+  await api.request('POST', resourcePath(Pods, ns), {
     body: {
       apiVersion: 'v1',
       kind: 'Pod',
@@ -52,8 +50,8 @@ export async function startMigration(api: KubeApi, ns: string, vm: string, id: s
 /** Ends a migration as KubeVirt reports it; returns performance.now() from before the first write. */
 export async function finishMigration(api: KubeApi, m: StartedMigration, ok: boolean): Promise<number> {
   const t0 = performance.now();
-  await api.request('PATCH', `${vmiPath(m.ns, m.vm)}/status`, {
-    contentType: MERGE,
+  await api.request('PATCH', `${resourcePath(Vmis, m.ns, m.vm)}/status`, {
+    contentType: MERGE_PATCH,
     body: {
       status: {
         nodeName: ok ? m.target : m.source,
@@ -61,6 +59,6 @@ export async function finishMigration(api: KubeApi, m: StartedMigration, ok: boo
       },
     },
   });
-  await api.request('PATCH', `${vmimPath(m.ns, m.id)}/status`, { contentType: MERGE, body: { status: { phase: ok ? 'Succeeded' : 'Failed' } } });
+  await api.request('PATCH', `${resourcePath(Vmims, m.ns, m.id)}/status`, { contentType: MERGE_PATCH, body: { status: { phase: ok ? 'Succeeded' : 'Failed' } } });
   return t0;
 }

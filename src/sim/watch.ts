@@ -1,7 +1,7 @@
 import type { ServerResponse } from 'node:http';
-import { resourceId, type SimResource } from './catalog.js';
+import { apiVersionOf, resourceId, type SimResource } from './catalog.js';
 import type { ObjectMeta } from './selectors.js';
-import type { SimStore, StoreEvent } from './store.js';
+import { StatusError, type SimStore, type StoreEvent } from './store.js';
 
 export interface WatchParams {
   res: SimResource;
@@ -26,7 +26,7 @@ const MAX_BUFFERED = 64 * 1024 * 1024;
 export function serveWatch(store: SimStore, out: ServerResponse, p: WatchParams): () => void {
   const id = resourceId(p.res);
   const bookmarkObj = (rv: number) =>
-    `{"type":"BOOKMARK","object":{"kind":"${p.res.kind}","apiVersion":"${p.res.group ? `${p.res.group}/` : ''}${p.res.version}","metadata":{"resourceVersion":"${rv}"}}}\n`;
+    `{"type":"BOOKMARK","object":{"kind":"${p.res.kind}","apiVersion":"${apiVersionOf(p.res)}","metadata":{"resourceVersion":"${rv}"}}}\n`;
   let ended = false;
   const timers: NodeJS.Timeout[] = [];
   let unsubscribe = (): void => {};
@@ -66,16 +66,7 @@ export function serveWatch(store: SimStore, out: ServerResponse, p: WatchParams)
     const rv = /^\d+$/.test(p.resourceVersion) ? Number(p.resourceVersion) : -1;
     const backlog = rv < 0 ? 'gone' : store.eventsSince(rv);
     if (backlog === 'gone') {
-      const status = {
-        kind: 'Status',
-        apiVersion: 'v1',
-        metadata: {},
-        status: 'Failure',
-        message: `too old resource version: ${p.resourceVersion} (${store.resourceVersion})`,
-        reason: 'Expired',
-        code: 410,
-      };
-      send('ERROR', JSON.stringify(status));
+      send('ERROR', new StatusError(410, 'Expired', `too old resource version: ${p.resourceVersion} (${store.resourceVersion})`).body());
       end();
       return end;
     }
