@@ -36,20 +36,17 @@ export interface BulkDesired {
   timings: Record<string, number>;
 }
 
-/**
- * @param activeGateway the gateway node a centralized subnet uses in the NB now
- *   (kept while it stays eligible, so a restart does not move traffic)
- */
-export async function bulkDesired(snap: ClusterSnapshot, ipam: Ipam, o: ControllerOptions, activeGateway: (subnet: string) => string | undefined = () => undefined): Promise<BulkDesired> {
+/** The desired state of a snapshot, computed once (the model is discarded). */
+export async function bulkDesired(snap: ClusterSnapshot, ipam: Ipam, o: ControllerOptions): Promise<BulkDesired> {
   const model = new ClusterModel(o, ipam);
   try {
-    return await rebuildModel(model, snap, activeGateway);
+    return await rebuildModel(model, snap);
   } finally {
     model.dispose();
   }
 }
 
-export async function rebuildModel(model: ClusterModel, snap: ClusterSnapshot, activeGateway: (subnet: string) => string | undefined): Promise<BulkDesired> {
-  const r = await model.rebuild(snap, activeGateway);
+export async function rebuildModel(model: ClusterModel, snap: ClusterSnapshot): Promise<BulkDesired> {
+  const r = await model.rebuild(snap);
   return { state: model.units, errors: model.errors(), subnets: model.subnetsInForce, allocated: r.allocated, timings: r.timings };
 }

@@ -47,7 +47,7 @@ export async function bulkSync(
   deps: { writer?: KubeWriter; log: Logger; metrics?: ControllerMetrics; isLeader?: () => boolean },
 ): Promise<SyncReport> {
   // The cluster's desired state needs nothing from the NB but the gateways in use, set once it has replicated.
-  const d = await rebuildModel(model, snap, () => undefined);
+  const d = await rebuildModel(model, snap);
   const ipam = model.ipamState;
   const nb = await nbClient;
   model.useGateways(activeGatewaysInNb(nb.cache.table('Logical_Router_Policy').rows()));

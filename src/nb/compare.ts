@@ -8,7 +8,7 @@ import type { OvsMap, Value } from '../ovsdb/types.js';
 
 export const MERGE_COLUMNS: ReadonlySet<string> = new Set(['external_ids', 'options', 'other_config']);
 
-function isMap(v: Value | undefined): v is OvsMap {
+export function isMap(v: Value | undefined): v is OvsMap {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 

@@ -30,7 +30,8 @@ export type RowSource = (table: NbTable) => Iterable<Row>;
 
 const NONE: readonly string[] = [];
 
-function uuidsIn(v: unknown): readonly string[] {
+/** A reference column's uuids, without copying (cache rows hold uuid sets as string arrays). */
+export function asUuids(v: unknown): readonly string[] {
   if (v === undefined) return NONE;
   return Array.isArray(v) ? (v as string[]) : [String(v)];
 }
@@ -41,7 +42,7 @@ export function rowsView(source: RowSource): ExistingView {
   for (const { parent, column } of CHILD_COLUMNS) {
     for (const p of source(parent)) {
       const holder: ParentOf = { table: parent, uuid: p._uuid, name: String(p['name'] ?? ''), column };
-      for (const u of uuidsIn(p[column])) parents.set(u, holder);
+      for (const u of asUuids(p[column])) parents.set(u, holder);
     }
   }
   const byKey = new Map<NbTable, Map<string, Row | Row[]>>();
@@ -74,18 +75,15 @@ export interface IndexedCache {
   };
 }
 
-/** Splits `<a>|<b>|...|<rest>` into `parts` fields; the last keeps any further '|' (matches hold `||`). */
-function splitKey(key: string, parts: number): string[] | undefined {
-  const out: string[] = [];
+/** The match of an ACL or router-policy identity (identity.ts): what follows its `fields` leading `|`-separated fields (a match may itself hold `||`). */
+function matchOf(key: string, fields: number): string | undefined {
   let at = 0;
-  for (let i = 0; i < parts - 1; i++) {
+  for (let i = 0; i < fields; i++) {
     const bar = key.indexOf('|', at);
     if (bar < 0) return undefined;
-    out.push(key.slice(at, bar));
     at = bar + 1;
   }
-  out.push(key.slice(at));
-  return out;
+  return key.slice(at);
 }
 
 /**
@@ -103,35 +101,41 @@ export function warmScopeIndexes(cache: IndexedCache): void {
  * Only scope identities are prune candidates.
  */
 export function cacheScopeView(cache: IndexedCache, scope: ReadonlyMap<NbTable, ReadonlySet<string>>): ExistingView {
+  // One plan() asks the same questions several times (resolve, prune, parents): answered once each.
+  const parents = new Map<string, ParentOf | null>();
+  const found = new Map<string, Held | null>();
   const parentOf = (uuid: string): ParentOf | undefined => {
-    for (const { parent, column } of CHILD_COLUMNS) {
-      const p = cache.table(parent).find(column, uuid)[0];
-      if (p) return { table: parent, uuid: p._uuid, name: String(p['name'] ?? ''), column };
+    let p = parents.get(uuid);
+    if (p === undefined) {
+      p = null;
+      for (const { parent, column } of CHILD_COLUMNS) {
+        const row = cache.table(parent).find(column, uuid)[0];
+        if (row) {
+          p = { table: parent, uuid: row._uuid, name: String(row['name'] ?? ''), column };
+          break;
+        }
+      }
+      parents.set(uuid, p);
     }
-    return undefined;
+    return p ?? undefined;
   };
-  const held = (rows: readonly Row[]): Held | undefined => (rows.length === 0 ? undefined : rows.length === 1 ? rows[0]! : rows);
+  const lookup = (table: NbTable, key: string): Held | null => {
+    // Candidates by the indexed column, kept when their identity (computed as rowsView computes it) is the key.
+    const keyed = table === 'ACL' || table === 'Logical_Router_Policy';
+    const value = keyed ? matchOf(key, table === 'ACL' ? 3 : 2) : key;
+    if (value === undefined) return null;
+    const root = ROOT_TABLES.has(table);
+    const rows = cache.table(table).find(keyed ? 'match' : 'name', value).filter((r) => {
+      const p = root ? undefined : parentOf(r._uuid);
+      return (root || p !== undefined) && existingIdentity(table, r, p) === key;
+    });
+    return rows.length === 0 ? null : rows.length === 1 ? rows[0]! : rows;
+  };
   const rowsOf = (table: NbTable, key: string): Held | undefined => {
-    if (ROOT_TABLES.has(table)) return held(cache.table(table).find('name', key));
-    if (table === 'Logical_Router_Policy') {
-      const f = splitKey(key, 3);
-      if (!f) return undefined;
-      const [router, priority, match] = f as [string, string, string];
-      return held(cache.table(table).find('match', match).filter((r) => String(r['priority']) === priority && parentOf(r._uuid)?.name === router));
-    }
-    if (table === 'ACL') {
-      const f = splitKey(key, 4);
-      if (!f) return undefined;
-      const [holder, direction, priority, match] = f as [string, string, string, string];
-      return held(
-        cache.table(table).find('match', match).filter((r) => {
-          if (r['direction'] !== direction || String(r['priority']) !== priority) return false;
-          const p = parentOf(r._uuid);
-          return p !== undefined && `${p.table}:${p.name}` === holder;
-        }),
-      );
-    }
-    return held(cache.table(table).find('name', key).filter((r) => parentOf(r._uuid) !== undefined));
+    const k = table + '\u0000' + key;
+    let h = found.get(k);
+    if (h === undefined) found.set(k, (h = lookup(table, key)));
+    return h ?? undefined;
   };
   return {
     rowsOf,

@@ -15,8 +15,6 @@ export const NP_KEY = 'np';
 export const ACL_PARENT_KEY = 'parent';
 export const ADDRESS_FAMILY_KEY = 'address-family';
 
-export const DEFAULT_VENDOR = 'kube-ovn';
-
 /** Logical_Router_Policy priorities. */
 export const SUBNET_ROUTER_POLICY_PRIORITY = 31000;
 export const NODE_ROUTER_POLICY_PRIORITY = 30000;

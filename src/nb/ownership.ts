@@ -6,12 +6,13 @@
  */
 import type { Row } from '../ovsdb/types.js';
 import type { NbTable } from './rows.js';
+import { isMap } from './compare.js';
 
 const FEATURE_KEYS = ['sg', 'security_groups', 'u2o', 'anp', 'banp', 'cnp', 'ippool', 'isLocalDnsCache'];
 
 export function kubeOvnFeatureRow(_table: NbTable, row: Row): boolean {
   const ids = row['external_ids'];
-  if (ids && typeof ids === 'object' && !Array.isArray(ids)) {
+  if (isMap(ids)) {
     for (const k of FEATURE_KEYS) if (k in ids) return true;
     if (ids['type'] === 'security_group') return true;
   }

@@ -13,9 +13,9 @@
  * - A converged NB yields no operation. Output order is deterministic.
  */
 import type { Operation, OvsMap, Row, RowData, Value } from '../ovsdb/types.js';
-import { MERGE_COLUMNS, satisfies, valueToWrite } from './compare.js';
+import { isMap, MERGE_COLUMNS, satisfies, valueToWrite } from './compare.js';
 import type { DesiredConflict, DesiredRow, DesiredSource } from './desired.js';
-import { heldRows, rowsView, type ExistingView, type Held } from './existing-view.js';
+import { asUuids, heldRows, rowsView, type ExistingView, type Held } from './existing-view.js';
 import { VENDOR_KEY } from './naming.js';
 import { byNamedOrder, ChildBatches, MapMutations, ParentMutations } from './plan-writes.js';
 import { NB_TABLES, ROOT_TABLES, type NbTable } from './rows.js';
@@ -85,17 +85,8 @@ interface Resolved {
 
 const vendorOf = (row: Row): string | undefined => {
   const ids = row['external_ids'];
-  return ids && typeof ids === 'object' && !Array.isArray(ids) ? (ids[VENDOR_KEY] as string | undefined) : undefined;
+  return isMap(ids) ? (ids[VENDOR_KEY] as string | undefined) : undefined;
 };
-
-const NONE: readonly string[] = [];
-
-/** A reference column's uuids, without copying (cache rows hold uuid sets as string arrays). */
-function asUuids(v: Value | undefined): readonly string[] {
-  if (v === undefined) return NONE;
-  if (Array.isArray(v)) return v as string[];
-  return [String(v)];
-}
 
 /** want (may repeat) and current (a set) hold the same members. */
 function sameMembers(want: readonly string[], current: readonly string[]): boolean {
@@ -128,9 +119,9 @@ function diffWrite(table: NbTable, uuid: string, column: string, want: Value, cu
     for (const x of wantSet) if (!haveSet.has(x)) sets.insert(table, uuid, column, x);
     return true;
   }
-  if (typeof want !== 'object' || want === null || MERGE_COLUMNS.has(column)) return false;
-  const have = (typeof cur === 'object' && cur !== null && !Array.isArray(cur) ? cur : {}) as OvsMap;
-  const wantMap = want as OvsMap;
+  if (!isMap(want) || MERGE_COLUMNS.has(column)) return false;
+  const have: OvsMap = isMap(cur) ? cur : {};
+  const wantMap = want;
   if (Object.keys(wantMap).length < DIFF_WRITE_MIN || Object.keys(have).length < DIFF_WRITE_MIN) return false;
   for (const k in have) if (!(k in wantMap) || wantMap[k] !== have[k]) maps.removeKey(table, uuid, column, k);
   for (const k in wantMap) if (have[k] !== wantMap[k]) maps.put(table, uuid, column, k, wantMap[k]!);

@@ -5,7 +5,7 @@
  * Only columns the schema has; all are optional because a desired row names
  * just the columns ovnscale owns.
  */
-import type { OvsMap, RowData } from '../ovsdb/types.js';
+import type { OvsMap } from '../ovsdb/types.js';
 
 export const NB_TABLES = [
   'Logical_Router',
@@ -146,9 +146,4 @@ export interface RowByTable {
   Address_Set: AddressSetRow;
   ACL: AclRow;
   Load_Balancer: LoadBalancerRow;
-}
-
-/** Typed rows are RowData; this keeps the check in one place. */
-export function asRowData<T extends NbTable>(row: RowByTable[T]): RowData {
-  return row as RowData;
 }

@@ -191,7 +191,7 @@ describe('cluster model: incremental updates reach what a full rebuild computes'
       const c = new Stores(seed);
       const ipam = new Ipam();
       const live = new ClusterModel(O, ipam);
-      await live.rebuild(c.snapshot(), () => undefined);
+      await live.rebuild(c.snapshot());
       c.writeBack(ipam, c.pods.values(), c.nodes.values());
       const r = rng(seed);
       let scoped = 0;
@@ -209,7 +209,7 @@ describe('cluster model: incremental updates reach what a full rebuild computes'
       await live.update(dirty, c);
 
       const fresh = new ClusterModel(O, new Ipam());
-      await fresh.rebuild(c.snapshot(), () => undefined);
+      await fresh.rebuild(c.snapshot());
       expectSameUnits(live, fresh);
       expect(scoped).toBeGreaterThan(0);
       expect(scoped).toBeLessThan(fresh.units.size);
@@ -223,7 +223,7 @@ describe('replicated NB columns', () => {
   it('every column a desired row owns, references or holds children in is replicated (NB_COLUMNS)', async () => {
     const c = new Stores(7);
     const m = new ClusterModel(O, new Ipam());
-    await m.rebuild(c.snapshot(), () => undefined);
+    await m.rebuild(c.snapshot());
     const missing = new Set<string>();
     for (const t of NB_TABLES) {
       for (const [, d] of m.units.rows(t)) {

@@ -53,6 +53,11 @@ function nodeAcls(pg: string, nodeIP: string, cfg: ClusterConfig): DesiredRow[] 
   return [acl('to-lport', `ip4.src == ${nodeIP} && ip4.dst == $${set}`), acl('from-lport', `ip4.dst == ${nodeIP} && ip4.src == $${set}`)];
 }
 
+/** Subnets on the cluster router with a distributed gateway (the join switch aside): a port group and a policy per node each. */
+export function distributedSubnets(subnets: readonly ParsedSubnet[], cfg: ClusterConfig): ParsedSubnet[] {
+  return subnets.filter((s) => onClusterRouter(s, cfg) && s.name !== cfg.nodeSwitch && s.record.gatewayType === 'distributed');
+}
+
 export function desiredNodes(
   nodes: readonly NodeRecord[],
   joinAllocationOf: (node: NodeRecord) => Allocation | undefined,
@@ -64,7 +69,7 @@ export function desiredNodes(
   const rows: DesiredRow[] = [];
   const errors: ValidationError[] = [];
   const lr = cfg.clusterRouter;
-  const distributed = subnets.filter((s) => onClusterRouter(s, cfg) && s.name !== cfg.nodeSwitch && s.record.gatewayType === 'distributed');
+  const distributed = distributedSubnets(subnets, cfg);
   for (const n of nodes) {
     if (n.deleting) continue;
     const a = joinAllocationOf(n);

@@ -21,8 +21,8 @@ import type { Scope } from '../../nb/scope.js';
 import { activeGatewaysInNb } from '../../nb/read.js';
 import { allocateMissing } from '../allocation.js';
 import { desiredCentralizedGateways, desiredNodes, desiredPods, desiredPolicy, desiredSubnets, podNeedsPort, type ResolvedPolicy } from '../desired/index.js';
+import { distributedSubnets } from '../desired/nodes.js';
 import { podPortNameOf } from '../desired/pods.js';
-import { onClusterRouter } from '../desired/subnets.js';
 import { nodeOwner, podOwner, type Ipam } from '../ipam/ipam.js';
 import { clusterConfig, effectiveSubnets, type ControllerOptions } from '../options.js';
 import { policyKeyOf, PolicyResolver, type PodAddressing } from '../policy-resolver.js';
@@ -54,6 +54,8 @@ export class ClusterModel {
   private subnetRecords: SubnetRecord[] = [];
   private subnets: ParsedSubnet[] = [];
   private subnetByName = new Map<string, ParsedSubnet>();
+  /** Names of the distributed subnets on the cluster router: each has a port group and policy per node. */
+  private distributed: string[] = [];
   private readonly pods = new Map<string, PodRecord>();
   private readonly nodes = new Map<string, NodeRecord>();
   private readonly lbs: LoadBalancerTable;
@@ -92,10 +94,10 @@ export class ClusterModel {
   }
 
   /**
-   * The whole cluster from scratch. `activeGateway`: the gateway node each
-   * centralized subnet uses in the NB now (kept while eligible).
+   * The whole cluster from scratch. Centralized subnets take their first
+   * eligible gateway node until useGateways() says which one the NB uses.
    */
-  async rebuild(snap: ClusterSnapshot, activeGateway: (subnet: string) => string | undefined): Promise<{ allocated: number; timings: Record<string, number> }> {
+  async rebuild(snap: ClusterSnapshot): Promise<{ allocated: number; timings: Record<string, number> }> {
     const { timings, lap } = laps();
     // Addresses of pods and nodes gone since the last rebuild go back to their pools first, so claims can take them.
     const liveOwners = new Set<string>();
@@ -151,7 +153,7 @@ export class ClusterModel {
     const byKey = new Map(resolved.map((r) => [policyKeyOf(r.policy), r]));
     for (const np of snap.policies) this.computePolicy(policyKeyOf(np), byKey.get(policyKeyOf(np)));
     this.computeServices();
-    this.computeSubnets(activeGateway);
+    this.computeSubnets(() => undefined);
     // Nodes read the placement every pod wrote: computed last.
     for (const n of snap.nodes) this.computeNode(n.name);
     this.dropStale();
@@ -257,6 +259,7 @@ export class ClusterModel {
     this.subnetRecords = effectiveSubnets(fromApi, this.o);
     this.subnets = parseSubnets(this.subnetRecords).subnets;
     this.subnetByName = new Map(this.subnets.map((s) => [s.name, s]));
+    this.distributed = distributedSubnets(this.subnets, this.cfg).map((s) => s.name);
   }
 
   private addressing(): PodAddressing {
@@ -366,8 +369,7 @@ export class ClusterModel {
       this.setUnit(unit, [], [], scope);
       return;
     }
-    const distributed = this.subnets.filter((s) => onClusterRouter(s, this.cfg) && s.name !== this.o.nodeSwitch && s.record.gatewayType === 'distributed').map((s) => s.name);
-    const out = desiredNodes([n], (x) => this.ipam.get(nodeOwner(x)), this.subnets, this.placement.forNode(name, distributed), this.cfg, { networkPolicies: this.policiesExist });
+    const out = desiredNodes([n], (x) => this.ipam.get(nodeOwner(x)), this.subnets, this.placement.forNode(name, this.distributed), this.cfg, { networkPolicies: this.policiesExist });
     this.setUnit(unit, out.rows, out.errors, scope);
   }
 
