@@ -65,6 +65,8 @@ export class KubeWriter {
 
   async createEvent(on: InvolvedObject, ev: EventInput): Promise<void> {
     const now = new Date();
+    // Event timestamps are RFC 3339 to the second.
+    const stamp = now.toISOString().replace(/\.\d+Z$/, 'Z');
     const namespace = on.namespace || 'default';
     const name = `${on.name}.${(now.getTime() * 1000 + (this.eventSeq++ % 1000)).toString(16)}`;
     await this.api.request('POST', `/api/v1/namespaces/${encodeURIComponent(namespace)}/events`, {
@@ -79,8 +81,8 @@ export class KubeWriter {
         source: { component: ev.component },
         reportingComponent: ev.component,
         reportingInstance: ev.component,
-        firstTimestamp: now.toISOString().replace(/\.\d+Z$/, 'Z'),
-        lastTimestamp: now.toISOString().replace(/\.\d+Z$/, 'Z'),
+        firstTimestamp: stamp,
+        lastTimestamp: stamp,
         count: 1,
       },
     });

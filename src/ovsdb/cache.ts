@@ -140,21 +140,22 @@ export class DatabaseCache {
   }
 
   private decodeRowUpdate(cache: TableCache, ts: TableSchema, decode: (u: string, w: Wire) => Row, uuid: string, ru: unknown, resync: boolean): Row | null {
-    const where = `update: ${cache.name} row ${uuid}`;
-    if (!isObject(ru)) throw new OvsdbProtocolError(`${where}: expected {initial|insert|modify|delete}, got ${JSON.stringify(ru)?.slice(0, 80)}`);
+    // Only for errors and modifies: built on demand, not for each of a resync's rows.
+    const where = () => `update: ${cache.name} row ${uuid}`;
+    if (!isObject(ru)) throw new OvsdbProtocolError(`${where()}: expected {initial|insert|modify|delete}, got ${JSON.stringify(ru)?.slice(0, 80)}`);
     if ('initial' in ru) return decode(uuid, ru.initial);
-    if (resync) throw new OvsdbProtocolError(`${where}: a full resync may only hold "initial" rows`);
+    if (resync) throw new OvsdbProtocolError(`${where()}: a full resync may only hold "initial" rows`);
     if ('insert' in ru) return decode(uuid, ru.insert);
     if ('delete' in ru) return null;
     if ('modify' in ru) {
       const old = cache.get(uuid);
-      if (!old) throw new OvsdbProtocolError(`${where}: modify for a row we do not have`);
-      if (!isObject(ru.modify)) throw new OvsdbProtocolError(`${where}: modify must be an object`);
+      if (!old) throw new OvsdbProtocolError(`${where()}: modify for a row we do not have`);
+      if (!isObject(ru.modify)) throw new OvsdbProtocolError(`${where()}: modify must be an object`);
       const next: Record<string, Value | undefined> = { ...old };
       for (const [c, diff] of Object.entries(ru.modify)) {
         const col = columnOf(ts, c);
-        if (!col || !cache.columns.includes(c)) throw new OvsdbProtocolError(`${where}: modify of unknown or unmonitored column '${c}'`);
-        next[c] = applyColumnDiff(col, old[c], diff, `${where} column ${c}`);
+        if (!col || !cache.columns.includes(c)) throw new OvsdbProtocolError(`${where()}: modify of unknown or unmonitored column '${c}'`);
+        next[c] = applyColumnDiff(col, old[c], diff, `${where()} column ${c}`);
       }
       return next as Row;
     }

@@ -317,18 +317,21 @@ export class OvsdbClient extends EventEmitter<ClientEvents> {
     const where = [['name', '==', this.database]];
     const params = [SERVER_DB, SERVER_MONITOR_ID, { [SERVER_TABLE]: [{ columns: SERVER_COLUMNS, where }] }];
     await monitorRequest(s, (method, p) => this.rpc(s, method, p), 'monitor_cond', params, SERVER_MONITOR_ID, (r) => cache.apply(r, true));
-    const verdict = this.judge(cache);
-    if (!verdict.ok) throw new OvsdbConnectionError(`${s.remote.text}: ${verdict.reason}`, s.remote.text);
-    if (verdict.index !== undefined) this.maxIndex = Math.max(this.maxIndex, verdict.index);
+    const unusable = this.judge(cache);
+    if (unusable !== undefined) throw new OvsdbConnectionError(`${s.remote.text}: ${unusable}`, s.remote.text);
     // Let the server tell us about schema changes instead of dropping us.
     await this.rpc(s, 'set_db_change_aware', [true]).catch((err: unknown) => {
       if (!(err instanceof OvsdbRpcError)) throw err;
     });
   }
 
-  private judge(cache: DatabaseCache) {
+  /** Why the server is not usable now (undefined: it is); a usable server's Raft index raises the floor we follow. */
+  private judge(cache: DatabaseCache): string | undefined {
     const row = cache.table<ServerDatabaseRow>(SERVER_TABLE).findOne('name', this.database);
-    return judgeServer(row, this.database, this.opts.leaderOnly, this.maxIndex);
+    const v = judgeServer(row, this.database, this.opts.leaderOnly, this.maxIndex);
+    if (!v.ok) return v.reason;
+    if (v.index !== undefined) this.maxIndex = Math.max(this.maxIndex, v.index);
+    return undefined;
   }
 
   private async monitor(s: Session): Promise<void> {
@@ -379,9 +382,8 @@ export class OvsdbClient extends EventEmitter<ClientEvents> {
         const cache = s.serverCache;
         work = () =>
           cache.apply(update, false).then(() => {
-            const v = this.judge(cache);
-            if (v.index !== undefined) this.maxIndex = Math.max(this.maxIndex, v.index);
-            if (!v.ok) s.rpc.close(new OvsdbConnectionError(`${s.remote.text}: ${v.reason}`, s.remote.text));
+            const unusable = this.judge(cache);
+            if (unusable !== undefined) s.rpc.close(new OvsdbConnectionError(`${s.remote.text}: ${unusable}`, s.remote.text));
           });
       }
     } else if (method === 'monitor_canceled') {
