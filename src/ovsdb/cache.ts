@@ -4,6 +4,8 @@
  * notifications, emitting a change per row. A full resync (after a reconnect
  * the server could not resume) is diffed against what we held, so rows that
  * vanished meanwhile are reported as deletes and changed rows as modifies.
+ * A resync can cover a subset of the tables: the client monitors each table
+ * on its own, so the initial content arrives, and is decoded, table by table.
  *
  * Decoding is done in time slices (yielding to the event loop) before the
  * changes are applied in one synchronous step, so readers never see a
@@ -96,10 +98,12 @@ export class DatabaseCache {
 
   /**
    * Applies a <table-updates2> object. With `resync`, the update is the
-   * complete content of every monitored table and replaces what we hold.
+   * complete content of the tables it names (true: every monitored table) and
+   * replaces what we hold of them; a named table absent from it is empty.
    */
-  async apply(update: Wire, resync: boolean): Promise<void> {
+  async apply(update: Wire, resync: boolean | readonly string[]): Promise<void> {
     if (!isObject(update)) throw new OvsdbProtocolError(`update: expected an object of table updates, got ${JSON.stringify(update)?.slice(0, 80)}`);
+    const resynced = resync === true ? this.tableNames() : resync === false ? undefined : resync;
     // Decoded updates as parallel arrays: a large resync holds hundreds of thousands.
     const caches: TableCache[] = [];
     const uuids: string[] = [];
@@ -109,6 +113,7 @@ export class DatabaseCache {
     for (const tname in update) {
       const cache = this.caches.get(tname);
       if (!cache) throw new OvsdbProtocolError(`update: table '${tname}' is not monitored`);
+      if (resynced && !resynced.includes(tname)) throw new OvsdbProtocolError(`update: table '${tname}' is outside the resync of ${resynced.join(', ')}`);
       const tableRows = update[tname];
       if (!isObject(tableRows)) throw new OvsdbProtocolError(`update: table ${tname}: expected an object of row updates`);
       const decode = this.decoders.get(tname)!;
@@ -120,11 +125,11 @@ export class DatabaseCache {
         }
         caches.push(cache);
         uuids.push(uuid);
-        rows.push(this.decodeRowUpdate(cache, ts, decode, uuid, tableRows[uuid], resync));
+        rows.push(this.decodeRowUpdate(cache, ts, decode, uuid, tableRows[uuid], resynced !== undefined));
       }
     }
     const changes: RowChange[] | undefined = this.listeners.size > 0 ? [] : undefined;
-    if (resync) this.diffResync(caches, uuids, rows, changes);
+    if (resynced) this.diffResync(resynced, caches, uuids, rows, changes);
     else for (let i = 0; i < rows.length; i++) this.applyOne(caches[i]!, uuids[i]!, rows[i]!, changes);
     if (changes) {
       for (const ch of changes) {
@@ -173,10 +178,14 @@ export class DatabaseCache {
     if (changes) changes.push(old ? { table, kind: 'modify', row, old } : { table, kind: 'insert', row });
   }
 
-  private diffResync(caches: TableCache[], uuids: string[], rows: Array<Row | null>, changes: RowChange[] | undefined): void {
+  private diffResync(tables: readonly string[], caches: TableCache[], uuids: string[], rows: Array<Row | null>, changes: RowChange[] | undefined): void {
     // Tables that were empty (the first sync) need no comparison and no delete pass.
     const seen = new Map<TableCache, Set<string>>();
-    for (const c of this.caches.values()) if (c.size > 0) seen.set(c, new Set());
+    for (const t of tables) {
+      const c = this.caches.get(t);
+      if (!c) throw new OvsdbProtocolError(`update: resync of table '${t}', which is not monitored`);
+      if (c.size > 0) seen.set(c, new Set());
+    }
     for (let i = 0; i < rows.length; i++) {
       const cache = caches[i]!;
       const uuid = uuids[i]!;

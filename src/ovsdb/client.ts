@@ -23,7 +23,8 @@ import { errorCode, resolveOptions, type ClientEvents, type ConnectOptions, type
 
 export type { ClientEvents, ConnectOptions, LatencyObserver, MonitorTable } from './client-options.js';
 
-const MONITOR_ID = 'ovnscale';
+/** Each table is monitored on its own, under this prefix and the table's name. */
+const MONITOR_PREFIX = 'ovnscale/';
 const SERVER_MONITOR_ID = '_Server';
 
 const sleep = (ms: number, signal: AbortSignal): Promise<void> =>
@@ -46,7 +47,8 @@ export class OvsdbClient extends EventEmitter<ClientEvents> {
   private readonly stop = new AbortController();
   private nextRemote = 0;
   private maxIndex = 0;
-  private lastTxnId = ZERO_UUID;
+  /** Per monitor: the last transaction its updates brought, where monitor_cond_since resumes. */
+  private readonly lastTxnIds = new Map<string, string>();
   private sinceSupported = true;
   private lastError?: Error;
   private loopDone?: Promise<void>;
@@ -334,34 +336,44 @@ export class OvsdbClient extends EventEmitter<ClientEvents> {
     return undefined;
   }
 
+  /**
+   * One monitor per table, all requested at once: the server builds each
+   * table's reply while we decode the one before, and no reply holds more
+   * than one table (a single monitor's initial reply at 150k pods is a
+   * 270 MB JSON text, parsed whole). The server flushes every monitor of a
+   * session together, so one transaction's updates still arrive back to back.
+   */
   private async monitor(s: Session): Promise<void> {
     const schema = this.schema;
-    const requests: Record<string, Wire> = {};
-    for (const [name, m] of this.monitorSpec) {
-      const ts = requireTable(schema, name);
-      const req: Record<string, Wire> = { columns: this.cacheValue!.table(name).columns };
-      if (m.where) req.where = m.where.map(([c, f, v]) => [c, f, encodeValue(requireColumn(ts, c, `monitor ${name}`), v, `monitor ${name}.${c}`)]);
-      requests[name] = [req];
-    }
     const cache = this.cacheValue!;
+    const monitors = [...this.monitorSpec].map(([name, m]) => {
+      const ts = requireTable(schema, name);
+      const req: Record<string, Wire> = { columns: cache.table(name).columns };
+      if (m.where) req.where = m.where.map(([c, f, v]) => [c, f, encodeValue(requireColumn(ts, c, `monitor ${name}`), v, `monitor ${name}.${c}`)]);
+      return { table: name, id: MONITOR_PREFIX + name, requests: { [name]: [req] } as Wire };
+    });
+    const send = (method: string, params: Wire[]) => this.rpc(s, method, params);
     if (this.sinceSupported) {
-      try {
-        await monitorRequest(s, (method, params) => this.rpc(s, method, params), 'monitor_cond_since', [this.database, MONITOR_ID, requests, this.lastTxnId], MONITOR_ID, (r) => {
-          if (!Array.isArray(r) || r.length !== 3 || typeof r[0] !== 'boolean' || typeof r[1] !== 'string') {
-            throw new OvsdbProtocolError(`monitor_cond_since: expected [found, last-txn-id, updates], got ${JSON.stringify(r)?.slice(0, 80)}`);
-          }
-          const [found, txn, updates] = r as [boolean, string, Wire];
-          this.log.debug('monitor_cond_since', { found, txn });
-          return cache.apply(updates, !found).then(() => void (this.lastTxnId = txn));
-        });
-        return;
-      } catch (err) {
-        if (!(err instanceof OvsdbRpcError && /unknown method/i.test(JSON.stringify(err.error)))) throw err;
-        this.log.info('server lacks monitor_cond_since: using monitor_cond');
-        this.sinceSupported = false;
-      }
+      const outcomes = await Promise.allSettled(
+        monitors.map((m) =>
+          monitorRequest(s, send, 'monitor_cond_since', [this.database, m.id, m.requests, this.lastTxnIds.get(m.id) ?? ZERO_UUID], m.id, (r) => {
+            if (!Array.isArray(r) || r.length !== 3 || typeof r[0] !== 'boolean' || typeof r[1] !== 'string') {
+              throw new OvsdbProtocolError(`monitor_cond_since ${m.table}: expected [found, last-txn-id, updates], got ${JSON.stringify(r)?.slice(0, 80)}`);
+            }
+            const [found, txn, updates] = r as [boolean, string, Wire];
+            this.log.debug('monitor_cond_since', { table: m.table, found, txn });
+            return cache.apply(updates, found ? false : [m.table]).then(() => void this.lastTxnIds.set(m.id, txn));
+          }),
+        ),
+      );
+      const failed = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');
+      if (!failed) return;
+      const err: unknown = failed.reason;
+      if (!(err instanceof OvsdbRpcError && /unknown method/i.test(JSON.stringify(err.error)))) throw err;
+      this.log.info('server lacks monitor_cond_since: using monitor_cond');
+      this.sinceSupported = false;
     }
-    await monitorRequest(s, (method, params) => this.rpc(s, method, params), 'monitor_cond', [this.database, MONITOR_ID, requests], MONITOR_ID, (r) => cache.apply(r, true));
+    await Promise.all(monitors.map((m) => monitorRequest(s, send, 'monitor_cond', [this.database, m.id, m.requests], m.id, (r) => cache.apply(r, [m.table]))));
   }
 
   private onNotification(s: Session, method: string, params: unknown): void {
@@ -375,9 +387,9 @@ export class OvsdbClient extends EventEmitter<ClientEvents> {
         s.rpc.close(new OvsdbProtocolError(`${s.remote.text}: update3 without a last-txn-id: ${JSON.stringify(p[1])?.slice(0, 80)}`));
         return;
       }
-      if (id === MONITOR_ID) {
+      if (id !== undefined && id.startsWith(MONITOR_PREFIX) && this.monitorSpec.has(id.slice(MONITOR_PREFIX.length))) {
         const cache = this.cacheValue!;
-        work = () => cache.apply(update, false).then(() => void (method === 'update3' && (this.lastTxnId = p[1] as string)));
+        work = () => cache.apply(update, false).then(() => void (method === 'update3' && this.lastTxnIds.set(id, p[1] as string)));
       } else if (id === SERVER_MONITOR_ID && s.serverCache) {
         const cache = s.serverCache;
         work = () =>

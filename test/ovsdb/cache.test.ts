@@ -1,0 +1,58 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { DatabaseCache, OvsdbProtocolError, parseSchema, type RowChange } from '../../src/ovsdb/index.js';
+
+const schema = parseSchema(JSON.parse(readFileSync('/usr/share/ovn/ovn-nb.ovsschema', 'utf8')));
+const LS = ['5b6f6c2a-7d8e-4a4b-9c1d-0e1f2a3b4c5d', '6b6f6c2a-7d8e-4a4b-9c1d-0e1f2a3b4c5d'];
+const LSP = ['0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d', '1a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d'];
+
+function filled(): DatabaseCache {
+  return new DatabaseCache(
+    schema,
+    new Map([
+      ['Logical_Switch', ['name']],
+      ['Logical_Switch_Port', ['name']],
+    ]),
+  );
+}
+
+describe('DatabaseCache: a resync of some tables', () => {
+  it('replaces only the tables it names; a named table missing from the update is empty', async () => {
+    const cache = filled();
+    await cache.apply(
+      {
+        Logical_Switch: { [LS[0]!]: { initial: { name: 's0' } }, [LS[1]!]: { initial: { name: 's1' } } },
+        Logical_Switch_Port: { [LSP[0]!]: { initial: { name: 'p0' } }, [LSP[1]!]: { initial: { name: 'p1' } } },
+      },
+      true,
+    );
+    const changes: RowChange[] = [];
+    cache.onChange((c) => changes.push(c));
+
+    // One switch changed, one gone; the ports' table is not part of this resync.
+    await cache.apply({ Logical_Switch: { [LS[0]!]: { initial: { name: 's0-renamed' } } } }, ['Logical_Switch']);
+    expect([...cache.table('Logical_Switch').rows()].map((r) => r.name)).toEqual(['s0-renamed']);
+    expect(cache.table('Logical_Switch_Port').size).toBe(2);
+    expect(changes.map((c) => [c.kind, c.row.name])).toEqual([
+      ['modify', 's0-renamed'],
+      ['delete', 's1'],
+    ]);
+
+    changes.length = 0;
+    await cache.apply({}, ['Logical_Switch_Port']);
+    expect(cache.table('Logical_Switch_Port').size).toBe(0);
+    expect(cache.table('Logical_Switch').size).toBe(1);
+    expect(changes.map((c) => [c.table, c.kind]).sort()).toEqual([
+      ['Logical_Switch_Port', 'delete'],
+      ['Logical_Switch_Port', 'delete'],
+    ]);
+  });
+
+  it('rejects rows of a table outside the resync, naming the table', async () => {
+    const cache = filled();
+    await expect(cache.apply({ Logical_Switch: { [LS[0]!]: { initial: { name: 's0' } } } }, ['Logical_Switch_Port'])).rejects.toThrow(
+      new OvsdbProtocolError("update: table 'Logical_Switch' is outside the resync of Logical_Switch_Port"),
+    );
+    await expect(cache.apply({}, ['NB_Global'])).rejects.toThrow(/resync of table 'NB_Global', which is not monitored/);
+  });
+});
