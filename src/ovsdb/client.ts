@@ -94,7 +94,8 @@ export class OvsdbClient extends EventEmitter<ClientEvents> {
   }
 
   /**
-   * Runs `ops` as one transaction; see OvsdbTransactError for failures.
+   * Runs `ops` as one transaction; see OvsdbTransactError for failures. It
+   * resolves once the cache holds the transaction's own changes.
    * `timeoutMs` bounds the wait for the reply, `waitForConnectionMs` the wait
    * for a connection when there is none (defaults from the connect options).
    */
@@ -121,6 +122,9 @@ export class OvsdbClient extends EventEmitter<ClientEvents> {
     let code = 'ok';
     try {
       const result = await reply;
+      // The server sends a transaction's updates before its reply; resolving once they are in the
+      // cache lets the caller read its own writes (each table's update is a separate notification).
+      await s.chain;
       try {
         return decodeResults(schema, ops, result);
       } catch (err) {

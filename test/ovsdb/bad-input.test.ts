@@ -70,7 +70,8 @@ describe('bad input from the server', () => {
       (m) => m.method === 'update3' || m.method === 'update2',
       (m) => JSON.stringify(m).replace('"name":"typed"', '"name":42'),
     );
-    await c.transact([{ op: 'insert', table: 'Logical_Switch', row: { name: 'typed' } }]);
+    // The mangled update may close the connection before the reply is read: the outcome is then unknown to us.
+    await c.transact([{ op: 'insert', table: 'Logical_Switch', row: { name: 'typed' } }]).catch((err: unknown) => expect(err).toBeInstanceOf(OvsdbProtocolError));
     await recovers(c, drops, n);
     expect(drops[0]).toBeInstanceOf(OvsdbProtocolError);
     expect(drops[0]!.message).toMatch(/Logical_Switch row [0-9a-f-]{36} column name: expected a string, got 42/);
