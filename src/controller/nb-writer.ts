@@ -43,7 +43,18 @@ export interface ApplyOptions {
   /** Write fence: checked before every transaction. */
   isLeader?: () => boolean;
   metrics?: ControllerMetrics;
+  /** Transactions in flight at once (default IN_FLIGHT). */
+  inFlight?: number;
 }
+
+/**
+ * Transactions kept in flight: while the server commits one, we encode the
+ * next and decode the replies and updates of the last. Awaiting each before
+ * sending the next left the server idle for our share of the work (a cold
+ * sync at 150k pods spent 58 s applying against a 46 s floor). The server
+ * runs one session's requests in order, so chunks still commit in plan order.
+ */
+export const IN_FLIGHT = 8;
 
 export interface Applied {
   transactions: number;
@@ -51,28 +62,44 @@ export interface Applied {
   inserted: { table: string; uuid: string }[];
 }
 
-/** Applies ops in chunks, each chunk one transaction. */
+/**
+ * Applies ops in chunks, each chunk one transaction, up to `inFlight` at a
+ * time. After a failure nothing more is sent; the first error is thrown once
+ * the transactions in flight have settled (their outcome counted).
+ */
 export async function applyOperations(nb: OvsdbClient, ops: readonly Operation[], o: ApplyOptions): Promise<Applied> {
-  let transactions = 0;
-  const inserted: Applied['inserted'] = [];
+  const window = Math.max(1, o.inFlight ?? IN_FLIGHT);
+  const out: Applied = { transactions: 0, inserted: [] };
+  const pending = new Set<Promise<void>>();
+  let failure: { err: unknown } | undefined;
   for (const chunk of chunkOperations(ops, o.maxOps)) {
-    if (o.isLeader && !o.isLeader()) throw new NotLeaderError('lost leadership: not writing to the NB');
-    let results;
-    try {
-      results = await nb.transact(chunk);
-      o.metrics?.nbTransactions.inc({ result: 'ok' });
-    } catch (err) {
-      o.metrics?.nbTransactions.inc({ result: 'error' });
-      throw err;
+    if (failure) break;
+    if (o.isLeader && !o.isLeader()) {
+      failure = { err: new NotLeaderError('lost leadership: not writing to the NB') };
+      break;
     }
-    transactions++;
-    chunk.forEach((op, i) => {
-      const uuid = results[i]?.uuid;
-      if (op.op === 'insert' && uuid) inserted.push({ table: op.table, uuid });
-    });
-    if (o.metrics) countOperations(chunk, o.metrics);
+    const done: Promise<void> = nb.transact(chunk).then(
+      (results) => {
+        o.metrics?.nbTransactions.inc({ result: 'ok' });
+        out.transactions++;
+        chunk.forEach((op, i) => {
+          const uuid = results[i]?.uuid;
+          if (op.op === 'insert' && uuid) out.inserted.push({ table: op.table, uuid });
+        });
+        if (o.metrics) countOperations(chunk, o.metrics);
+      },
+      (err: unknown) => {
+        o.metrics?.nbTransactions.inc({ result: 'error' });
+        failure ??= { err };
+      },
+    );
+    pending.add(done);
+    void done.then(() => pending.delete(done));
+    if (pending.size >= window) await Promise.race(pending);
   }
-  return { transactions, inserted };
+  await Promise.all(pending);
+  if (failure) throw failure.err;
+  return out;
 }
 
 /**

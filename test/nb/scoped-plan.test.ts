@@ -8,6 +8,7 @@ import { applyOperations, connectNb, existingRows, waitForCache } from '../../sr
 import { DesiredState, type DesiredRow } from '../../src/nb/desired.js';
 import { addToScope, type Scope } from '../../src/nb/scope.js';
 import { cacheScopeView } from '../../src/nb/existing-view.js';
+import { desiredIn } from '../../src/nb/scope.js';
 import { plan } from '../../src/nb/plan.js';
 import type { OvsdbClient } from '../../src/ovsdb/index.js';
 import { createLogger } from '../../src/util/log.js';
@@ -105,6 +106,40 @@ describe('scoped plans against a real NB', () => {
       const got = nb.cache.table('Address_Set').findOne('name', 'big')!;
       expect([...(got['addresses'] as string[])].sort()).toEqual([...nextIps].sort());
       expect(nb.cache.table('Load_Balancer').findOne('name', 'lb1')!['vips']).toEqual(nextVips);
+    } finally {
+      await nb.close();
+    }
+  });
+
+  it('deferNew rounds write a new port group once, complete: with its ports and, in the same transaction, its ACLs', async () => {
+    const nb = await connectNb(server().remote, createLogger({ level: 'error' }));
+    try {
+      const ports = Array.from({ length: 30 }, (_, i) => lsp(`r${i}.ns`, 'ls-r', `10.9.0.${i + 2}`));
+      const rows = [sw('ls-r'), ...ports, pg('pg-r', ports.map((p) => p.key)), acl('pg-r', 'outport == @pg-r && ip4'), acl('pg-r', 'inport == @pg-r && ip4'), pg('pg-empty', []), acl('pg-empty', 'outport == @pg-empty')];
+      const d = new DesiredState();
+      d.addAll(rows);
+      const opts = { ...O, deferNew: true, batchSize: 10 };
+      let p = plan(d, existingRows(nb), opts);
+      const rounds: string[][] = [];
+      while (p.ops.length > 0) {
+        expect(rounds.length).toBeLessThan(4);
+        rounds.push(p.ops.map((o) => `${o.op} ${'table' in o ? o.table : ''}`));
+        // One transaction per chunk of 11: a group never exceeds batchSize + 1 operations.
+        const applied = await applyOperations(nb, p.ops, { maxOps: 11 });
+        await waitForCache(nb, applied.inserted, 10_000);
+        p = plan(desiredIn(p.deferredScope, d), cacheScopeView(nb.cache, p.deferredScope), { ...opts, outside: (t, k) => d.get(t, k) });
+      }
+      // Round 1: the switch, and the port group that names no new port with its ACL; round 2: the ports; round 3: the port group naming them, with its ACLs.
+      expect(rounds.map((r) => r.filter((o) => o.startsWith('insert')).sort())).toEqual([
+        ['insert ACL', 'insert Logical_Switch', 'insert Port_Group'],
+        Array(30).fill('insert Logical_Switch_Port'),
+        ['insert ACL', 'insert ACL', 'insert Port_Group'],
+      ]);
+      expect(rounds.flat().filter((o) => o.endsWith('Port_Group') && !o.startsWith('insert'))).toEqual([]);
+      const group = nb.cache.table('Port_Group').findOne('name', 'pg-r')!;
+      expect((group['ports'] as string[]).length).toBe(30);
+      expect((group['acls'] as string[]).length).toBe(2);
+      expect(plan(d, existingRows(nb), O).ops).toEqual([]);
     } finally {
       await nb.close();
     }

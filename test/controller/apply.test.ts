@@ -1,0 +1,61 @@
+/**
+ * applyOperations against a real NB: transactions pipelined in plan order,
+ * the first failure stops what is not yet sent and is thrown once the
+ * transactions in flight have settled, and the leader fence holds.
+ */
+import { describe, expect, it } from 'vitest';
+import { applyOperations, connectNb, NotLeaderError } from '../../src/controller/nb-writer.js';
+import type { Operation } from '../../src/ovsdb/index.js';
+import { createLogger } from '../../src/util/log.js';
+import { useOvsdbServer } from '../support/servers.js';
+
+const server = useOvsdbServer();
+const group = (name: string): Operation => ({ op: 'insert', table: 'Port_Group', row: { name, external_ids: { vendor: 'kube-ovn' } } });
+const names = (nb: Awaited<ReturnType<typeof connectNb>>) => [...nb.cache.table('Port_Group').rows()].map((r) => r['name']).sort();
+
+describe('applyOperations', () => {
+  it('pipelines chunks in plan order and reports every insert', async () => {
+    const nb = await connectNb(server().remote, createLogger({ level: 'error' }));
+    try {
+      const ops = Array.from({ length: 40 }, (_, i) => group(`pipe-${String(i).padStart(2, '0')}`));
+      // A later chunk deletes a row an earlier chunk inserted: only plan order makes this succeed.
+      ops.push({ op: 'delete', table: 'Port_Group', where: [['name', '==', 'pipe-00']] });
+      const transact = nb.transact.bind(nb);
+      let live = 0;
+      let peak = 0;
+      nb.transact = async (chunk, o) => {
+        peak = Math.max(peak, ++live);
+        try {
+          return await transact(chunk, o);
+        } finally {
+          live--;
+        }
+      };
+      const applied = await applyOperations(nb, ops, { maxOps: 3, inFlight: 4 });
+      expect(peak).toBe(4);
+      expect(applied.transactions).toBe(14);
+      expect(applied.inserted).toHaveLength(40);
+      expect(names(nb).filter((n) => String(n).startsWith('pipe-'))).toHaveLength(39);
+    } finally {
+      await nb.close();
+    }
+  });
+
+  it('after a failed transaction sends nothing more and throws its error; the leader fence stops writes', async () => {
+    const nb = await connectNb(server().remote, createLogger({ level: 'error' }));
+    try {
+      await applyOperations(nb, [group('dup')], { maxOps: 1 });
+      // Port_Group names are unique: the second chunk fails; with one in flight, the third is never sent.
+      await expect(applyOperations(nb, [group('fail-a'), group('dup'), group('fail-c')], { maxOps: 1, inFlight: 1 })).rejects.toThrow(/constraint violation|duplicate/i);
+      expect(names(nb)).toContain('fail-a');
+      expect(names(nb)).not.toContain('fail-c');
+
+      let writes = 0;
+      const fence = () => writes++ < 2;
+      await expect(applyOperations(nb, [group('lead-a'), group('lead-b'), group('lead-c')], { maxOps: 1, isLeader: fence })).rejects.toBeInstanceOf(NotLeaderError);
+      expect(names(nb).filter((n) => String(n).startsWith('lead-'))).toEqual(['lead-a', 'lead-b']);
+    } finally {
+      await nb.close();
+    }
+  });
+});
