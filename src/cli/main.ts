@@ -1,4 +1,4 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-semi-space-size=64
 import { commands, type Command } from './commands.js';
 import { UsageError } from './flags.js';
 

@@ -217,19 +217,20 @@ export function plan(desired: DesiredSource, existing: ExistingRows | ExistingVi
   }
 
   // Rows outside a scoped plan resolve to the row the NB holds for them (none yet: not resolvable).
-  const beyond = new Map<string, Resolved | null>();
+  const beyond = new Map<NbTable, Map<string, Resolved | null>>(NB_TABLES.map((t) => [t, new Map()]));
   const lookup = (table: NbTable, key: string): Resolved | undefined => {
     const r = resolved.get(table)!.get(key);
     if (r || !opts.outside) return r;
-    const k = `${table}\u0000${key}`;
-    let b = beyond.get(k);
+    // Per table, not a joined key: a bulk round looks up about a million port-group members.
+    const known = beyond.get(table)!;
+    let b = known.get(key);
     if (b === undefined) {
       const d = opts.outside(table, key);
       const held = d ? view.rowsOf(table, key) : undefined;
       const ours = held === undefined ? [] : heldRows(held).filter(isOurs);
-      b = d && ours.length > 0 ? { d, keeper: pickKeeper(d, ours).keeper, ref: '' } : null;
+      b = d && ours.length > 0 ? { d, keeper: ours.length === 1 ? ours[0]! : pickKeeper(d, ours).keeper, ref: '' } : null;
       if (b) b.ref = b.keeper!._uuid;
-      beyond.set(k, b);
+      known.set(key, b);
     }
     return b ?? undefined;
   };
