@@ -19,6 +19,8 @@ export class Arena {
   private readonly free: Free[] = [];
   private readonly sizes = new Map<number, number>();
   private top: number;
+  /** Memory from here up was never handed out: zero since memory.grow (top can fall below it on release). */
+  private clean: number;
   private readonly growListeners: (() => void)[] = [];
 
   constructor(
@@ -26,6 +28,7 @@ export class Arena {
     base: number,
   ) {
     this.top = align(Math.max(base, 1024), 64);
+    this.clean = this.top;
   }
 
   onGrow(listener: () => void): void {
@@ -53,8 +56,10 @@ export class Arena {
       this.top = ptr + size;
     }
     this.sizes.set(ptr, size);
-    // Memory past the old top is zero from memory.grow; reused blocks are not.
-    if (zero) new Uint8Array(this.memory.buffer, ptr, size).fill(0);
+    // Only the part that was handed out before needs zeroing: the label index allocates large rows.
+    const dirty = Math.min(ptr + size, this.clean) - ptr;
+    if (zero && dirty > 0) new Uint8Array(this.memory.buffer, ptr, dirty).fill(0);
+    if (ptr + size > this.clean) this.clean = ptr + size;
     return ptr;
   }
 
