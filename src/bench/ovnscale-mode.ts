@@ -1,8 +1,9 @@
 /**
- * ovnscale's phases: cold sync into an empty NB, warm restart, restart with
- * a share of the rows removed behind its back, then the steady-state phases
- * on the running controller. Every controller runs in this process; the
- * memory sampler runs for the whole mode.
+ * ovnscale's phases: cold sync into an empty NB, warm restart (in this
+ * process, then as `ovnscale sync` in its own), restart with a share of the
+ * rows removed behind its back, then the steady-state phases on the running
+ * controller. The other controllers run in this process; the memory sampler
+ * runs for the whole mode.
  */
 import type { ControllerOptions } from '../controller/options.js';
 import type { SyncReport } from '../controller/sync-once.js';
@@ -13,6 +14,7 @@ import { removeShare, type Damage } from './damage.js';
 import { collectGarbage } from './settle.js';
 import { NbWatch, nbResponsive } from './nb-watch.js';
 import { sampleMemory, seconds, type MemoryPeak } from './stats.js';
+import { syncInOwnProcess } from './sync-child.js';
 import { churnPhase, netpolPhase, relabelPhase, servicePhase, type ChurnPhase, type NetpolPhase, type RelabelPhase, type ServicePhase, type SteadyContext } from './steady.js';
 
 export interface StartupPhase {
@@ -31,6 +33,8 @@ export interface StartupPhase {
 export interface OvnscaleResult {
   cold: StartupPhase;
   warm: StartupPhase;
+  /** The warm restart again, as `ovnscale sync` in its own process: wall time from spawn to exit, and its peak RSS. */
+  warmOwnProcess: StartupPhase & { peakRssMiB: number };
   damaged: StartupPhase & { removed: Damage };
   service?: ServicePhase;
   churn?: ChurnPhase;
@@ -101,13 +105,18 @@ export async function runOvnscale(ctx: OvnscaleContext): Promise<OvnscaleResult>
   const warm = s.phase;
   ctx.progress(`ovnscale: warm restart in ${warm.seconds} s, ${warm.writeTransactions} write transactions`);
 
+  await nbResponsive(ctx.nbRemote, ctx.timeoutMs);
+  const alone = await syncInOwnProcess(ctx.nbRemote, ctx.kubeconfig, ctx.controller, ctx.timeoutMs);
+  const warmOwnProcess = { ...startup(alone), peakRssMiB: alone.report.peakRssMiB };
+  ctx.progress(`ovnscale: warm restart in its own process in ${warmOwnProcess.seconds} s, ${warmOwnProcess.writeTransactions} write transactions, peak RSS ${warmOwnProcess.peakRssMiB} MiB`);
+
   const removed = await removeShare(ctx.nbRemote, ctx.damageShare);
   ctx.progress(`ovnscale: ${removed.total} rows removed behind the controller's back; restarting`);
   s = await startedOnce(ctx);
   const damaged = { ...s.phase, removed };
   ctx.progress(`ovnscale: repaired in ${damaged.seconds} s with ${damaged.operations} operations`);
 
-  const out: OvnscaleResult = { cold, warm, damaged, memory: { rssMiB: 0, heapUsedMiB: 0 } };
+  const out: OvnscaleResult = { cold, warm, warmOwnProcess, damaged, memory: { rssMiB: 0, heapUsedMiB: 0 } };
   const watch = await NbWatch.open(ctx.nbRemote);
   // The watcher's initial replication is the instrument's garbage, not the controller's: collected before timing events.
   collectGarbage();

@@ -129,7 +129,7 @@ function fillPhases(r: BenchSyncResult): void {
   const o = r.ovnscale;
   const rows = r.phases;
   if (o) {
-    for (const [phase, p] of [['cold sync', o.cold], ['warm restart', o.warm], ['restart, rows removed', o.damaged]] as const) {
+    for (const [phase, p] of [['cold sync', o.cold], ['warm restart', o.warm], ['warm restart, own process', o.warmOwnProcess], ['restart, rows removed', o.damaged]] as const) {
       rows.push({ mode: 'ovnscale', phase, seconds: p.seconds, writeTransactions: p.writeTransactions, operations: p.operations });
     }
     if (o.service) rows.push({ mode: 'ovnscale', phase: 'Service create', seconds: o.service.create.p50Ms / 1000, writeTransactions: o.service.touched.transactions, operations: o.service.touched.operations });

@@ -37,7 +37,8 @@ export function formatBenchSync(r: BenchSyncResult): string {
       out.push(`  namespace relabel (${o.relabel.namespace}): ${o.relabel.latencyMs} ms, fan-out ${o.relabel.touched.operations} NB operations (${rows})`);
     }
     out.push(`  restart after removing ${o.damaged.removed.total} of ${o.damaged.removed.rowsBefore} rows: ${o.damaged.operations} operations, ${o.damaged.writeTransactions} transactions`);
-    out.push(`  peak RSS ${o.memory.rssMiB} MiB, peak V8 heap ${o.memory.heapUsedMiB} MiB (this process: controller + the benchmark's NB watcher)`);
+    out.push(`  warm restart as \`ovnscale sync\` in its own process: ${o.warmOwnProcess.seconds} s, ${o.warmOwnProcess.writeTransactions} write transactions, peak RSS ${o.warmOwnProcess.peakRssMiB} MiB`);
+    out.push(`  peak RSS ${o.memory.rssMiB} MiB, peak V8 heap ${o.memory.heapUsedMiB} MiB (this process: its controllers one after another + the benchmark's NB watcher)`);
     out.push(`  cold sync steps (ms): ${Object.entries(o.cold.timings).map(([k, v]) => `${k} ${v}`).join(', ')}`);
   }
   if (r.naive) {

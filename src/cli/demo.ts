@@ -41,13 +41,13 @@ function summary(r: BenchSyncResult, report: string): string {
     `objects        ${c.objects} Kubernetes objects: ${c.nodes} nodes, ${c.subnets} subnets, ${c.pods} pods, ${c.namespaces} namespaces, ${c.policies} NetworkPolicies, ${c.services} Services`,
     `NB rows        ${o.cold.inserted} rows written by the cold sync (${o.cold.operations} operations in ${o.cold.writeTransactions} transactions)`,
     `cold sync      ${o.cold.seconds} s into an empty NB (raw floor for the same rows: ${r.floor?.seconds ?? '-'} s, ratio ${r.ratios.coldOverFloor ?? '-'})`,
-    `warm restart   ${o.warm.writeTransactions} write transactions, ${o.warm.seconds} s`,
+    `warm restart   ${o.warm.writeTransactions} write transactions, ${o.warm.seconds} s (as \`ovnscale sync\` in its own process: ${o.warmOwnProcess.writeTransactions} write transactions, ${o.warmOwnProcess.seconds} s, peak RSS ${o.warmOwnProcess.peakRssMiB} MiB)`,
     `repair         ${o.damaged.removed.total} rows removed behind its back: restored with ${o.damaged.operations} operations in ${o.damaged.seconds} s`,
   ];
   if (o.service) lines.push(`Service        create -> NB commit p50 ${o.service.create.p50Ms} ms, p99 ${o.service.create.p99Ms} ms (${o.service.create.n} Services, after a first one at ${o.service.firstAfterRestart.createMs} ms); policy rows touched: ${o.service.policyRowsTouched}`);
   if (o.churn) lines.push(`pod churn      ${o.churn.createsPerSec} creates/s, ${o.churn.deletesPerSec} deletes/s, create p99 ${o.churn.create.p99Ms} ms`);
   if (o.netpol) lines.push(`NetworkPolicy  update -> NB p50 ${o.netpol.update.p50Ms} ms`);
-  lines.push(`memory         peak RSS ${o.memory.rssMiB} MiB, V8 heap ${o.memory.heapUsedMiB} MiB (controller in this process)`);
+  lines.push(`memory         peak RSS ${o.memory.rssMiB} MiB, V8 heap ${o.memory.heapUsedMiB} MiB (this process: its controllers one after another)`);
   lines.push(`report         ${report}`);
   return lines.join('\n');
 }

@@ -5,6 +5,9 @@ import type { CommandModule } from './commands.js';
 import { controllerFlagHelp, controllerFlagSpec, controllerOptions } from './controller-flags.js';
 import { boolFlag, parseFlags, stringFlag } from './flags.js';
 
+/** This process's peak resident set (the kernel's high-water mark), MiB. */
+const peakRssMiB = (): number => Math.round(process.resourceUsage().maxRSS / 1024);
+
 function printReport(r: SyncReport, dryRun: boolean): void {
   const rows = Object.entries(r.plan.counts).filter(([, c]) => c.insert + c.update + c.delete > 0);
   const w = (s: string) => process.stdout.write(`${s}\n`);
@@ -19,6 +22,7 @@ function printReport(r: SyncReport, dryRun: boolean): void {
   }
   if (r.plan.conflicts.length) w(`rows not planned: ${r.plan.conflicts.length} (first: ${r.plan.conflicts[0]!.table} ${r.plan.conflicts[0]!.key}: ${r.plan.conflicts[0]!.reason})`);
   w(`timings (ms): ${Object.entries(r.timings).map(([k, v]) => `${k} ${v.toFixed(0)}`).join(', ')}`);
+  w(`peak RSS ${peakRssMiB()} MiB`);
 }
 
 const mod: CommandModule = {
@@ -34,7 +38,7 @@ const mod: CommandModule = {
     const log = createLogger({ level: parseLevel(stringFlag(p, 'log-level')!) });
     const dryRun = boolFlag(p, 'plan');
     const report = await syncOnce({ ...o, dryRun }, log);
-    if (boolFlag(p, 'json')) process.stdout.write(JSON.stringify(report) + '\n');
+    if (boolFlag(p, 'json')) process.stdout.write(JSON.stringify({ ...report, peakRssMiB: peakRssMiB() }) + '\n');
     else printReport(report, dryRun);
     return 0;
   },

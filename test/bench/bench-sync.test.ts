@@ -27,6 +27,10 @@ describe('ovnscale bench sync at a tiny size', () => {
     expect(o.cold.inserted).toBeGreaterThan(300);
     expect(o.warm.writeTransactions).toBe(0);
     expect(o.warm.operations).toBe(0);
+    // The same restart as `ovnscale sync` in its own process: nothing to write, and its own peak RSS.
+    expect(o.warmOwnProcess.writeTransactions).toBe(0);
+    expect(o.warmOwnProcess.desiredRows).toBe(o.warm.desiredRows);
+    expect(o.warmOwnProcess.peakRssMiB).toBeGreaterThan(20);
     expect(o.damaged.removed.total).toBeGreaterThan(0);
     expect(o.damaged.operations).toBeGreaterThanOrEqual(o.damaged.removed.total);
     expect(o.service!.create.n).toBe(2);
