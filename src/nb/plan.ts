@@ -26,7 +26,6 @@ export type ExistingRows = Partial<Record<NbTable, readonly Row[]>>;
 /** Sets and maps at least this large change by mutate (a diff), not by rewriting the whole column. */
 const DIFF_WRITE_MIN = 32;
 
-
 export interface PlanOptions {
   /** external_ids:vendor of rows ovnscale owns (default deployment: kube-ovn). */
   vendor: string;
@@ -271,14 +270,15 @@ export function plan(desired: DesiredSource, existing: ExistingRows | ExistingVi
         family.set(k, (family.get(k) ?? 0) + 1);
       }
     }
-    // A new small-family row naming rows still to be inserted waits for them, whole.
+    // A new small-family row naming rows still to be inserted waits for them, whole. Only rows
+    // planned here count: of two new rows naming each other, the second is inserted without the first.
     for (const table of NB_TABLES) {
       for (const [key, r] of resolved.get(table)!) {
         if (r.keeper || !r.d.refs || (family.get(familyKey(table, key)) ?? 0) > batchSize) continue;
         const waits = Object.values(r.d.refs).some((spec) =>
           spec.keys.some((k) => {
             const t = lookup(spec.table, k);
-            return t ? !t.keeper : deferredScope.get(spec.table)?.has(k) === true;
+            return t !== undefined && !t.keeper;
           }),
         );
         if (waits) defer(table, key);
