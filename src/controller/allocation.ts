@@ -6,6 +6,7 @@
 import type { KubeWriter } from '../k8s/writer.js';
 import type { NodeRecord, PodRecord, SubnetRecord } from '../k8s/records.js';
 import type { Logger } from '../util/log.js';
+import type { PatchRetries } from './patch-retry.js';
 import { podNeedsPort } from './desired/pods.js';
 import { allocationAnnotations, ANN } from './ipam/annotations.js';
 import { nodeOwner, podOwner, type Ipam } from './ipam/ipam.js';
@@ -76,24 +77,38 @@ const PATCHES_PER_WORKER = 8;
 /**
  * IPAM results of these pods and nodes written back as annotations, with
  * `workers` × PATCHES_PER_WORKER requests in flight; each failure is logged
- * and handed to `failed` (to try again later).
+ * and handed to `failed` (which schedules another attempt and returns its
+ * delay); each success to `sent`.
  */
 export async function writeBack(
   writer: KubeWriter,
   ipam: Ipam,
   objects: { pods: Iterable<PodRecord>; nodes: Iterable<NodeRecord> },
-  o: { workers: number; log: Logger; failed?: (patch: AnnotationPatch) => void },
+  o: { workers: number; log: Logger; failed?: (patch: AnnotationPatch) => number; sent?: (patch: AnnotationPatch) => void },
 ): Promise<{ sent: number; failed: number }> {
-  const r = await sendPatches(writer, annotationPatches(ipam, objects.pods, objects.nodes), o.workers * PATCHES_PER_WORKER);
+  const r = await sendPatches(writer, annotationPatches(ipam, objects.pods, objects.nodes), o.workers * PATCHES_PER_WORKER, o.sent);
   for (const f of r.failed) {
-    o.log.warn('annotation patch failed', { kind: f.patch.kind, namespace: f.patch.namespace, name: f.patch.name, err: f.err.message });
-    o.failed?.(f.patch);
+    const retryMs = o.failed?.(f.patch);
+    o.log.warn('annotation patch failed', { kind: f.patch.kind, namespace: f.patch.namespace, name: f.patch.name, err: f.err.message, ...(retryMs !== undefined ? { retryMs } : {}) });
   }
   return { sent: r.sent, failed: r.failed.length };
 }
 
+/** writeBack's callbacks that hand failures and successes to `patches` (none without it). */
+export function retrying(patches: PatchRetries | undefined): { failed?: (p: AnnotationPatch) => number; sent?: (p: AnnotationPatch) => void } {
+  if (!patches) return {};
+  // The object's key in the dirty sets: namespace/name for pods, name for nodes.
+  const key = (p: AnnotationPatch) => (p.namespace ? `${p.namespace}/${p.name}` : p.name);
+  return { failed: (p) => patches.failed(p.kind, key(p)), sent: (p) => patches.succeeded(p.kind, key(p)) };
+}
+
 /** Sends patches with at most `concurrency` in flight; failures are returned, never thrown. */
-export async function sendPatches(writer: KubeWriter, patches: readonly AnnotationPatch[], concurrency: number): Promise<{ sent: number; failed: { patch: AnnotationPatch; err: Error }[] }> {
+export async function sendPatches(
+  writer: KubeWriter,
+  patches: readonly AnnotationPatch[],
+  concurrency: number,
+  onSent?: (patch: AnnotationPatch) => void,
+): Promise<{ sent: number; failed: { patch: AnnotationPatch; err: Error }[] }> {
   let next = 0;
   let sent = 0;
   const failed: { patch: AnnotationPatch; err: Error }[] = [];
@@ -104,6 +119,7 @@ export async function sendPatches(writer: KubeWriter, patches: readonly Annotati
         if (p.kind === 'Pod') await writer.patchPodAnnotations(p.namespace, p.name, p.annotations);
         else await writer.patchNodeAnnotations(p.name, p.annotations);
         sent++;
+        onSent?.(p);
       } catch (err) {
         failed.push({ patch: p, err: err as Error });
       }

@@ -18,6 +18,7 @@ import type { Logger } from '../util/log.js';
 import { snapshotOf } from './bulk-desired.js';
 import { createClusterCache, type ClusterCache } from './cluster-cache.js';
 import { Ipam } from './ipam/ipam.js';
+import { PatchRetries } from './patch-retry.js';
 import { LeaderElector } from './leader.js';
 import { createMetrics, type ControllerMetrics } from './metrics.js';
 import { MigrationReconciler } from './migration/reconciler.js';
@@ -36,7 +37,6 @@ import { WorkQueue, runWorkers } from './workqueue.js';
 const EVENTS_PER_PASS = 100;
 /** The one queue key: passes never overlap, and events during a pass make one more. */
 const PASS = 'cluster';
-const ANNOTATION_RETRY_MS = 2_000;
 
 const API_VERSIONS: Record<string, string> = {
   Subnet: 'kubeovn.io/v1',
@@ -73,6 +73,11 @@ export class Controller {
   private elector?: LeaderElector;
   private migration?: MigrationReconciler;
   private readonly queue: WorkQueue;
+  /** Objects whose annotation patch failed, each tried again after its own backoff. */
+  private readonly patchRetries = new PatchRetries((kind, key) => {
+    (kind === 'Pod' ? this.dirtyKeys.pods : this.dirtyKeys.nodes).add(key);
+    this.queue.add(PASS);
+  });
   private readonly model: ClusterModel;
   private dirtyKeys: DirtyKeys = emptyDirty();
   /** The next pass must be a full one (startup, leadership, Subnet change, a failed pass). */
@@ -180,6 +185,7 @@ export class Controller {
 
   async stop(): Promise<void> {
     clearInterval(this.resyncTimer);
+    this.patchRetries.stop();
     this.queue.shutDown();
     await this.workers;
     await this.migration?.stop();
@@ -222,20 +228,14 @@ export class Controller {
     const dirty = this.dirtyKeys;
     this.dirtyKeys = emptyDirty();
     let report: SyncReport;
-    const deps = { writer: this.writer, log: this.log, metrics: this.metrics, isLeader: () => this.isLeader() };
+    const deps = { writer: this.writer, log: this.log, metrics: this.metrics, isLeader: () => this.isLeader(), patches: this.patchRetries };
     if (full) {
       this.fullPending = false;
       report = await bulkSync(snapshotOf(this.cache!), this.nbReady!, this.model, { ...this.o, dryRun: false }, deps);
       warmScopeIndexes((await this.nbReady!).cache);
     } else {
       const nb = await this.nbReady!;
-      report = await scopedSync(this.model, dirty, this.stores(), nb, this.o, {
-        ...deps,
-        retry: (kind, key) => {
-          (kind === 'Pod' ? this.dirtyKeys.pods : this.dirtyKeys.nodes).add(key);
-          this.queue.addAfter(PASS, ANNOTATION_RETRY_MS);
-        },
-      });
+      report = await scopedSync(this.model, dirty, this.stores(), nb, this.o, deps);
       if (this.repairPending) {
         // The model is current; rows changed behind our back are found by planning all of it against the whole NB.
         this.repairPending = false;

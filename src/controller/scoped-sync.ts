@@ -12,10 +12,11 @@ import { kubeOvnFeatureRow } from '../nb/ownership.js';
 import { plan } from '../nb/plan.js';
 import type { OvsdbClient } from '../ovsdb/index.js';
 import type { Logger } from '../util/log.js';
-import { writeBack } from './allocation.js';
+import { retrying, writeBack } from './allocation.js';
 import type { ControllerMetrics } from './metrics.js';
 import type { ClusterModel, ClusterStores, DirtyKeys } from './model/cluster-model.js';
 import { applyOperations, waitForCache } from './nb-writer.js';
+import type { PatchRetries } from './patch-retry.js';
 import type { ControllerOptions } from './options.js';
 import type { SyncReport } from './sync-once.js';
 import { laps } from '../util/laps.js';
@@ -31,8 +32,8 @@ export async function scopedSync(
     log: Logger;
     metrics?: ControllerMetrics;
     isLeader?: () => boolean;
-    /** An annotation patch that failed: the object is handled again later. */
-    retry?: (kind: 'Pod' | 'Node', key: string) => void;
+    /** Annotation patches: a failed object is handled again later (see PatchRetries). */
+    patches?: PatchRetries;
   },
 ): Promise<SyncReport> {
   const { timings, lap } = laps();
@@ -57,7 +58,7 @@ export async function scopedSync(
     annotations = await writeBack(deps.writer, model.ipamState, u, {
       workers: o.workerNum,
       log: deps.log,
-      failed: (p) => deps.retry?.(p.kind, p.namespace ? `${p.namespace}/${p.name}` : p.name),
+      ...retrying(deps.patches),
     });
   }
   lap('annotate');

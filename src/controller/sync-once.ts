@@ -8,7 +8,8 @@ import type { OvsdbClient } from '../ovsdb/index.js';
 import type { PlanResult } from '../nb/plan.js';
 import { activeGatewaysInNb } from '../nb/read.js';
 import type { Logger } from '../util/log.js';
-import { writeBack } from './allocation.js';
+import { retrying, writeBack } from './allocation.js';
+import type { PatchRetries } from './patch-retry.js';
 import { rebuildModel, snapshotOf, type ClusterSnapshot } from './bulk-desired.js';
 import { createClusterCache } from './cluster-cache.js';
 import { Ipam } from './ipam/ipam.js';
@@ -44,7 +45,7 @@ export async function bulkSync(
   nbClient: OvsdbClient | Promise<OvsdbClient>,
   model: ClusterModel,
   o: ControllerOptions & { dryRun: boolean },
-  deps: { writer?: KubeWriter; log: Logger; metrics?: ControllerMetrics; isLeader?: () => boolean },
+  deps: { writer?: KubeWriter; log: Logger; metrics?: ControllerMetrics; isLeader?: () => boolean; patches?: PatchRetries },
 ): Promise<SyncReport> {
   // The cluster's desired state needs nothing from the NB but the gateways in use, set once it has replicated.
   const d = await rebuildModel(model, snap);
@@ -60,7 +61,7 @@ export async function bulkSync(
   const t = performance.now();
   let annotations = { sent: 0, failed: 0 };
   if (!o.dryRun && deps.writer) {
-    annotations = await writeBack(deps.writer, ipam, snap, { workers: o.workerNum, log: deps.log });
+    annotations = await writeBack(deps.writer, ipam, snap, { workers: o.workerNum, log: deps.log, ...retrying(deps.patches) });
   }
   timings.annotate = performance.now() - t;
   return {
