@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { runTool } from '../../src/embedded/index.js';
-import { OvsdbConnectionError, type OvsdbClient } from '../../src/ovsdb/index.js';
+import { OvsdbConnectionError, type OvsdbClient, type RowChange } from '../../src/ovsdb/index.js';
+import { createLogger } from '../../src/util/log.js';
 import { useClients, useRaftCluster } from '../support/servers.js';
 import { waitFor } from '../support/wait.js';
 
@@ -20,6 +21,37 @@ describe('clustered NB (3-member Raft)', () => {
   it('with leaderOnly false, uses the first member that is connected to the cluster', async () => {
     const c = await open({ remotes: cluster().remotes, database: 'OVN_Northbound', leaderOnly: false });
     expect(c.remote).toBe(cluster().remotes[0]);
+  });
+
+  it('after a reconnect, the monitor of each table resumes from its last transaction: only what changed meanwhile arrives', async () => {
+    const lines: string[] = [];
+    const c = await open({
+      remotes: cluster().remote,
+      database: 'OVN_Northbound',
+      leaderOnly: true,
+      monitor: { Logical_Router: { columns: ['name'] }, Logical_Switch: { columns: ['name'] } },
+      logger: createLogger({ level: 'debug', write: (l) => void lines.push(l) }),
+      backoffInitialMs: 20,
+    });
+    const writer = await open({ remotes: cluster().remote, database: 'OVN_Northbound', leaderOnly: true });
+    await c.transact([
+      { op: 'insert', table: 'Logical_Router', row: { name: 'resume-r1' } },
+      { op: 'insert', table: 'Logical_Switch', row: { name: 'resume-s1' } },
+    ]);
+    const changes: RowChange[] = [];
+    c.cache.onChange((ch) => changes.push(ch));
+    const resumed = () => lines.filter((l) => l.includes('"msg":"monitor_cond_since"')).map((l) => JSON.parse(l) as { table: string; found: boolean });
+    const before = resumed().length;
+    const reconnected = new Promise((r) => c.once('connected', r));
+    c.disconnect('test: drop the connection');
+    await writer.transact([{ op: 'insert', table: 'Logical_Switch', row: { name: 'resume-s2' } }]);
+    await reconnected;
+    expect(resumed().slice(before).map((m) => [m.table, m.found]).sort()).toEqual([
+      ['Logical_Router', true],
+      ['Logical_Switch', true],
+    ]);
+    await waitFor(() => c.cache.table('Logical_Switch').findOne('name', 'resume-s2') !== undefined, 10_000, 'the switch written while disconnected');
+    expect(changes.map((ch) => [ch.table, ch.kind, ch.row['name']])).toEqual([['Logical_Switch', 'insert', 'resume-s2']]);
   });
 
   it('follows the new leader after SIGKILL of the leader while transactions flow; later transactions succeed', async () => {
