@@ -103,7 +103,8 @@ export function warmScopeIndexes(cache: IndexedCache): void {
 export function cacheScopeView(cache: IndexedCache, scope: ReadonlyMap<NbTable, ReadonlySet<string>>): ExistingView {
   // One plan() asks the same questions several times (resolve, prune, parents): answered once each.
   const parents = new Map<string, ParentOf | null>();
-  const found = new Map<string, Held | null>();
+  // Per table, not a joined key: a bulk round asks about hundreds of thousands of identities.
+  const found = new Map<NbTable, Map<string, Held | null>>(NB_TABLES.map((t) => [t, new Map()]));
   const parentOf = (uuid: string): ParentOf | undefined => {
     let p = parents.get(uuid);
     if (p === undefined) {
@@ -132,9 +133,9 @@ export function cacheScopeView(cache: IndexedCache, scope: ReadonlyMap<NbTable, 
     return rows.length === 0 ? null : rows.length === 1 ? rows[0]! : rows;
   };
   const rowsOf = (table: NbTable, key: string): Held | undefined => {
-    const k = table + '\u0000' + key;
-    let h = found.get(k);
-    if (h === undefined) found.set(k, (h = lookup(table, key)));
+    const known = found.get(table)!;
+    let h = known.get(key);
+    if (h === undefined) known.set(key, (h = lookup(table, key)));
     return h ?? undefined;
   };
   return {
