@@ -11,7 +11,7 @@ import type { KubeApi } from '../k8s/index.js';
 import type { Logger } from '../util/log.js';
 import { controllerOptions, startController, type Running } from './controller-run.js';
 import { removeShare, type Damage } from './damage.js';
-import { collectGarbage } from './settle.js';
+import { collectGarbage } from '../util/gc.js';
 import { NbWatch, nbResponsive } from './nb-watch.js';
 import { sampleMemory, seconds, type MemoryPeak } from './stats.js';
 import { syncInOwnProcess } from './sync-child.js';
@@ -40,7 +40,7 @@ export interface OvnscaleResult {
   churn?: ChurnPhase;
   netpol?: NetpolPhase;
   relabel?: RelabelPhase;
-  /** Peaks of this process over the mode: the controller, plus the benchmark's small NB watcher. */
+  /** Peaks of this process over the mode: its controllers one after another, plus the benchmark's NB watcher. */
   memory: MemoryPeak;
 }
 

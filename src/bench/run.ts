@@ -14,6 +14,7 @@ import { rawFloor, type FloorResult } from './floor.js';
 import { naiveCold, naiveService, naiveWarm, type NaiveCold, type NaiveService, type Sampled } from './naive.js';
 import { runOvnscale, type OvnscaleResult, type SteadySizes } from './ovnscale-mode.js';
 import { startSimChild } from './sim-child.js';
+import { r1 } from './stats.js';
 
 export type Mode = 'all' | 'ovnscale' | 'naive';
 
@@ -66,7 +67,7 @@ export async function runBenchSync(o: BenchSyncOptions): Promise<BenchSyncResult
   const stops: (() => Promise<unknown>)[] = [() => sim.stop()];
   const result: BenchSyncResult = {
     date: new Date().toISOString(),
-    machine: { cpus: cpus().length, loadAverage: loadavg().map((x) => Math.round(x * 10) / 10) },
+    machine: { cpus: cpus().length, loadAverage: loadavg().map(r1) },
     cluster: { ...o.cluster, objects: sim.objects },
     options: { mode: o.mode, steady: o.steady, naiveSample: o.naiveSample, damageShare: o.damageShare, northd: o.northd },
     phases: [],

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { ClusterSpec } from '../sim/gen/cluster.js';
-import { packageRoot } from '../util/paths.js';
+import { cliPath } from '../util/paths.js';
 
 export interface SimChild {
   kubeconfig: string;
@@ -21,7 +21,7 @@ export interface SimChild {
 export async function startSimChild(spec: ClusterSpec): Promise<SimChild> {
   const dir = mkdtempSync(join(tmpdir(), 'ovnscale-bench-sim-'));
   const kubeconfig = join(dir, 'kubeconfig');
-  const args = [join(packageRoot(), 'dist', 'src', 'cli', 'main.js'), 'sim', '--kubeconfig', kubeconfig, '--log-level', 'warn', '--history', '200000'];
+  const args = [cliPath(), 'sim', '--kubeconfig', kubeconfig, '--log-level', 'warn', '--history', '200000'];
   for (const f of ['seed', 'nodes', 'subnets', 'pods', 'namespaces', 'policies', 'services'] as const) args.push(`--${f}`, String(spec[f]));
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';

@@ -27,7 +27,7 @@ export interface ServicePhase {
   firstAfterRestart: { createMs: number; deleteMs: number };
   create: Latency;
   delete: Latency;
-  /** NB work of the passes during the creates and deletes. */
+  /** NB work of the passes during the phase (the first Service's round trip included). */
   touched: Touched;
   policyRowsTouched: number;
   seconds: number;

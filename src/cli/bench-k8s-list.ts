@@ -13,20 +13,17 @@ import { readFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { CoreV1Api } from '@kubernetes/client-node';
 import { KubeApi, loadKubeConfig, Pods, Reflector } from '../k8s/index.js';
-import { packageRoot } from '../util/paths.js';
+import { cliPath } from '../util/paths.js';
+import { collectGarbage } from '../util/gc.js';
 import { intFlag, parseFlags } from './flags.js';
 import type { CommandModule } from './commands.js';
 
-setFlagsFromString('--expose-gc');
-const gc = runInNewContext('gc') as () => void;
 
 const heapMB = (): number => {
-  gc();
-  gc();
+  collectGarbage();
+  collectGarbage();
   return +(process.memoryUsage().heapUsed / 2 ** 20).toFixed(1);
 };
 
@@ -61,7 +58,7 @@ const mod: CommandModule = {
     const dir = mkdtempSync(join(tmpdir(), 'ovnscale-bench-'));
     const kubeconfig = join(dir, 'kubeconfig');
     const args = ['sim', '--kubeconfig', kubeconfig, '--log-level', 'warn', '--seed', String(intFlag(p, 'seed')), '--pods', String(pods), '--nodes', String(Math.max(1, Math.round(pods / 75))), '--subnets', String(Math.max(1, Math.min(100, Math.round(pods / 1500))))];
-    const child = spawn(process.execPath, ['--max-old-space-size=8192', join(packageRoot(), 'dist', 'src', 'cli', 'main.js'), ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, ['--max-old-space-size=8192', cliPath(), ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
     try {
       const ready = await new Promise<{ loadMs: number; objects: number }>((resolve, reject) => {
         createInterface(child.stdout!).on('line', (line) => {

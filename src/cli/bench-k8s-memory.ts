@@ -7,20 +7,17 @@
  * The objects are the generator's pods, serialized and parsed as they would
  * arrive from the API server.
  */
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 // The typed clients' own deserializer (not re-exported by the package index).
 import { ObjectSerializer } from '@kubernetes/client-node/dist/gen/models/ObjectSerializer.js';
 import { clusterSpec, generateCluster } from '../sim/gen/cluster.js';
 import { trimPod } from '../k8s/trim.js';
+import { collectGarbage } from '../util/gc.js';
 import { intFlag, parseFlags } from './flags.js';
 import type { CommandModule } from './commands.js';
 
-setFlagsFromString('--expose-gc');
-const gc = runInNewContext('gc') as () => void;
 
 function heap(): number {
-  for (let i = 0; i < 3; i++) gc();
+  for (let i = 0; i < 3; i++) collectGarbage();
   return process.memoryUsage().heapUsed;
 }
 

@@ -1,4 +1,5 @@
 #!/usr/bin/env -S node --max-semi-space-size=64
+// The flags above are CLI_NODE_FLAGS (src/util/paths.ts); ./run passes the same.
 import { commands, type Command } from './commands.js';
 import { UsageError } from './flags.js';
 

@@ -5,6 +5,7 @@
  */
 import type { KubeWriter } from '../k8s/writer.js';
 import type { NodeRecord, PodRecord, SubnetRecord } from '../k8s/records.js';
+import { recordKey } from '../k8s/resources.js';
 import type { Logger } from '../util/log.js';
 import type { PatchRetries } from './patch-retry.js';
 import { podNeedsPort } from './desired/pods.js';
@@ -97,9 +98,7 @@ export async function writeBack(
 /** writeBack's callbacks that hand failures and successes to `patches` (none without it). */
 export function retrying(patches: PatchRetries | undefined): { failed?: (p: AnnotationPatch) => number; sent?: (p: AnnotationPatch) => void } {
   if (!patches) return {};
-  // The object's key in the dirty sets: namespace/name for pods, name for nodes.
-  const key = (p: AnnotationPatch) => (p.namespace ? `${p.namespace}/${p.name}` : p.name);
-  return { failed: (p) => patches.failed(p.kind, key(p)), sent: (p) => patches.succeeded(p.kind, key(p)) };
+  return { failed: (p) => patches.failed(p.kind, recordKey(p)), sent: (p) => patches.succeeded(p.kind, recordKey(p)) };
 }
 
 /** Sends patches with at most `concurrency` in flight; failures are returned, never thrown. */

@@ -12,7 +12,7 @@
  * converges to the same NB, and a pass on a converged NB writes nothing.
  */
 import { hostname } from 'node:os';
-import { KubeApi, KubeWriter, loadKubeConfig, type ObjectRecord } from '../k8s/index.js';
+import { KubeApi, KubeWriter, loadKubeConfig, recordKey, type ObjectRecord } from '../k8s/index.js';
 import { connect, type OvsdbClient } from '../ovsdb/index.js';
 import type { Logger } from '../util/log.js';
 import { snapshotOf } from './bulk-desired.js';
@@ -198,7 +198,7 @@ export class Controller {
   }
 
   private dirty(kind: string, r: ObjectRecord): void {
-    const key = r.namespace ? `${r.namespace}/${r.name}` : r.name;
+    const key = recordKey(r);
     this.log.debug('event', { kind, object: key });
     const d = this.dirtyKeys;
     const sets: Record<string, Set<string> | undefined> = {
@@ -310,7 +310,7 @@ export class Controller {
 
   private lookup(e: ValidationError): ObjectRecord | undefined {
     const c = this.cache!;
-    const key = e.namespace ? `${e.namespace}/${e.name}` : e.name;
+    const key = recordKey(e);
     const stores: Record<string, { get(k: string): ObjectRecord | undefined }> = {
       Pod: c.pods,
       Node: c.nodes,

@@ -104,7 +104,9 @@ export async function applyOperations(nb: OvsdbClient, ops: readonly Operation[]
 
 /**
  * Waits until the replicated cache holds every row just inserted, so the next
- * plan, computed from the cache, cannot insert any of them again.
+ * plan, computed from the cache, cannot insert any of them again. A
+ * transaction resolves with its changes already cached, so this waits only
+ * when the connection dropped after a reply (the reconnect's resync brings them).
  */
 export async function waitForCache(nb: OvsdbClient, rows: Applied['inserted'], timeoutMs: number): Promise<boolean> {
   const deadline = performance.now() + timeoutMs;

@@ -98,14 +98,9 @@ export class SelectorSet {
 
   /** Evaluates every selector on this thread. */
   evaluate(): void {
-    this.evaluateRange(0, this.size);
-  }
-
-  private evaluateRange(from: number, to: number): void {
     this.follow();
     const p = this.index.postings;
-    const k = this.index.engine.k;
-    k.evalRange(this.dir, this.code, from, to, p.base, p.sum, this.stride, this.sw, this.scratch, this.res, this.rsum, this.cnt);
+    this.index.engine.k.evalRange(this.dir, this.code, 0, this.size, p.base, p.sum, this.stride, this.sw, this.scratch, this.res, this.rsum, this.cnt);
   }
 
   /**

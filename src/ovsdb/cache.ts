@@ -157,14 +157,15 @@ export class DatabaseCache {
       if (!old) throw new OvsdbProtocolError(`${where()}: modify for a row we do not have`);
       if (!isObject(ru.modify)) throw new OvsdbProtocolError(`${where()}: modify must be an object`);
       const next: Record<string, Value | undefined> = { ...old };
+      const at = where();
       for (const [c, diff] of Object.entries(ru.modify)) {
         const col = columnOf(ts, c);
-        if (!col || !cache.columns.includes(c)) throw new OvsdbProtocolError(`${where()}: modify of unknown or unmonitored column '${c}'`);
-        next[c] = applyColumnDiff(col, old[c], diff, `${where()} column ${c}`);
+        if (!col || !cache.columns.includes(c)) throw new OvsdbProtocolError(`${at}: modify of unknown or unmonitored column '${c}'`);
+        next[c] = applyColumnDiff(col, old[c], diff, `${at} column ${c}`);
       }
       return next as Row;
     }
-    throw new OvsdbProtocolError(`${where}: expected one of initial, insert, modify, delete; got keys ${Object.keys(ru).join(', ')}`);
+    throw new OvsdbProtocolError(`${where()}: expected one of initial, insert, modify, delete; got keys ${Object.keys(ru).join(', ')}`);
   }
 
   private applyOne(cache: TableCache, uuid: string, row: Row | null, changes: RowChange[] | undefined): void {

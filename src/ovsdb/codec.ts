@@ -284,18 +284,9 @@ function encodeValueRaw(col: ColumnSchema, v: unknown): Wire {
   return ['map', pairs];
 }
 
-/** A BadValue as an OvsdbEncodeError located at `prefix` (an element path like `[2]` joins it without `sep`); other errors as they are. */
-function relocated(err: unknown, prefix: string, sep: string): unknown {
-  return err instanceof BadValue ? new OvsdbEncodeError(`${prefix}${err.message.startsWith('[') ? '' : sep}${err.message}`) : err;
-}
-
-/** Runs an encoder, turning a BadValue into an OvsdbEncodeError located at `where`. */
-function located<R>(where: Where, sep: string, fn: () => R): R {
-  try {
-    return fn();
-  } catch (err) {
-    throw relocated(err, at(where), sep);
-  }
+/** A BadValue as an OvsdbEncodeError located at `prefix` (an element path like `[2]` joins it without ': '); other errors as they are. */
+function relocated(err: unknown, prefix: string): unknown {
+  return err instanceof BadValue ? new OvsdbEncodeError(`${prefix}${err.message.startsWith('[') ? '' : ': '}${err.message}`) : err;
 }
 
 /**
@@ -303,16 +294,19 @@ function located<R>(where: Where, sep: string, fn: () => R): R {
  * and an identifier becomes ["named-uuid", x].
  */
 export function encodeAtom(base: BaseType, v: unknown, where: Where): Wire {
-  return located(where, ': ', () => encodeAtomRaw(base, v));
+  try {
+    return encodeAtomRaw(base, v);
+  } catch (err) {
+    throw relocated(err, at(where));
+  }
 }
 
 /** Native column value → wire value, by the column's kind. */
 export function encodeValue(col: ColumnSchema, v: unknown, where: Where): Wire {
-  // Inline rather than located(): no closure per value on the encode path.
   try {
     return encodeValueRaw(col, v);
   } catch (err) {
-    throw relocated(err, at(where), ': ');
+    throw relocated(err, at(where));
   }
 }
 
@@ -339,7 +333,7 @@ export function encodeRow(table: TableSchema, row: RowData, where: Where): Recor
     try {
       out[name] = encodeValueRaw(col, v);
     } catch (err) {
-      throw relocated(err, `${at(where)}.${name}`, ': ');
+      throw relocated(err, `${at(where)}.${name}`);
     }
   }
   return out;

@@ -22,3 +22,11 @@ export function packageRoot(): string {
 /** Compiled artefacts: the wasm kernels and the piscina worker entry points (always JS). */
 export const wasmPath = (): string => join(packageRoot(), 'build', 'kernels.wasm');
 export const workerPath = (name: string): string => join(packageRoot(), 'dist', 'workers', `${name}.js`);
+/** The compiled `ovnscale` CLI. */
+export const cliPath = (): string => join(packageRoot(), 'dist', 'src', 'cli', 'main.js');
+
+/**
+ * The V8 flags `ovnscale` runs with (docs/controller.md): the shebang of
+ * src/cli/main.ts and `./run` spell the same, for a node started without us.
+ */
+export const CLI_NODE_FLAGS = ['--max-semi-space-size=64'] as const;

@@ -52,7 +52,7 @@ export const nodeIpamUnit = (name: string) => `node-ipam/${name}`;
 export const podUnit = (key: string) => `pod/${key}`;
 export const nodeUnit = (name: string) => `node/${name}`;
 export const policyUnit = (key: string) => `policy/${key}`;
-export const keyOf = (o: { namespace: string; name: string }) => (o.namespace ? `${o.namespace}/${o.name}` : o.name);
+export { recordKey as keyOf } from '../../k8s/resources.js';
 
 /** The unit an error belongs to, so it goes away when that unit is recomputed clean. */
 export function unitOfError(e: ValidationError): string {
