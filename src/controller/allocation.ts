@@ -78,27 +78,23 @@ const PATCHES_PER_WORKER = 8;
 /**
  * IPAM results of these pods and nodes written back as annotations, with
  * `workers` × PATCHES_PER_WORKER requests in flight; each failure is logged
- * and handed to `failed` (which schedules another attempt and returns its
- * delay); each success to `sent`.
+ * and, with `patches`, the object is tried again after its backoff; a
+ * success clears it there.
  */
 export async function writeBack(
   writer: KubeWriter,
   ipam: Ipam,
   objects: { pods: Iterable<PodRecord>; nodes: Iterable<NodeRecord> },
-  o: { workers: number; log: Logger; failed?: (patch: AnnotationPatch) => number; sent?: (patch: AnnotationPatch) => void },
+  o: { workers: number; log: Logger; patches?: PatchRetries },
 ): Promise<{ sent: number; failed: number }> {
-  const r = await sendPatches(writer, annotationPatches(ipam, objects.pods, objects.nodes), o.workers * PATCHES_PER_WORKER, o.sent);
+  const { patches } = o;
+  const sent = patches && ((p: AnnotationPatch) => patches.succeeded(p.kind, recordKey(p)));
+  const r = await sendPatches(writer, annotationPatches(ipam, objects.pods, objects.nodes), o.workers * PATCHES_PER_WORKER, sent);
   for (const f of r.failed) {
-    const retryMs = o.failed?.(f.patch);
+    const retryMs = patches?.failed(f.patch.kind, recordKey(f.patch));
     o.log.warn('annotation patch failed', { kind: f.patch.kind, namespace: f.patch.namespace, name: f.patch.name, err: f.err.message, ...(retryMs !== undefined ? { retryMs } : {}) });
   }
   return { sent: r.sent, failed: r.failed.length };
-}
-
-/** writeBack's callbacks that hand failures and successes to `patches` (none without it). */
-export function retrying(patches: PatchRetries | undefined): { failed?: (p: AnnotationPatch) => number; sent?: (p: AnnotationPatch) => void } {
-  if (!patches) return {};
-  return { failed: (p) => patches.failed(p.kind, recordKey(p)), sent: (p) => patches.succeeded(p.kind, recordKey(p)) };
 }
 
 /** Sends patches with at most `concurrency` in flight; failures are returned, never thrown. */

@@ -4,7 +4,6 @@
  * label index (wasm, on the pool with --wasm-workers > 0), then the pure
  * desired-state functions.
  */
-import type { SubnetRecord } from '../k8s/records.js';
 import type { DesiredUnits } from '../nb/desired-units.js';
 import type { ClusterCache } from './cluster-cache.js';
 import type { Ipam } from './ipam/ipam.js';
@@ -29,8 +28,6 @@ export function snapshotOf(c: ClusterCache): ClusterSnapshot {
 export interface BulkDesired {
   state: DesiredUnits;
   errors: ValidationError[];
-  /** Subnets in force (API and built-in), for later reconciliation. */
-  subnets: readonly SubnetRecord[];
   allocated: number;
   /** ms per step: ipam, resolve (of which evaluate: the wasm selector set), desired. */
   timings: Record<string, number>;
@@ -48,5 +45,5 @@ export async function bulkDesired(snap: ClusterSnapshot, ipam: Ipam, o: Controll
 
 export async function rebuildModel(model: ClusterModel, snap: ClusterSnapshot): Promise<BulkDesired> {
   const r = await model.rebuild(snap);
-  return { state: model.units, errors: model.errors(), subnets: model.subnetsInForce, allocated: r.allocated, timings: r.timings };
+  return { state: model.units, errors: model.errors(), allocated: r.allocated, timings: r.timings };
 }

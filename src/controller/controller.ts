@@ -6,9 +6,10 @@
  * wakes one de-duplicating queue key; a worker coalesces a burst into one
  * pass. A pass recomputes only the units the dirty objects affect and plans
  * only the identities whose desired rows changed (scoped-sync.ts), usually one
- * transaction. A full pass (the whole cluster, planned against the whole NB)
- * runs at startup, on becoming leader, on a Subnet change, on the resync
- * interval and after any failed pass, so nothing is lost: every path
+ * transaction. A full pass (the whole cluster rebuilt and planned against
+ * the whole NB) runs at startup, on becoming leader, on a Subnet change and
+ * after any failed pass; the resync interval plans the current desired state
+ * against the whole NB without a rebuild. So nothing is lost: every path
  * converges to the same NB, and a pass on a converged NB writes nothing.
  */
 import { hostname } from 'node:os';
@@ -37,6 +38,15 @@ import { WorkQueue, runWorkers } from './workqueue.js';
 const EVENTS_PER_PASS = 100;
 /** The one queue key: passes never overlap, and events during a pass make one more. */
 const PASS = 'cluster';
+/** Which dirty set a watched kind's events go to. */
+const DIRTY_SET: Partial<Record<string, keyof DirtyKeys>> = {
+  Pod: 'pods',
+  Node: 'nodes',
+  Namespace: 'namespaces',
+  Service: 'services',
+  EndpointSlice: 'endpointSlices',
+  NetworkPolicy: 'policies',
+};
 
 const API_VERSIONS: Record<string, string> = {
   Subnet: 'kubeovn.io/v1',
@@ -54,7 +64,7 @@ export interface ControllerRunOptions extends ControllerOptions {
   identity?: string;
   /** Events within this window are handled in one pass. */
   coalesceMs: number;
-  /** A full pass at this interval even without events, to repair NB drift (0: never). */
+  /** At this interval, even without events, the current desired state is planned against the whole NB to repair drift (0: never). */
   resyncIntervalMs: number;
 }
 
@@ -200,17 +210,8 @@ export class Controller {
   private dirty(kind: string, r: ObjectRecord): void {
     const key = recordKey(r);
     this.log.debug('event', { kind, object: key });
-    const d = this.dirtyKeys;
-    const sets: Record<string, Set<string> | undefined> = {
-      Pod: d.pods,
-      Node: d.nodes,
-      Namespace: d.namespaces,
-      Service: d.services,
-      EndpointSlice: d.endpointSlices,
-      NetworkPolicy: d.policies,
-    };
-    const set = sets[kind];
-    if (set) set.add(key);
+    const set = DIRTY_SET[kind];
+    if (set) this.dirtyKeys[set].add(key);
     // Subnets change the pools, switches and every pod's place: a full pass.
     else if (kind === 'Subnet') this.fullPending = true;
     else return;

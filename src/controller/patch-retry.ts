@@ -5,7 +5,7 @@
  * admission webhook) then costs one request and one log line per object
  * every few minutes, not every 2 s.
  */
-export type PatchKind = 'Pod' | 'Node';
+type PatchKind = 'Pod' | 'Node';
 
 export class PatchRetries {
   private readonly pending = new Map<string, { failures: number; timer?: NodeJS.Timeout }>();

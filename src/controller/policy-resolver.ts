@@ -24,6 +24,7 @@ import {
 } from '../index/index.js';
 import type { ContainerPort } from '../k8s/records.js';
 import type { ResolvedPolicy } from './desired/policies.js';
+import { serviceKeyOf } from './desired/services.js';
 import { allSlots, canonicalSelector, hasNamedPort, mergePorts, policyKeyOf, specKey, uniquePorts, type CompiledPolicy, type PodAddressing } from './policy-selectors.js';
 import { ServiceFanOut } from './service-fanout.js';
 import { invalid, labelKeyProblem, type ValidationError } from './validation.js';
@@ -79,10 +80,9 @@ export class PolicyResolver {
     return changed;
   }
 
-  private deletePod(uid: string): number | undefined {
+  private deletePod(uid: string): void {
     const slot = this.index.deletePod(uid);
     if (slot !== undefined) this.ipAt[slot] = this.portAt[slot] = undefined;
-    return slot;
   }
 
   /**
@@ -99,7 +99,7 @@ export class PolicyResolver {
     this.everyPortReaders.clear();
     const programs: ReturnType<typeof compileSelector>[] = [];
     for (const np of policies) this.compileOne(np, programs);
-    this.services = services.filter((svc) => this.checkService(`${svc.namespace}/${svc.name}`, svc));
+    this.services = services.filter((svc) => this.checkService(serviceKeyOf(svc), svc));
     this.set?.dispose();
     // The set reads only uid/namespace/labels of pods, which every PodRecord has.
     this.set = new SelectorSet(this.index as unknown as LabelIndex, programs);

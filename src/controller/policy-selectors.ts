@@ -1,6 +1,7 @@
 /** The pieces of policy resolution that hold no state: selector identity, compiled shapes, port lists. */
 import type { LabelIndex, SelectorSpec } from '../index/index.js';
 import type { ContainerPort, LabelSelector, NetworkPolicyRecord, PodRecord } from '../k8s/records.js';
+import { recordKey } from '../k8s/resources.js';
 
 export interface PodAddressing {
   /** The pod's IPv4 address (its IPAM allocation), if it has one. */
@@ -29,7 +30,7 @@ export const specKey = (s: SelectorSpec | null): string =>
 
 export const hasNamedPort = (np: NetworkPolicyRecord, dir: 'ingress' | 'egress') => np[dir].some((r) => r.ports.some((p) => typeof p.port === 'string'));
 
-export const policyKeyOf = (np: Pick<NetworkPolicyRecord, 'namespace' | 'name'>): string => `${np.namespace}/${np.name}`;
+export const policyKeyOf: (np: Pick<NetworkPolicyRecord, 'namespace' | 'name'>) => string = recordKey;
 
 export function* allSlots(index: LabelIndex<PodRecord>): Iterable<number> {
   for (let slot = 0; slot < index.slotLimit; slot++) if (index.podAt(slot)) yield slot;

@@ -12,7 +12,7 @@ import { kubeOvnFeatureRow } from '../nb/ownership.js';
 import { plan } from '../nb/plan.js';
 import type { OvsdbClient } from '../ovsdb/index.js';
 import type { Logger } from '../util/log.js';
-import { retrying, writeBack } from './allocation.js';
+import { writeBack } from './allocation.js';
 import type { ControllerMetrics } from './metrics.js';
 import type { ClusterModel, ClusterStores, DirtyKeys } from './model/cluster-model.js';
 import { applyOperations, waitForCache } from './nb-writer.js';
@@ -58,7 +58,7 @@ export async function scopedSync(
     annotations = await writeBack(deps.writer, model.ipamState, u, {
       workers: o.workerNum,
       log: deps.log,
-      ...retrying(deps.patches),
+      patches: deps.patches,
     });
   }
   lap('annotate');

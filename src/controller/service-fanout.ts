@@ -37,7 +37,7 @@ function selects(selector: Labels, labels: Labels): boolean {
 const sameList = (a: readonly string[], b: readonly string[]): boolean => a.length === b.length && a.every((x, i) => x === b[i]);
 
 /** Services that can feed an allow set: a selector, and an IPv4 ClusterIP. */
-export function feedsPeers(svc: ServiceRecord): boolean {
+function feedsPeers(svc: ServiceRecord): boolean {
   return !svc.deleting && svc.selector !== undefined && Object.keys(svc.selector).length > 0 && v4ClusterIPs(svc).length > 0;
 }
 

@@ -8,7 +8,7 @@ import type { OvsdbClient } from '../ovsdb/index.js';
 import type { PlanResult } from '../nb/plan.js';
 import { activeGatewaysInNb } from '../nb/read.js';
 import type { Logger } from '../util/log.js';
-import { retrying, writeBack } from './allocation.js';
+import { writeBack } from './allocation.js';
 import type { PatchRetries } from './patch-retry.js';
 import { rebuildModel, snapshotOf, type ClusterSnapshot } from './bulk-desired.js';
 import { createClusterCache } from './cluster-cache.js';
@@ -61,7 +61,7 @@ export async function bulkSync(
   const t = performance.now();
   let annotations = { sent: 0, failed: 0 };
   if (!o.dryRun && deps.writer) {
-    annotations = await writeBack(deps.writer, ipam, snap, { workers: o.workerNum, log: deps.log, ...retrying(deps.patches) });
+    annotations = await writeBack(deps.writer, ipam, snap, { workers: o.workerNum, log: deps.log, patches: deps.patches });
   }
   timings.annotate = performance.now() - t;
   return {

@@ -13,7 +13,8 @@ import { type DesiredConflict, type DesiredRow, type DesiredSource, mergeInto, t
 import type { NbTable } from './rows.js';
 import { NB_TABLES } from './rows.js';
 import { addToScope, type Scope } from './scope.js';
-import type { RowData, Value } from '../ovsdb/types.js';
+import type { RowData } from '../ovsdb/types.js';
+import { sameValue } from '../ovsdb/values.js';
 
 interface Part {
   unit: string;
@@ -28,24 +29,6 @@ interface Entry {
 }
 
 const SEP = '\u0000';
-
-function sameValue(a: Value | undefined, b: Value | undefined): boolean {
-  if (a === b) return true;
-  if (a === undefined || b === undefined) return false;
-  if (Array.isArray(a) || Array.isArray(b)) {
-    if (!Array.isArray(a) || !Array.isArray(b) || a.length !== b.length) return false;
-    let i = 0;
-    while (i < a.length && a[i] === b[i]) i++;
-    if (i === a.length) return true;
-    // Producers sort their sets, so this is rare: compare as sets.
-    const s = new Set(a);
-    return s.size === new Set(b).size && b.every((x) => s.has(x));
-  }
-  if (typeof a !== 'object' || typeof b !== 'object') return false;
-  const ka = Object.keys(a);
-  if (ka.length !== Object.keys(b).length) return false;
-  return ka.every((k) => a[k] === b[k]);
-}
 
 function sameRowData(a: RowData | undefined, b: RowData | undefined): boolean {
   if (a === b) return true;

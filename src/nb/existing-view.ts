@@ -87,12 +87,23 @@ function matchOf(key: string, fields: number): string | undefined {
 }
 
 /**
+ * The cache column cacheScopeView finds a table's rows by: the match for ACLs
+ * and router policies (with the number of `|`-separated fields before it in
+ * their identity, identity.ts), else the name.
+ */
+function indexOf(table: NbTable): { column: 'match'; fields: number } | { column: 'name' } {
+  if (table === 'ACL') return { column: 'match', fields: 3 };
+  if (table === 'Logical_Router_Policy') return { column: 'match', fields: 2 };
+  return { column: 'name' };
+}
+
+/**
  * Builds the cache indexes cacheScopeView reads (the first lookup would
  * otherwise pay for them, in the first steady-state pass).
  */
 export function warmScopeIndexes(cache: IndexedCache): void {
   for (const { parent, column } of CHILD_COLUMNS) cache.table(parent).find(column, '');
-  for (const t of NB_TABLES) cache.table(t).find(t === 'ACL' || t === 'Logical_Router_Policy' ? 'match' : 'name', '');
+  for (const t of NB_TABLES) cache.table(t).find(indexOf(t).column, '');
 }
 
 /**
@@ -122,11 +133,11 @@ export function cacheScopeView(cache: IndexedCache, scope: ReadonlyMap<NbTable, 
   };
   const lookup = (table: NbTable, key: string): Held | null => {
     // Candidates by the indexed column, kept when their identity (computed as rowsView computes it) is the key.
-    const keyed = table === 'ACL' || table === 'Logical_Router_Policy';
-    const value = keyed ? matchOf(key, table === 'ACL' ? 3 : 2) : key;
+    const index = indexOf(table);
+    const value = index.column === 'match' ? matchOf(key, index.fields) : key;
     if (value === undefined) return null;
     const root = ROOT_TABLES.has(table);
-    const rows = cache.table(table).find(keyed ? 'match' : 'name', value).filter((r) => {
+    const rows = cache.table(table).find(index.column, value).filter((r) => {
       const p = root ? undefined : parentOf(r._uuid);
       return (root || p !== undefined) && existingIdentity(table, r, p) === key;
     });

@@ -88,6 +88,8 @@ interface Resolved {
   keeper?: Row;
   /** uuid (existing) or named-uuid (inserted in this plan). */
   ref: string;
+  /** With deferNew, a new row's new children in this plan (a small family is inserted as one group). */
+  newChildren?: number;
 }
 
 const vendorOf = (row: Row): string | undefined => {
@@ -144,6 +146,7 @@ const isView = (e: ExistingRows | ExistingView): e is ExistingView => typeof (e 
 
 /** The kept row of an identity: ours, the one already as desired (else the lowest uuid); the other ours are duplicates. */
 function pickKeeper(d: DesiredRow, ours: readonly Row[]): { keeper: Row; duplicates: Row[] } {
+  if (ours.length === 1) return { keeper: ours[0]!, duplicates: [] };
   const sorted = [...ours].sort((a, b) => (a._uuid < b._uuid ? -1 : 1));
   const keeper = sorted.find((r) => !differs(d, r)) ?? sorted[0]!;
   return { keeper, duplicates: sorted.filter((r) => r !== keeper) };
@@ -227,7 +230,7 @@ export function plan(desired: DesiredSource, existing: ExistingRows | ExistingVi
       const d = opts.outside(table, key);
       const held = d ? view.rowsOf(table, key) : undefined;
       const ours = held === undefined ? [] : heldRows(held).filter(isOurs);
-      b = d && ours.length > 0 ? { d, keeper: ours.length === 1 ? ours[0]! : pickKeeper(d, ours).keeper, ref: '' } : null;
+      b = d && ours.length > 0 ? { d, keeper: pickKeeper(d, ours).keeper, ref: '' } : null;
       if (b) b.ref = b.keeper!._uuid;
       known.set(key, b);
     }
@@ -259,22 +262,19 @@ export function plan(desired: DesiredSource, existing: ExistingRows | ExistingVi
     addToScope(deferredScope, table, key);
     resolved.get(table)!.delete(key);
   };
-  // New children per new parent: a small family is inserted as one group (see deferNew).
-  const family = new Map<string, number>();
-  const familyKey = (table: NbTable, key: string) => `${table}\u0000${key}`;
   if (deferNew) {
     for (const table of NB_TABLES) {
       for (const r of resolved.get(table)!.values()) {
         if (r.keeper || !r.d.parent) continue;
-        const k = familyKey(r.d.parent.table, r.d.parent.key);
-        family.set(k, (family.get(k) ?? 0) + 1);
+        const p = resolved.get(r.d.parent.table)!.get(r.d.parent.key);
+        if (p) p.newChildren = (p.newChildren ?? 0) + 1;
       }
     }
     // A new small-family row naming rows still to be inserted waits for them, whole. Only rows
     // planned here count: of two new rows naming each other, the second is inserted without the first.
     for (const table of NB_TABLES) {
       for (const [key, r] of resolved.get(table)!) {
-        if (r.keeper || !r.d.refs || (family.get(familyKey(table, key)) ?? 0) > batchSize) continue;
+        if (r.keeper || !r.d.refs || (r.newChildren ?? 0) > batchSize) continue;
         const waits = Object.values(r.d.refs).some((spec) =>
           spec.keys.some((k) => {
             const t = lookup(spec.table, k);
@@ -285,11 +285,9 @@ export function plan(desired: DesiredSource, existing: ExistingRows | ExistingVi
       }
     }
   }
-  const ridesWithParent = (d: DesiredRow): boolean => (family.get(familyKey(d.parent!.table, d.parent!.key)) ?? 0) <= batchSize;
-
   const insertRow = (table: NbTable, key: string, r: Resolved, parent: Resolved | undefined): void => {
     const { d } = r;
-    if (deferNew && parent && !parent.keeper && !ridesWithParent(d)) {
+    if (deferNew && parent && !parent.keeper && (parent.newChildren ?? 0) > batchSize) {
       defer(table, key);
       return;
     }

@@ -15,7 +15,8 @@ import { applyColumnDiff, columnOf, fullRowDecoder, type Wire } from './codec.js
 import { OvsdbProtocolError } from './errors.js';
 import { isObject, type DatabaseSchema, type TableSchema } from './schema.js';
 import { TableCache } from './table-cache.js';
-import type { Atom, OvsMap, Row, Value } from './types.js';
+import { sameValue } from './values.js';
+import type { Row, Value } from './types.js';
 
 export type ChangeKind = 'insert' | 'modify' | 'delete';
 
@@ -33,24 +34,6 @@ export type ChangeListener = (change: RowChange) => void;
 const SLICE_MS = 20;
 const yieldToLoop = (): Promise<void> => new Promise((r) => setImmediate(r));
 
-
-function sameValue(a: Value | undefined, b: Value | undefined): boolean {
-  if (a === b) return true;
-  if (Array.isArray(a) && Array.isArray(b)) {
-    if (a.length !== b.length) return false;
-    for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) {
-      const s = new Set<Atom>(a);
-      return b.every((x) => s.has(x));
-    }
-    return true;
-  }
-  if (isObject(a) && isObject(b)) {
-    const ka = Object.keys(a);
-    if (ka.length !== Object.keys(b).length) return false;
-    return ka.every((k) => (a as OvsMap)[k] === (b as OvsMap)[k]);
-  }
-  return false;
-}
 
 function sameRow(a: Row, b: Row, columns: readonly string[]): boolean {
   for (const c of columns) if (!sameValue(a[c], b[c])) return false;

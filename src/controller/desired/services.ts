@@ -7,6 +7,7 @@
  * reference them.
  */
 import type { EndpointSliceRecord, ServiceRecord } from '../../k8s/records.js';
+import { recordKey } from '../../k8s/resources.js';
 import type { DesiredRow } from '../../nb/desired.js';
 import type { OvsMap } from '../../ovsdb/types.js';
 import { clusterLoadBalancerName, SESSION_AFFINITY_TIMEOUT } from '../../nb/naming.js';
@@ -70,7 +71,7 @@ export function loadBalancerRows(vipsByLb: ReadonlyMap<string, OvsMap>, cfg: Clu
   return rows;
 }
 
-export const serviceKeyOf = (o: { namespace: string; name: string }): string => `${o.namespace}/${o.name}`;
+export const serviceKeyOf: (o: { namespace: string; name: string }) => string = recordKey;
 export const sliceServiceKey = (s: EndpointSliceRecord): string => `${s.namespace}/${s.serviceName}`;
 
 export function desiredServices(services: readonly ServiceRecord[], slices: readonly EndpointSliceRecord[], cfg: ClusterConfig): DesiredOutput {

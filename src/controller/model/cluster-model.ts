@@ -4,8 +4,8 @@
  * everything needed to recompute a unit alone: IPAM, the policy resolver on
  * the label index, where pods are placed.
  *
- * rebuild() computes the whole cluster in bulk (startup, resync, a Subnet
- * change). update() takes the objects that changed since and recomputes only
+ * rebuild() computes the whole cluster in bulk (startup, leadership, a
+ * Subnet change, a failed pass). update() takes the objects that changed since and recomputes only
  * the units they affect: a pod → its port, its nodes' port groups, the
  * policies whose selectors gained or lost it (and those whose Service
  * fan-out changed); a Service → the load balancers and the policies its pods
@@ -79,11 +79,6 @@ export class ClusterModel {
 
   get ipamState(): Ipam {
     return this.ipam;
-  }
-
-  /** Subnets in force (API and built-in). */
-  get subnetsInForce(): readonly SubnetRecord[] {
-    return this.subnetRecords;
   }
 
   /** Every invalid object known now. */

@@ -5,6 +5,7 @@
  * so the desired state sees them unchanged without comparing 10k entries).
  */
 import type { EndpointSliceRecord, ServiceRecord } from '../../k8s/records.js';
+import { recordKey } from '../../k8s/resources.js';
 import type { DesiredRow } from '../../nb/desired.js';
 import type { OvsMap } from '../../ovsdb/types.js';
 import type { ClusterConfig } from '../desired/common.js';
@@ -113,7 +114,7 @@ export class LoadBalancerTable {
     this.rowsCache = undefined;
     for (const s of slices) {
       const k = sliceServiceKey(s);
-      const key = `${s.namespace}/${s.name}`;
+      const key = recordKey(s);
       let m = this.slices.get(k);
       if (!m) this.slices.set(k, (m = new Map()));
       m.set(key, s);

@@ -1,0 +1,20 @@
+/** Equality of native column values: sets unordered, maps per key. */
+import type { Value } from './types.js';
+
+export function sameValue(a: Value | undefined, b: Value | undefined): boolean {
+  if (a === b) return true;
+  if (a === undefined || b === undefined) return false;
+  if (Array.isArray(a) || Array.isArray(b)) {
+    if (!Array.isArray(a) || !Array.isArray(b) || a.length !== b.length) return false;
+    let i = 0;
+    while (i < a.length && a[i] === b[i]) i++;
+    if (i === a.length) return true;
+    // Sets usually come in the same (sorted) order; otherwise compare as sets.
+    const s = new Set(a);
+    return s.size === new Set(b).size && b.every((x) => s.has(x));
+  }
+  if (typeof a !== 'object' || typeof b !== 'object') return false;
+  const ka = Object.keys(a);
+  if (ka.length !== Object.keys(b).length) return false;
+  return ka.every((k) => a[k] === b[k]);
+}
