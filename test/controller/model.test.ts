@@ -5,12 +5,12 @@ import { ClusterModel, emptyDirty, type ClusterSnapshot, type DirtyKeys } from '
 import { DEFAULT_OPTIONS, type ControllerOptions } from '../../src/controller/options.js';
 import type { EndpointSliceRecord, NamespaceRecord, NetworkPolicyRecord, NodeRecord, ObjectRecord, PodRecord, ServiceRecord, SubnetRecord } from '../../src/k8s/records.js';
 import { trimEndpointSlice, trimNamespace, trimNetworkPolicy, trimNode, trimPod, trimService, trimSubnet } from '../../src/k8s/trim.js';
+import { recordKey } from '../../src/k8s/resources.js';
 import { sameDesired } from '../../src/nb/desired-units.js';
 import { NB_COLUMNS, NB_TABLES } from '../../src/nb/rows.js';
 import { clusterSpec, generateCluster } from '../../src/sim/gen/cluster.js';
 
 const O: ControllerOptions = { ...DEFAULT_OPTIONS, wasmWorkers: 0 };
-const keyOf = (o: ObjectRecord) => (o.namespace ? `${o.namespace}/${o.name}` : o.name);
 
 /** A cluster as mutable stores, like the reflectors hold. */
 class Stores {
@@ -24,7 +24,7 @@ class Stores {
   dirty: DirtyKeys = emptyDirty();
 
   constructor(seed: number) {
-    const put = <R extends ObjectRecord>(m: Map<string, R>, r: R) => m.set(keyOf(r), r);
+    const put = <R extends ObjectRecord>(m: Map<string, R>, r: R) => m.set(recordKey(r), r);
     for (const o of generateCluster(clusterSpec({ seed, nodes: 5, pods: 400, namespaces: 6, policies: 30, services: 25, subnets: 3 }))) {
       const kind = (o as { kind: string }).kind;
       if (kind === 'Namespace') put(this.namespaces, trimNamespace(o));
@@ -50,8 +50,8 @@ class Stores {
   }
 
   set<R extends ObjectRecord>(kind: keyof DirtyKeys, m: Map<string, R>, r: R): void {
-    m.set(keyOf(r), r);
-    this.dirty[kind].add(keyOf(r));
+    m.set(recordKey(r), r);
+    this.dirty[kind].add(recordKey(r));
   }
 
   remove<R extends ObjectRecord>(kind: keyof DirtyKeys, m: Map<string, R>, key: string): void {
@@ -111,7 +111,7 @@ function mutate(c: Stores, r: () => number, n: number): void {
       }
       break;
     case 14:
-      if (solo.length > 0) c.remove('pods', c.pods, keyOf(pick(r, solo)));
+      if (solo.length > 0) c.remove('pods', c.pods, recordKey(pick(r, solo)));
       break;
     case 0:
     case 1: {
@@ -121,7 +121,7 @@ function mutate(c: Stores, r: () => number, n: number): void {
       break;
     }
     case 2:
-      c.remove('pods', c.pods, keyOf(pick(r, pods)));
+      c.remove('pods', c.pods, recordKey(pick(r, pods)));
       break;
     case 3: {
       const p = pick(r, pods);
@@ -141,7 +141,7 @@ function mutate(c: Stores, r: () => number, n: number): void {
       break;
     }
     case 6:
-      c.remove('services', c.services, keyOf(pick(r, [...c.services.values()])));
+      c.remove('services', c.services, recordKey(pick(r, [...c.services.values()])));
       break;
     case 7: {
       const s = pick(r, [...c.endpointSlices.values()]);
@@ -160,7 +160,7 @@ function mutate(c: Stores, r: () => number, n: number): void {
       break;
     }
     case 10:
-      c.remove('policies', c.policies, keyOf(pick(r, [...c.policies.values()])));
+      c.remove('policies', c.policies, recordKey(pick(r, [...c.policies.values()])));
       break;
     default: {
       const node = pick(r, [...c.nodes.values()]);

@@ -1,7 +1,8 @@
 /**
- * The whole cluster's desired NB state in one call (startup bulk sync and
- * `ovnscale sync`), from records, IPAM results and the resolved policy
- * relation. Steady-state reconcilers call the per-kind functions directly.
+ * The whole cluster's desired NB state in one call, from records, IPAM
+ * results and the resolved policy relation (`bench plan` and tests; the
+ * controller keeps it as units in ClusterModel, built from the same per-kind
+ * functions).
  */
 import type { EndpointSliceRecord, NodeRecord, PodRecord, ServiceRecord } from '../../k8s/records.js';
 import { DesiredState } from '../../nb/desired.js';

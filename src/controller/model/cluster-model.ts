@@ -14,6 +14,7 @@
  * scope of the pass.
  */
 import type { NodeRecord, PodRecord, SubnetRecord } from '../../k8s/records.js';
+import { recordKey } from '../../k8s/resources.js';
 import { KernelPool } from '../../index/index.js';
 import type { DesiredRow } from '../../nb/desired.js';
 import { DesiredUnits } from '../../nb/desired-units.js';
@@ -32,7 +33,6 @@ import type { ValidationError } from '../validation.js';
 import { LoadBalancerTable } from './load-balancers.js';
 import { PlacementIndex, type ChangedGroup } from './placement.js';
 import {
-  keyOf,
   nodeIpamUnit,
   nodeUnit,
   podUnit,
@@ -113,7 +113,7 @@ export class ClusterModel {
     report(alloc.errors);
     for (const n of snap.nodes) this.nodes.set(n.name, n);
     for (const p of snap.pods) {
-      const key = keyOf(p);
+      const key = recordKey(p);
       this.pods.set(key, p);
       if (!p.deleting) this.own(key, podOwner(p));
     }
@@ -141,7 +141,7 @@ export class ClusterModel {
     // IPAM errors belong to the unit recomputed when the object changes; a pod's stay with its port's errors.
     for (const e of errors) this.addError(unitOfError(e), e);
     for (const p of snap.pods) {
-      const key = keyOf(p);
+      const key = recordKey(p);
       this.computePod(key, p, undefined, this.errorsByUnit.get(podUnit(key)));
     }
     this.policiesExist = snap.policies.some((p) => !p.deleting);
@@ -195,7 +195,8 @@ export class ClusterModel {
         // Other policies resolve as before, even when the selectors were rebuilt.
         policies.add(key);
       }
-      const exist = [...stores.policies.values()].some((p) => !p.deleting);
+      let exist = false;
+      for (const p of stores.policies.values()) if (!p.deleting) exist = true;
       if (exist !== this.policiesExist) {
         this.policiesExist = exist;
         add(this.nodes.keys(), nodes);

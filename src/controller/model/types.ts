@@ -1,5 +1,6 @@
 /** What the cluster model reads and returns, and the ids of its units. */
 import type { EndpointSliceRecord, NamespaceRecord, NetworkPolicyRecord, NodeRecord, PodRecord, ServiceRecord, SubnetRecord } from '../../k8s/records.js';
+import { recordKey } from '../../k8s/resources.js';
 import type { Scope } from '../../nb/scope.js';
 import type { ValidationError } from '../validation.js';
 
@@ -46,23 +47,22 @@ export interface UpdateResult {
 
 export const SUBNETS_UNIT = 'subnets';
 export const SERVICES_UNIT = 'services';
-export const CLUSTER_ERRORS = 'cluster';
+const CLUSTER_ERRORS = 'cluster';
 /** IPAM errors of a node (its join address), apart from its rows' errors. */
 export const nodeIpamUnit = (name: string) => `node-ipam/${name}`;
 export const podUnit = (key: string) => `pod/${key}`;
 export const nodeUnit = (name: string) => `node/${name}`;
 export const policyUnit = (key: string) => `policy/${key}`;
-export { recordKey as keyOf } from '../../k8s/resources.js';
 
 /** The unit an error belongs to, so it goes away when that unit is recomputed clean. */
 export function unitOfError(e: ValidationError): string {
   switch (e.kind) {
     case 'Pod':
-      return podUnit(`${e.namespace}/${e.name}`);
+      return podUnit(recordKey(e));
     case 'Node':
       return nodeIpamUnit(e.name);
     case 'NetworkPolicy':
-      return policyUnit(`${e.namespace}/${e.name}`);
+      return policyUnit(recordKey(e));
     case 'Service':
       return SERVICES_UNIT;
     default:
