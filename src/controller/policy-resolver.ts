@@ -54,8 +54,10 @@ export class PolicyResolver {
   constructor(
     podCapacity: number,
     private readonly addr: PodAddressing,
+    /** Posting rows to reserve: one per namespace, one per selected label term. */
+    rowCapacity?: number,
   ) {
-    this.index = new LabelIndex<PodRecord>({ podCapacity: Math.max(1024, podCapacity) });
+    this.index = new LabelIndex<PodRecord>({ podCapacity: Math.max(1024, podCapacity), rowCapacity });
     this.fanout = new ServiceFanOut({
       candidates: (ns) => this.candidatesIn(ns),
       podsIn: (ns) => this.podsIn(ns),

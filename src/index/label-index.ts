@@ -1,11 +1,15 @@
 /**
  * The label index: pods and namespaces in dense slots (reused through free
- * lists), and pod-space posting bitsets for every term the selectors can ask:
+ * lists), and pod-space posting bitsets for the terms the selectors ask:
  *   pod label key=value, pod label key (Exists),
  *   namespace membership, namespace label key=value / key (pods of the
  *   namespaces carrying it), and row 0: all live pods.
+ * A label term gets its posting row when a selector first asks for it, not
+ * when a pod first carries it: most label values (pod-template-hash) are
+ * never selected, and every row is pod-space wide. Until then its pods are
+ * kept as a slot set, which fills the row when it comes.
  * Updates are incremental: adding, relabelling or deleting one pod touches
- * only the bits of its own terms.
+ * only the bits of its own selected terms.
  */
 import type { Labels } from '../k8s/records.js';
 import { BLOCK_BITS, Bitset, blocksFor } from './bitset.js';
@@ -37,9 +41,23 @@ interface NsEntry {
   pods: Set<number>;
 }
 
+/** One pod label key=value: its live pods, and its posting row once a selector asked for it. */
+interface ValueTerm {
+  row: number | undefined;
+  slots: Set<number>;
+}
+
+/** One pod label key: its Exists row once asked for, and its values. */
+interface KeyTerms {
+  keyRow: number | undefined;
+  values: Map<string, ValueTerm>;
+}
+
 export interface LabelIndexOptions {
   /** Pod slots to reserve up front (grows by doubling past it). */
   podCapacity?: number;
+  /** Posting rows to reserve up front (namespaces plus selected terms; grows by doubling past it). */
+  rowCapacity?: number;
   engine?: WasmEngine;
 }
 
@@ -50,7 +68,9 @@ export class LabelIndex<P extends IndexedPod = IndexedPod> {
   readonly postings: Postings;
   /** Bumped whenever the pod-space stride changes (result matrices follow it). */
   epoch = 0;
+  /** Namespace-label terms by kind, key and value. */
   private readonly terms = new Map<string, number>();
+  private readonly podTerms = new Map<string, KeyTerms>();
   private readonly slotByUid = new Map<string, number>();
   private readonly pods: (P | undefined)[] = [];
   private readonly freeSlots: number[] = [];
@@ -61,7 +81,7 @@ export class LabelIndex<P extends IndexedPod = IndexedPod> {
 
   constructor(opts: LabelIndexOptions = {}) {
     this.engine = opts.engine ?? WasmEngine.create();
-    this.postings = new Postings(this.engine, blocksFor(opts.podCapacity ?? 1024));
+    this.postings = new Postings(this.engine, blocksFor(opts.podCapacity ?? 1024), opts.rowCapacity);
     this.postings.addRow(); // ALL_ROW
   }
 
@@ -106,20 +126,84 @@ export class LabelIndex<P extends IndexedPod = IndexedPod> {
   }
 
   /**
-   * The posting row of a term, created (empty) on first use so that programs
-   * compiled before any pod carries the term stay right when one does.
+   * The posting row of a term, created on first use (filled from the live
+   * pods and namespaces that carry it) and kept up to date from then on.
    */
   termRow(kind: TermKind, key: string, value = ''): number {
     if (kind === 'member') return this.nsEntry(key).memberRow;
+    if (kind === 'pod' || kind === 'podKey') return this.podTermRow(kind, key, value);
     const name = kind + SEP + key + SEP + value;
     let row = this.terms.get(name);
     if (row === undefined) {
       this.engine.assertIdle('label index: new term');
       row = this.postings.addRow();
       this.terms.set(name, row);
-      if (kind === 'ns' || kind === 'nsKey') this.fillNamespaceTerm(row, kind, key, value);
+      this.fillNamespaceTerm(row, kind, key, value);
     }
     return row;
+  }
+
+  private podTermRow(kind: 'pod' | 'podKey', key: string, value: string): number {
+    let t = this.podTerms.get(key);
+    if (t === undefined) {
+      t = { keyRow: undefined, values: new Map() };
+      this.podTerms.set(key, t);
+    }
+    let v: ValueTerm | undefined;
+    if (kind === 'pod') {
+      v = t.values.get(value);
+      if (v === undefined) {
+        v = { row: undefined, slots: new Set() };
+        t.values.set(value, v);
+      }
+      if (v.row !== undefined) return v.row;
+    } else if (t.keyRow !== undefined) return t.keyRow;
+    this.engine.assertIdle('label index: new term');
+    const row = this.postings.addRow();
+    const p = this.postings;
+    if (v !== undefined) {
+      v.row = row;
+      for (const s of v.slots) p.mark(row, s);
+    } else {
+      t.keyRow = row;
+      for (const x of t.values.values()) for (const s of x.slots) p.mark(row, s);
+    }
+    return row;
+  }
+
+  /** Adds (on) or removes a pod's slot under each of its labels. */
+  private writeLabels(slot: number, labels: Labels, on: boolean): void {
+    for (const k in labels) this.writeLabel(slot, k, labels[k]!, on, true);
+  }
+
+  /** One label of a pod gained (on) or lost; withKey: the key itself too (not only its value changed). */
+  private writeLabel(slot: number, key: string, value: string, on: boolean, withKey: boolean): void {
+    let t = this.podTerms.get(key);
+    if (t === undefined) {
+      if (!on) return;
+      t = { keyRow: undefined, values: new Map() };
+      this.podTerms.set(key, t);
+    }
+    const p = this.postings;
+    let v = t.values.get(value);
+    if (on) {
+      if (v === undefined) {
+        v = { row: undefined, slots: new Set() };
+        t.values.set(value, v);
+      }
+      v.slots.add(slot);
+      if (v.row !== undefined) p.set(v.row, slot);
+      if (withKey && t.keyRow !== undefined) p.set(t.keyRow, slot);
+      return;
+    }
+    if (v !== undefined) {
+      v.slots.delete(slot);
+      if (v.row !== undefined) p.clear(v.row, slot);
+      // A value nobody selects leaves with its last pod (pod-template-hash values come and go).
+      else if (v.slots.size === 0) t.values.delete(value);
+    }
+    if (withKey && t.keyRow !== undefined) p.clear(t.keyRow, slot);
+    if (t.keyRow === undefined && t.values.size === 0) this.podTerms.delete(key);
   }
 
   /**
@@ -157,10 +241,7 @@ export class LabelIndex<P extends IndexedPod = IndexedPod> {
     this.live++;
     p.set(ALL_ROW, s);
     this.joinNamespace(s, pod.namespace);
-    for (const k in pod.labels) {
-      p.set(this.termRow('pod', k, pod.labels[k]!), s);
-      p.set(this.termRow('podKey', k), s);
-    }
+    this.writeLabels(s, pod.labels, true);
     return s;
   }
 
@@ -193,10 +274,7 @@ export class LabelIndex<P extends IndexedPod = IndexedPod> {
     const p = this.postings;
     p.clear(ALL_ROW, slot);
     this.leaveNamespace(slot, pod.namespace);
-    for (const k in pod.labels) {
-      p.clear(this.termRow('pod', k, pod.labels[k]!), slot);
-      p.clear(this.termRow('podKey', k), slot);
-    }
+    this.writeLabels(slot, pod.labels, false);
     this.slotByUid.delete(uid);
     this.pods[slot] = undefined;
     this.freeSlots.push(slot);
@@ -230,19 +308,14 @@ export class LabelIndex<P extends IndexedPod = IndexedPod> {
   }
 
   private relabel(slot: number, old: Labels, next: Labels): void {
-    const p = this.postings;
     // Object.hasOwn: a label key may be named like an Object.prototype member.
     for (const k in old) {
       const v = Object.hasOwn(next, k) ? next[k] : undefined;
-      if (v === old[k]) continue;
-      p.clear(this.termRow('pod', k, old[k]!), slot);
-      if (v === undefined) p.clear(this.termRow('podKey', k), slot);
+      if (v !== old[k]) this.writeLabel(slot, k, old[k]!, false, v === undefined);
     }
     for (const k in next) {
       const v = Object.hasOwn(old, k) ? old[k] : undefined;
-      if (v === next[k]) continue;
-      p.set(this.termRow('pod', k, next[k]!), slot);
-      if (v === undefined) p.set(this.termRow('podKey', k), slot);
+      if (v !== next[k]) this.writeLabel(slot, k, next[k]!, true, v === undefined);
     }
   }
 

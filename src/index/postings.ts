@@ -83,6 +83,11 @@ export class Postings {
 
   set(row: number, slot: number): void {
     this.touched.push(row);
+    this.mark(row, slot);
+  }
+
+  /** Sets a bit without recording the row as touched (filling a row no selector has read yet). */
+  mark(row: number, slot: number): void {
     const u32 = this.engine.u32;
     u32[(this.ptr(row) >>> 2) + (slot >>> 5)]! |= 1 << (slot & 31);
     const block = slot >>> 7;

@@ -64,7 +64,7 @@ describe('label index vs the reference selector semantics', () => {
       fc.record({ t: fc.constant('nsDelete' as const), name: fc.constantFrom(...NAMESPACES) }),
     );
     fc.assert(
-      fc.property(fc.array(pod, { maxLength: 60 }), namespaceLabels, fc.array(spec, { minLength: 1, maxLength: 20 }), fc.array(op, { maxLength: 40 }), (pods, nsl, specs, ops) => {
+      fc.property(fc.array(pod, { maxLength: 60 }), namespaceLabels, fc.array(spec, { minLength: 1, maxLength: 20 }), fc.array(op, { maxLength: 40 }), fc.array(spec, { minLength: 1, maxLength: 10 }), (pods, nsl, specs, ops, later) => {
         const index = new LabelIndex<Pod>({ podCapacity: 1 });
         const nsLabels = new Map(Object.entries(nsl));
         for (const [name, l] of nsLabels) index.upsertNamespace({ name, labels: l });
@@ -104,6 +104,10 @@ describe('label index vs the reference selector semantics', () => {
           expect(actual(set)).toEqual(after);
           expect(actual(targeted)).toEqual(after);
         }
+        // Selectors compiled after the churn: label terms asked for the first time are filled from the live pods.
+        const fresh = new SelectorSet(index, later.map((s) => compileSelector(index, s)));
+        fresh.evaluate();
+        expect(actual(fresh)).toEqual(expected(index, later, nsLabels));
       }),
       { numRuns: 100 },
     );

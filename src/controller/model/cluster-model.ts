@@ -120,8 +120,8 @@ export class ClusterModel {
     this.lbs.reset(snap.services, snap.endpointSlices);
     lap('ipam');
 
-    // Headroom: growing the index past its capacity re-lays every posting row out.
-    const resolver = new PolicyResolver(Math.ceil(snap.pods.length * 1.25), this.addressing());
+    // Headroom: growing the index past its capacity re-lays every posting row out (rows: a namespace's, and the label terms selectors ask).
+    const resolver = new PolicyResolver(Math.ceil(snap.pods.length * 1.25), this.addressing(), Math.ceil(snap.namespaces.length * 1.25) + 1024);
     this.resolver = resolver;
     for (const ns of snap.namespaces) resolver.upsertNamespace(ns);
     for (const p of snap.pods) if (!p.deleting) resolver.upsertPod(p);
