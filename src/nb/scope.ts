@@ -1,5 +1,5 @@
 /** A set of NB identities per table: what one scoped plan reads and writes. */
-import { DesiredState, type DesiredSource } from './desired.js';
+import type { DesiredSource } from './desired.js';
 import type { NbTable } from './rows.js';
 
 export type Scope = Map<NbTable, Set<string>>;
@@ -16,14 +16,19 @@ export function scopeSize(scope: Scope): number {
   return n;
 }
 
-/** The desired rows of a scope's identities (those still desired), for a scoped plan. */
-export function desiredIn(scope: Scope, source: DesiredSource): DesiredState {
-  const d = new DesiredState();
-  for (const [table, keys] of scope) {
-    for (const key of keys) {
-      const row = source.get(table, key);
-      if (row) d.add(row);
-    }
-  }
-  return d;
+const NO_KEYS: ReadonlySet<string> = new Set();
+
+/** The desired rows of a scope's identities (those still desired), for a scoped plan: a view, not a copy (a bulk round's scope holds hundreds of thousands). */
+export function desiredIn(scope: Scope, source: DesiredSource): DesiredSource {
+  return {
+    *rows(table) {
+      for (const key of scope.get(table) ?? NO_KEYS) {
+        const row = source.get(table, key);
+        if (row) yield [key, row] as const;
+      }
+    },
+    get: (table, key) => (scope.get(table)?.has(key) ? source.get(table, key) : undefined),
+    // One row per identity: a scope adds no conflicts of its own.
+    conflicts: [],
+  };
 }
