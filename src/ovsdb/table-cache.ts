@@ -19,6 +19,22 @@ class SecondaryIndex {
     else this.put(k as Atom, row._uuid);
   }
 
+  /** A row replaced by another version of itself: only the index keys that changed move. */
+  update(old: Row, row: Row): void {
+    const a = this.keyOf(old);
+    const b = this.keyOf(row);
+    // A modify copies the columns it does not touch: their values are the same objects.
+    if (a === b) return;
+    if (Array.isArray(a) && Array.isArray(b)) {
+      const gone = new Set<Atom>(a);
+      for (const x of b) if (!gone.delete(x)) this.put(x, row._uuid);
+      for (const x of gone) this.drop(x, row._uuid);
+      return;
+    }
+    this.remove(old);
+    this.add(row);
+  }
+
   remove(row: Row): void {
     const k = this.keyOf(row);
     if (k === undefined) return;
@@ -111,11 +127,9 @@ export class TableCache<T extends Row = Row> {
   /** @internal the client's update path */
   set(row: T): T | undefined {
     const old = this.rowsByUuid.get(row._uuid);
-    if (this.indexes.size > 0) {
-      for (const ix of this.indexes.values()) {
-        if (old) ix.remove(old);
-        ix.add(row);
-      }
+    for (const ix of this.indexes.values()) {
+      if (old) ix.update(old, row);
+      else ix.add(row);
     }
     this.rowsByUuid.set(row._uuid, row);
     return old;

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { applyColumnDiff, columnDecoder, encodeValue, fullRowDecoder } from '../../src/ovsdb/codec.js';
 import { OvsdbProtocolError, parseSchema, type Atom, type ColumnSchema, type Operation, type Value } from '../../src/ovsdb/index.js';
@@ -96,6 +97,21 @@ describe('codec (every column of the real NB schema)', () => {
     const ext = ls.columns.get('external_ids')!;
     expect(applyColumnDiff(ext, { a: '1', b: '2' }, ['map', [['a', '1'], ['b', '3'], ['c', '4']]], 'x')).toEqual({ b: '3', c: '4' });
     expect(applyColumnDiff(ls.columns.get('name')!, 'old', 'new', 'x')).toBe('new');
+  });
+
+  it('a set diff toggles each element it names, an odd number of times removes or adds it (property)', () => {
+    const set = schema.tables.get('Address_Set')!.columns.get('addresses')!;
+    const atom = fc.constantFrom('a', 'b', 'c', 'd', 'e', 'f');
+    fc.assert(
+      fc.property(fc.uniqueArray(atom), fc.array(atom), (prev, diff) => {
+        const want = new Set(prev);
+        for (const a of diff) {
+          if (want.has(a)) want.delete(a);
+          else want.add(a);
+        }
+        expect((applyColumnDiff(set, prev, ['set', diff], 'x') as string[]).sort()).toEqual([...want].sort());
+      }),
+    );
   });
 });
 
