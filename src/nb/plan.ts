@@ -292,7 +292,8 @@ export function plan(desired: DesiredSource, existing: ExistingRows | ExistingVi
       return;
     }
     counts[table].insert++;
-    inserts.set(r.ref, { table, row: { ...d.insertOnly, ...d.row } });
+    // A copy (the insert gains reference columns below); one spread is a fast clone, two are not.
+    inserts.set(r.ref, { table, row: d.insertOnly ? { ...d.insertOnly, ...d.row } : { ...d.row } });
     if (parent && d.parent && parent.keeper) batches.add({ table: d.parent.table, uuid: parent.ref, column: d.parent.column }, table, r.ref);
   };
 
