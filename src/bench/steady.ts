@@ -207,7 +207,10 @@ export async function netpolPhase(ctx: SteadyContext, n: number): Promise<Netpol
       body: { spec: { ingress: [{ from: [{ podSelector: {} }], ports: [{ protocol: 'TCP', port: 80 }] }] } },
     });
     updates.push((await updated) - start);
+    // Gone from the NB before the next step: a later phase must not take this delete's pass for its own.
+    const gone = watch.until('Port_Group', (c) => c.kind === 'delete' && c.row['name'] === pg, ctx.timeoutMs, `port group ${pg} deleted`);
     await api.request('DELETE', `${path}/${name}`);
+    await gone;
   }
   return { create: latency(creates), update: latency(updates), touched: touched(ctx.run.passes, t0, performance.now()), seconds: seconds(performance.now() - t0) };
 }
