@@ -116,11 +116,13 @@ export function cacheScopeView(cache: IndexedCache, scope: ReadonlyMap<NbTable, 
   const parents = new Map<string, ParentOf | null>();
   // Per table, not a joined key: a bulk round asks about hundreds of thousands of identities.
   const found = new Map<NbTable, Map<string, Held | null>>(NB_TABLES.map((t) => [t, new Map()]));
-  const parentOf = (uuid: string): ParentOf | undefined => {
+  // `child`: the row's table when known, so only the parent columns holding that table are searched.
+  const parentOf = (uuid: string, child?: NbTable): ParentOf | undefined => {
     let p = parents.get(uuid);
     if (p === undefined) {
       p = null;
-      for (const { parent, column } of CHILD_COLUMNS) {
+      for (const { parent, column, child: holds } of CHILD_COLUMNS) {
+        if (child !== undefined && holds !== child) continue;
         const row = cache.table(parent).find(column, uuid)[0];
         if (row) {
           p = { table: parent, uuid: row._uuid, name: String(row['name'] ?? ''), column };
@@ -138,7 +140,7 @@ export function cacheScopeView(cache: IndexedCache, scope: ReadonlyMap<NbTable, 
     if (value === undefined) return null;
     const root = ROOT_TABLES.has(table);
     const rows = cache.table(table).find(index.column, value).filter((r) => {
-      const p = root ? undefined : parentOf(r._uuid);
+      const p = root ? undefined : parentOf(r._uuid, table);
       return (root || p !== undefined) && existingIdentity(table, r, p) === key;
     });
     return rows.length === 0 ? null : rows.length === 1 ? rows[0]! : rows;
@@ -157,6 +159,6 @@ export function cacheScopeView(cache: IndexedCache, scope: ReadonlyMap<NbTable, 
         if (h !== undefined) yield [key, h] as const;
       }
     },
-    parentOf,
+    parentOf: (uuid) => parentOf(uuid),
   };
 }

@@ -64,7 +64,9 @@ class SecondaryIndex {
 
 export class TableCache<T extends Row = Row> {
   private readonly rowsByUuid = new Map<string, T>();
+  /** By `c:<column>` or `m:<column>:<key>`; column indexes also by column alone (no key string built per lookup). */
   private readonly indexes = new Map<string, SecondaryIndex>();
+  private readonly byColumn = new Map<string, SecondaryIndex>();
 
   constructor(
     readonly name: string,
@@ -90,8 +92,13 @@ export class TableCache<T extends Row = Row> {
 
   /** Rows whose scalar `column` equals `value`, or whose set `column` contains it. */
   find(column: string, value: Atom): T[] {
-    if (!this.columns.includes(column)) throw new Error(`table ${this.name}: column '${column}' is not monitored`);
-    return this.lookup(`c:${column}`, () => (row) => row[column] as Atom | Atom[] | undefined, value);
+    let ix = this.byColumn.get(column);
+    if (ix === undefined) {
+      if (!this.columns.includes(column)) throw new Error(`table ${this.name}: column '${column}' is not monitored`);
+      ix = this.index(`c:${column}`, () => (row) => row[column] as Atom | Atom[] | undefined);
+      this.byColumn.set(column, ix);
+    }
+    return this.rowsAt(ix, value);
   }
 
   findOne(column: string, value: Atom): T | undefined {
@@ -106,16 +113,23 @@ export class TableCache<T extends Row = Row> {
   /** Rows whose map `column` has `key` = `value`. */
   findByMapKey(column: string, key: string, value: Atom): T[] {
     if (!this.columns.includes(column)) throw new Error(`table ${this.name}: column '${column}' is not monitored`);
-    return this.lookup(`m:${column}:${key}`, () => (row) => (row[column] as OvsMap | undefined)?.[key], value);
+    return this.rowsAt(
+      this.index(`m:${column}:${key}`, () => (row) => (row[column] as OvsMap | undefined)?.[key]),
+      value,
+    );
   }
 
-  private lookup(id: string, make: () => KeyOf, value: Atom): T[] {
+  private index(id: string, make: () => KeyOf): SecondaryIndex {
     let ix = this.indexes.get(id);
     if (!ix) {
       ix = new SecondaryIndex(make());
       for (const row of this.rowsByUuid.values()) ix.add(row);
       this.indexes.set(id, ix);
     }
+    return ix;
+  }
+
+  private rowsAt(ix: SecondaryIndex, value: Atom): T[] {
     const uuids = ix.map.get(value);
     if (uuids === undefined) return [];
     if (typeof uuids === 'string') return [this.rowsByUuid.get(uuids)!];
