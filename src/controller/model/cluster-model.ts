@@ -1,6 +1,7 @@
 /**
  * The controller's desired NB state, kept between passes as units (one per
- * pod, node, policy; one for the subnets, one for the load balancers) with
+ * pod, node, policy; one for the subnets, one for the centralized gateways,
+ * one for the load balancers) with
  * everything needed to recompute a unit alone: IPAM, the policy resolver on
  * the label index, where pods are placed.
  *
@@ -39,6 +40,7 @@ import {
   policyUnit,
   SERVICES_UNIT,
   SUBNETS_UNIT,
+  GATEWAYS_UNIT,
   unitOfError,
   type ClusterSnapshot,
   type ClusterStores,
@@ -148,7 +150,8 @@ export class ClusterModel {
     const byKey = new Map(resolved.map((r) => [policyKeyOf(r.policy), r]));
     for (const np of snap.policies) this.computePolicy(policyKeyOf(np), byKey.get(policyKeyOf(np)));
     this.computeServices();
-    this.computeSubnets(() => undefined);
+    this.computeSubnets();
+    this.computeGateways(() => undefined);
     // Nodes read the placement every pod wrote: computed last.
     for (const n of snap.nodes) this.computeNode(n.name);
     this.dropStale();
@@ -158,7 +161,7 @@ export class ClusterModel {
 
   /** The gateway node each centralized subnet uses in the NB now (kept while eligible): read once the NB has replicated. */
   useGateways(inNb: ReadonlyMap<string, string>): void {
-    this.computeSubnets((s) => inNb.get(s));
+    this.computeGateways((s) => inNb.get(s));
   }
 
   /** Recomputes the units the changed objects affect; returns the identities whose desired rows changed. */
@@ -217,7 +220,7 @@ export class ClusterModel {
         if (n) out.nodes.push(n);
         nodes.add(name);
       }
-      this.computeSubnets((s) => this.gateways.get(s), scope);
+      this.computeGateways((s) => this.gateways.get(s), scope);
       out.units++;
     }
 
@@ -384,12 +387,15 @@ export class ClusterModel {
     this.setUnit(SERVICES_UNIT, this.lbs.rows(), [...this.lbs.errors(), ...this.requireResolver().serviceErrors()], scope);
   }
 
-  private computeSubnets(preferred: (subnet: string) => string | undefined, scope?: Scope): void {
+  private computeSubnets(): void {
     const sub = desiredSubnets(this.subnets, this.cfg);
+    this.setUnit(SUBNETS_UNIT, sub.rows, sub.errors);
+  }
+
+  private computeGateways(preferred: (subnet: string) => string | undefined, scope?: Scope): void {
     const gw = desiredCentralizedGateways(this.subnets, [...this.nodes.values()], (n) => this.ipam.get(nodeOwner(n)), this.cfg, preferred);
-    const rows = [...sub.rows, ...gw.rows];
     this.gateways = activeGatewaysInNb(gw.rows.map((r) => r.row));
-    this.setUnit(SUBNETS_UNIT, rows, [...sub.errors, ...gw.errors], scope);
+    this.setUnit(GATEWAYS_UNIT, gw.rows, gw.errors, scope);
   }
 
   private requireResolver(): PolicyResolver {

@@ -46,6 +46,8 @@ export interface UpdateResult {
 }
 
 export const SUBNETS_UNIT = 'subnets';
+/** The centralized subnets' gateway policies: they read the nodes too, so node events recompute only these. */
+export const GATEWAYS_UNIT = 'gateways';
 export const SERVICES_UNIT = 'services';
 const CLUSTER_ERRORS = 'cluster';
 /** IPAM errors of a node (its join address), apart from its rows' errors. */
