@@ -56,15 +56,19 @@ export class LoadBalancerTable {
       this.slices.get(before)?.delete(key);
       this.sliceOwner.delete(key);
     }
-    const after = slice ? sliceServiceKey(slice) : undefined;
-    if (slice && after !== undefined) {
-      let m = this.slices.get(after);
-      if (!m) this.slices.set(after, (m = new Map()));
-      m.set(key, slice);
-      this.sliceOwner.set(key, after);
-    }
+    const after = slice ? this.link(key, slice) : undefined;
     if (before !== undefined && before !== after) this.recompute(before);
     if (after !== undefined) this.recompute(after);
+  }
+
+  /** Files a slice under its Service; returns that Service's key. */
+  private link(key: string, slice: EndpointSliceRecord): string {
+    const svc = sliceServiceKey(slice);
+    let m = this.slices.get(svc);
+    if (!m) this.slices.set(svc, (m = new Map()));
+    m.set(key, slice);
+    this.sliceOwner.set(key, svc);
+    return svc;
   }
 
   /** Recomputes one Service's VIPs; `inPlace` (a reset, on fresh maps) skips the copy-on-write. */
@@ -112,14 +116,7 @@ export class LoadBalancerTable {
     this.vips.clear();
     this.holder.clear();
     this.rowsCache = undefined;
-    for (const s of slices) {
-      const k = sliceServiceKey(s);
-      const key = recordKey(s);
-      let m = this.slices.get(k);
-      if (!m) this.slices.set(k, (m = new Map()));
-      m.set(key, s);
-      this.sliceOwner.set(key, k);
-    }
+    for (const s of slices) this.link(recordKey(s), s);
     for (const svc of services) {
       const key = serviceKeyOf(svc);
       this.services.set(key, svc);
