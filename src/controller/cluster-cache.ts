@@ -43,12 +43,13 @@ export interface ClusterCache {
 }
 
 export async function createClusterCache(api: KubeApi, log: Logger): Promise<ClusterCache> {
-  const r = <R extends ObjectRecord>(t: ResourceType<R>) => new Reflector<R>(api, t, { logger: log });
+  const r = <R extends ObjectRecord>(t: ResourceType<R>, listInWorker = false) => new Reflector<R>(api, t, { logger: log, listInWorker });
   const kubevirt = (await isServed(api, Vmis)) ? { vmis: r(Vmis), vmims: r(Vmims) } : undefined;
   const cache = {
     nodes: r(Nodes),
     namespaces: r(Namespaces),
-    pods: r(Pods),
+    // The one large list: its JSON.parse and trimming run on another core.
+    pods: r(Pods, true),
     services: r(Services),
     endpointSlices: r(EndpointSlices),
     policies: r(NetworkPolicies),

@@ -12,6 +12,7 @@ import { silentLogger, type Logger } from '../util/log.js';
 import { RecordError } from './fields.js';
 import type { ObjectRecord } from './records.js';
 import { recordKey, resourcePath, type ResourceType } from './resources.js';
+import { rawKey, trimmedPages, workerTrimmedPages } from './list-pages.js';
 import { ApiError, type KubeApi } from './transport.js';
 
 export type RecordEvent<R> =
@@ -27,6 +28,8 @@ export interface ReflectorOptions {
   fieldSelector?: string;
   /** List page size (default 500, as kubectl and client-go). */
   pageSize?: number;
+  /** Parse and trim list pages in a worker thread (a large resource: the pods). */
+  listInWorker?: boolean;
   /** Reconnect backoff: doubles from initial to max (defaults 200 ms .. 30 s), with jitter. */
   backoffInitialMs?: number;
   backoffMaxMs?: number;
@@ -48,11 +51,6 @@ export interface ReflectorStats {
 }
 
 type Listener<R> = (e: RecordEvent<R>) => void;
-
-interface ListPage {
-  metadata?: { resourceVersion?: string; continue?: string };
-  items?: unknown[];
-}
 
 const sleep = (ms: number, signal: { wake?: () => void }): Promise<void> =>
   new Promise((resolve) => {
@@ -182,31 +180,20 @@ export class Reflector<R extends ObjectRecord> {
   private async list(): Promise<void> {
     const fresh = new Map<string, R>();
     let rv = '';
-    const fetchPage = (token: string) =>
-      this.api.request<ListPage>('GET', resourcePath(this.type, this.opts.namespace), {
-        query: {
-          limit: this.opts.pageSize ?? 500,
-          continue: token,
-          labelSelector: this.opts.labelSelector,
-          fieldSelector: this.opts.fieldSelector,
-        },
-      });
-    let pending: Promise<ListPage> | undefined = fetchPage('');
-    while (pending && this.running) {
-      const page: ListPage = await pending;
-      // The next page is on its way while this one is trimmed.
-      const token = page.metadata?.continue ?? '';
-      pending = token ? fetchPage(token) : undefined;
-      pending?.catch(() => {});
-      rv = page.metadata?.resourceVersion ?? rv;
-      for (const raw of page.items ?? []) {
-        const rec = this.trim(raw);
-        if (rec) fresh.set(recordKey(rec), rec);
-        else {
-          const key = rawKey(raw);
-          const kept = key ? this.items.get(key) : undefined;
-          if (kept) fresh.set(key!, kept);
-        }
+    const req = {
+      path: resourcePath(this.type, this.opts.namespace),
+      query: { limit: this.opts.pageSize ?? 500, labelSelector: this.opts.labelSelector, fieldSelector: this.opts.fieldSelector },
+    };
+    const pages = this.opts.listInWorker ? workerTrimmedPages(this.api, this.type, req) : trimmedPages(this.api, this.type, req);
+    for await (const page of pages) {
+      if (!this.running) break;
+      rv = page.resourceVersion || rv;
+      for (const rec of page.records) fresh.set(recordKey(rec), rec);
+      for (const bad of page.invalid) {
+        this.invalid(bad.object, bad.field, bad.message);
+        // The last good record of an object whose new version is invalid stays.
+        const kept = bad.key ? this.items.get(bad.key) : undefined;
+        if (kept) fresh.set(bad.key!, kept);
       }
     }
     if (!this.running) return;
@@ -309,10 +296,14 @@ export class Reflector<R extends ObjectRecord> {
       return this.type.trim(raw);
     } catch (err) {
       if (!(err instanceof RecordError)) throw err;
-      this.stats.invalid++;
-      this.log.warn('invalid object skipped', { object: err.object, field: err.field, err: err.message });
+      this.invalid(err.object, err.field, err.message);
       return undefined;
     }
+  }
+
+  private invalid(object: string, field: string, message: string): void {
+    this.stats.invalid++;
+    this.log.warn('invalid object skipped', { object, field, err: message });
   }
 
   private apply(key: string, rec: R | undefined, old: R | undefined): void {
@@ -337,12 +328,6 @@ export class Reflector<R extends ObjectRecord> {
 function rawMeta(raw: unknown): { name?: unknown; namespace?: unknown; resourceVersion?: unknown } | undefined {
   const md = (raw as { metadata?: unknown } | null)?.metadata;
   return typeof md === 'object' && md !== null ? md : undefined;
-}
-
-function rawKey(raw: unknown): string | undefined {
-  const md = rawMeta(raw);
-  if (typeof md?.name !== 'string') return undefined;
-  return typeof md.namespace === 'string' && md.namespace ? `${md.namespace}/${md.name}` : md.name;
 }
 
 function rawRv(raw: unknown): string {

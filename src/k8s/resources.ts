@@ -56,6 +56,9 @@ export const Vmis = rt<VmiRecord>('VirtualMachineInstance', 'kubevirt.io', 'v1',
 export const Vmims = rt<VmimRecord>('VirtualMachineInstanceMigration', 'kubevirt.io', 'v1', 'virtualmachineinstancemigrations', true, trimVmim);
 export const Leases = rt<LeaseRecord>('Lease', 'coordination.k8s.io', 'v1', 'leases', true, trimLease);
 
+/** Every resource above, for code that gets a kind by name (the list worker). */
+export const RESOURCE_TYPES: readonly ResourceType<ObjectRecord>[] = [Nodes, Namespaces, Pods, Services, EndpointSlices, NetworkPolicies, Subnets, Vmis, Vmims, Leases];
+
 export const groupVersionPath = (t: ResourceType<ObjectRecord>): string => (t.group === '' ? `/api/${t.version}` : `/apis/${t.group}/${t.version}`);
 
 /** Collection path: all namespaces when `namespace` is empty; an object path when `name` is given. */

@@ -165,6 +165,33 @@ describe('Reflector against the simulator', () => {
     expect(logged).toMatchObject({ object: 'Pod ns-0000/bad', field: 'spec.containers[0].ports[0].containerPort' });
   });
 
+  it('lists in a worker thread to the same records as on its own thread, naming invalid objects, then watches', async () => {
+    const s = await sim({ cluster: { pods: 300, nodes: 5, namespaces: 4 } });
+    const api = s.api();
+    await api.request('POST', '/api/v1/namespaces/ns-0000/pods', { body: { metadata: { name: 'bad' }, spec: { containers: [{ name: 'c', ports: [{ containerPort: 'http' }] }] } } });
+    const lines: string[] = [];
+    const inWorker = reflect(s, Pods, { pageSize: 50, listInWorker: true, logger: createLogger({ level: 'warn', write: (l) => lines.push(l) }) });
+    const here = reflect(s, Pods, { pageSize: 50 });
+    await inWorker.r.waitForSync(10_000);
+    await here.r.waitForSync(10_000);
+    expect(inWorker.r.store.size).toBe(302);
+    expect([...inWorker.r.store.entries()].sort(([a], [b]) => (a < b ? -1 : 1))).toEqual([...here.r.store.entries()].sort(([a], [b]) => (a < b ? -1 : 1)));
+    expect(inWorker.r.stats.invalid).toBe(1);
+    const logged = lines.map((l) => JSON.parse(l) as { object?: string; field?: string }).find((l) => l.object);
+    expect(logged).toMatchObject({ object: 'Pod ns-0000/bad', field: 'spec.containers[0].ports[0].containerPort' });
+    await api.request('POST', '/api/v1/namespaces/ns-0000/pods', { body: { metadata: { name: 'later' }, spec: {} } });
+    await until(() => inWorker.r.store.has('ns-0000/later'), 'a watch event after the worker list');
+  });
+
+  it('stops a list running in a worker thread', async () => {
+    const s = await sim({ cluster: { pods: 2000, nodes: 5, namespaces: 4 } });
+    const r = new Reflector(s.api(), Pods, { pageSize: 10, listInWorker: true });
+    r.start();
+    await new Promise((res) => setTimeout(res, 50));
+    await r.stop();
+    expect(r.hasSynced()).toBe(false);
+  });
+
   it('works for cluster-scoped kinds keyed by name', async () => {
     const s = await sim({ cluster: { pods: 5, nodes: 1, namespaces: 3 } });
     const { r } = reflect(s, Namespaces, { pageSize: 2 });
