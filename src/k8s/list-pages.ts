@@ -4,6 +4,7 @@
  * a worker does them on another core and only the compact records cross
  * over). Both fetch the next page while the current one is trimmed.
  */
+import { existsSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import { workerPath } from '../util/paths.js';
 import { RecordError } from './fields.js';
@@ -91,8 +92,10 @@ export async function postTrimmedPages(api: KubeApi, d: ListWorkerData, post: (m
 
 /** Pages of `req` trimmed in a worker thread; stopping the iteration early terminates it. */
 export async function* workerTrimmedPages<R extends ObjectRecord>(api: KubeApi, type: ResourceType<R>, req: ListRequest): AsyncGenerator<TrimmedPage<R>> {
+  const filename = workerPath('list-worker');
+  if (!existsSync(filename)) throw new Error(`list worker ${filename} is not built (npx tsc -p tsconfig.json)`);
   const workerData: ListWorkerData = { kubeconfig: api.kc.exportConfig(), kind: type.kind, req };
-  const worker = new Worker(workerPath('list-worker'), { workerData });
+  const worker = new Worker(filename, { workerData });
   const queue: ListWorkerMessage[] = [];
   let wake: (() => void) | undefined;
   let failure: Error | undefined;
