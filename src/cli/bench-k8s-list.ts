@@ -20,7 +20,6 @@ import { collectGarbage } from '../util/gc.js';
 import { intFlag, parseFlags } from './flags.js';
 import type { CommandModule } from './commands.js';
 
-
 const heapMB = (): number => {
   collectGarbage();
   collectGarbage();

@@ -15,7 +15,6 @@ import { collectGarbage } from '../util/gc.js';
 import { intFlag, parseFlags } from './flags.js';
 import type { CommandModule } from './commands.js';
 
-
 function heap(): number {
   for (let i = 0; i < 3; i++) collectGarbage();
   return process.memoryUsage().heapUsed;

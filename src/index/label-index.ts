@@ -144,24 +144,14 @@ export class LabelIndex<P extends IndexedPod = IndexedPod> {
   }
 
   private podTermRow(kind: 'pod' | 'podKey', key: string, value: string): number {
-    let t = this.podTerms.get(key);
-    if (t === undefined) {
-      t = { keyRow: undefined, values: new Map() };
-      this.podTerms.set(key, t);
-    }
-    let v: ValueTerm | undefined;
-    if (kind === 'pod') {
-      v = t.values.get(value);
-      if (v === undefined) {
-        v = { row: undefined, slots: new Set() };
-        t.values.set(value, v);
-      }
-      if (v.row !== undefined) return v.row;
-    } else if (t.keyRow !== undefined) return t.keyRow;
+    const t = this.keyTerms(key);
+    const v = kind === 'pod' ? this.valueTerm(t, value) : undefined;
+    const known = v ? v.row : t.keyRow;
+    if (known !== undefined) return known;
     this.engine.assertIdle('label index: new term');
-    const row = this.postings.addRow();
     const p = this.postings;
-    if (v !== undefined) {
+    const row = p.addRow();
+    if (v) {
       v.row = row;
       for (const s of v.slots) p.mark(row, s);
     } else {
@@ -171,38 +161,39 @@ export class LabelIndex<P extends IndexedPod = IndexedPod> {
     return row;
   }
 
-  /** Adds (on) or removes a pod's slot under each of its labels. */
-  private writeLabels(slot: number, labels: Labels, on: boolean): void {
-    for (const k in labels) this.writeLabel(slot, k, labels[k]!, on, true);
+  private keyTerms(key: string): KeyTerms {
+    let t = this.podTerms.get(key);
+    if (t === undefined) this.podTerms.set(key, (t = { keyRow: undefined, values: new Map() }));
+    return t;
   }
 
-  /** One label of a pod gained (on) or lost; withKey: the key itself too (not only its value changed). */
-  private writeLabel(slot: number, key: string, value: string, on: boolean, withKey: boolean): void {
-    let t = this.podTerms.get(key);
-    if (t === undefined) {
-      if (!on) return;
-      t = { keyRow: undefined, values: new Map() };
-      this.podTerms.set(key, t);
-    }
-    const p = this.postings;
+  private valueTerm(t: KeyTerms, value: string): ValueTerm {
     let v = t.values.get(value);
-    if (on) {
-      if (v === undefined) {
-        v = { row: undefined, slots: new Set() };
-        t.values.set(value, v);
-      }
-      v.slots.add(slot);
-      if (v.row !== undefined) p.set(v.row, slot);
-      if (withKey && t.keyRow !== undefined) p.set(t.keyRow, slot);
-      return;
-    }
+    if (v === undefined) t.values.set(value, (v = { row: undefined, slots: new Set() }));
+    return v;
+  }
+
+  /** A pod gained a label value; withKey: the key is new to it too. */
+  private addLabel(slot: number, key: string, value: string, withKey: boolean): void {
+    const t = this.keyTerms(key);
+    const v = this.valueTerm(t, value);
+    v.slots.add(slot);
+    if (v.row !== undefined) this.postings.set(v.row, slot);
+    if (withKey && t.keyRow !== undefined) this.postings.set(t.keyRow, slot);
+  }
+
+  /** A pod lost a label value; withKey: it lost the key too. */
+  private removeLabel(slot: number, key: string, value: string, withKey: boolean): void {
+    const t = this.podTerms.get(key);
+    if (t === undefined) return;
+    const v = t.values.get(value);
     if (v !== undefined) {
       v.slots.delete(slot);
-      if (v.row !== undefined) p.clear(v.row, slot);
+      if (v.row !== undefined) this.postings.clear(v.row, slot);
       // A value nobody selects leaves with its last pod (pod-template-hash values come and go).
       else if (v.slots.size === 0) t.values.delete(value);
     }
-    if (withKey && t.keyRow !== undefined) p.clear(t.keyRow, slot);
+    if (withKey && t.keyRow !== undefined) this.postings.clear(t.keyRow, slot);
     if (t.keyRow === undefined && t.values.size === 0) this.podTerms.delete(key);
   }
 
@@ -241,7 +232,7 @@ export class LabelIndex<P extends IndexedPod = IndexedPod> {
     this.live++;
     p.set(ALL_ROW, s);
     this.joinNamespace(s, pod.namespace);
-    this.writeLabels(s, pod.labels, true);
+    for (const k in pod.labels) this.addLabel(s, k, pod.labels[k]!, true);
     return s;
   }
 
@@ -274,7 +265,7 @@ export class LabelIndex<P extends IndexedPod = IndexedPod> {
     const p = this.postings;
     p.clear(ALL_ROW, slot);
     this.leaveNamespace(slot, pod.namespace);
-    this.writeLabels(slot, pod.labels, false);
+    for (const k in pod.labels) this.removeLabel(slot, k, pod.labels[k]!, true);
     this.slotByUid.delete(uid);
     this.pods[slot] = undefined;
     this.freeSlots.push(slot);
@@ -311,11 +302,11 @@ export class LabelIndex<P extends IndexedPod = IndexedPod> {
     // Object.hasOwn: a label key may be named like an Object.prototype member.
     for (const k in old) {
       const v = Object.hasOwn(next, k) ? next[k] : undefined;
-      if (v !== old[k]) this.writeLabel(slot, k, old[k]!, false, v === undefined);
+      if (v !== old[k]) this.removeLabel(slot, k, old[k]!, v === undefined);
     }
     for (const k in next) {
       const v = Object.hasOwn(old, k) ? old[k] : undefined;
-      if (v !== next[k]) this.writeLabel(slot, k, next[k]!, true, v === undefined);
+      if (v !== next[k]) this.addLabel(slot, k, next[k]!, v === undefined);
     }
   }
 

@@ -9,6 +9,7 @@ import { Worker } from 'node:worker_threads';
 import { workerPath } from '../util/paths.js';
 import { RecordError } from './fields.js';
 import type { ObjectRecord } from './records.js';
+import { rawKey } from './raw-meta.js';
 import { RESOURCE_TYPES, type ResourceType } from './resources.js';
 import { ApiError, type KubeApi, type Query } from './transport.js';
 
@@ -40,16 +41,13 @@ export interface ListRequest {
 export async function* trimmedPages<R extends ObjectRecord>(api: KubeApi, type: ResourceType<R>, req: ListRequest): AsyncGenerator<TrimmedPage<R>> {
   const fetchPage = (token: string) => api.request<ListPage>('GET', req.path, { query: { ...req.query, continue: token } });
   let pending: Promise<ListPage> | undefined = fetchPage('');
-  try {
-    while (pending) {
-      const page: ListPage = await pending;
-      const token = page.metadata?.continue ?? '';
-      pending = token ? fetchPage(token) : undefined;
-      pending?.catch(() => {});
-      yield trimPage(type, page);
-    }
-  } finally {
+  while (pending) {
+    const page: ListPage = await pending;
+    // The next page is on its way while this one is trimmed (and handled if the caller stops here).
+    const token = page.metadata?.continue ?? '';
+    pending = token ? fetchPage(token) : undefined;
     pending?.catch(() => {});
+    yield trimPage(type, page);
   }
 }
 
@@ -130,11 +128,4 @@ export async function* workerTrimmedPages<R extends ObjectRecord>(api: KubeApi, 
   } finally {
     await worker.terminate();
   }
-}
-
-/** "ns/name" (or "name") from a raw object's metadata, if it has a name. */
-export function rawKey(raw: unknown): string | undefined {
-  const md = (raw as { metadata?: { name?: unknown; namespace?: unknown } } | null)?.metadata;
-  if (typeof md?.name !== 'string') return undefined;
-  return typeof md.namespace === 'string' && md.namespace ? `${md.namespace}/${md.name}` : md.name;
 }

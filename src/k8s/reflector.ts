@@ -12,7 +12,8 @@ import { silentLogger, type Logger } from '../util/log.js';
 import { RecordError } from './fields.js';
 import type { ObjectRecord } from './records.js';
 import { recordKey, resourcePath, type ResourceType } from './resources.js';
-import { rawKey, trimmedPages, workerTrimmedPages } from './list-pages.js';
+import { trimmedPages, workerTrimmedPages } from './list-pages.js';
+import { rawKey, rawRv } from './raw-meta.js';
 import { ApiError, type KubeApi } from './transport.js';
 
 export type RecordEvent<R> =
@@ -323,14 +324,4 @@ export class Reflector<R extends ObjectRecord> {
       }
     }
   }
-}
-
-function rawMeta(raw: unknown): { name?: unknown; namespace?: unknown; resourceVersion?: unknown } | undefined {
-  const md = (raw as { metadata?: unknown } | null)?.metadata;
-  return typeof md === 'object' && md !== null ? md : undefined;
-}
-
-function rawRv(raw: unknown): string {
-  const rv = rawMeta(raw)?.resourceVersion;
-  return typeof rv === 'string' ? rv : '';
 }

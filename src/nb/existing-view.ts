@@ -22,8 +22,8 @@ export interface ExistingView {
   rowsOf(table: NbTable, key: string): Held | undefined;
   /** The identities a plan may prune in this table, with their rows. */
   pruneCandidates(table: NbTable): Iterable<readonly [string, Held]>;
-  /** The row holding a child row in one of its strong reference sets. */
-  parentOf(uuid: string): ParentOf | undefined;
+  /** The row holding a child row (of `table`) in one of its strong reference sets. */
+  parentOf(uuid: string, table: NbTable): ParentOf | undefined;
 }
 
 export type RowSource = (table: NbTable) => Iterable<Row>;
@@ -116,13 +116,13 @@ export function cacheScopeView(cache: IndexedCache, scope: ReadonlyMap<NbTable, 
   const parents = new Map<string, ParentOf | null>();
   // Per table, not a joined key: a bulk round asks about hundreds of thousands of identities.
   const found = new Map<NbTable, Map<string, Held | null>>(NB_TABLES.map((t) => [t, new Map()]));
-  // `child`: the row's table when known, so only the parent columns holding that table are searched.
-  const parentOf = (uuid: string, child?: NbTable): ParentOf | undefined => {
+  // Only the parent columns that hold the row's table are searched.
+  const parentOf = (uuid: string, child: NbTable): ParentOf | undefined => {
     let p = parents.get(uuid);
     if (p === undefined) {
       p = null;
       for (const { parent, column, child: holds } of CHILD_COLUMNS) {
-        if (child !== undefined && holds !== child) continue;
+        if (holds !== child) continue;
         const row = cache.table(parent).find(column, uuid)[0];
         if (row) {
           p = { table: parent, uuid: row._uuid, name: String(row['name'] ?? ''), column };
@@ -159,6 +159,6 @@ export function cacheScopeView(cache: IndexedCache, scope: ReadonlyMap<NbTable, 
         if (h !== undefined) yield [key, h] as const;
       }
     },
-    parentOf: (uuid) => parentOf(uuid),
+    parentOf,
   };
 }

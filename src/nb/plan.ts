@@ -209,7 +209,7 @@ export function plan(desired: DesiredSource, existing: ExistingRows | ExistingVi
           if (vendorOf(r) !== opts.vendor || opts.keep?.(table, r)) continue;
           // Children are ours to remove only under a parent we manage.
           if (!root) {
-            const p = view.parentOf(r._uuid)!;
+            const p = view.parentOf(r._uuid, table)!;
             if (!resolved.get(p.table)!.has(p.name) && !opts.outside?.(p.table, p.name)) continue;
           }
           removals.push({ table, row: r });
@@ -252,7 +252,7 @@ export function plan(desired: DesiredSource, existing: ExistingRows | ExistingVi
     if (ROOT_TABLES.has(table)) {
       deletes.push({ op: 'delete', table, where: [['_uuid', '==', row._uuid]] });
     } else {
-      const p = view.parentOf(row._uuid)!;
+      const p = view.parentOf(row._uuid, table)!;
       if (!deleted.has(p.uuid)) mutations.delete(p.table, p.uuid, p.column, row._uuid);
     }
   }
@@ -316,7 +316,7 @@ export function plan(desired: DesiredSource, existing: ExistingRows | ExistingVi
         }
       }
       if (r.keeper && parent && d.parent) {
-        const cur = view.parentOf(r.keeper._uuid)!;
+        const cur = view.parentOf(r.keeper._uuid, table)!;
         if (cur.uuid !== parent.ref || cur.column !== d.parent.column) {
           // A row cannot change parents atomically once chunks split the plan: replace it.
           if (!deleted.has(cur.uuid)) mutations.delete(cur.table, cur.uuid, cur.column, r.keeper._uuid);

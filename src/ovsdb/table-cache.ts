@@ -64,9 +64,11 @@ class SecondaryIndex {
 
 export class TableCache<T extends Row = Row> {
   private readonly rowsByUuid = new Map<string, T>();
-  /** By `c:<column>` or `m:<column>:<key>`; column indexes also by column alone (no key string built per lookup). */
-  private readonly indexes = new Map<string, SecondaryIndex>();
+  /** Column indexes by column (no key string built per lookup), map-key indexes by `<column>\u0000<key>`. */
   private readonly byColumn = new Map<string, SecondaryIndex>();
+  private readonly byMapKey = new Map<string, SecondaryIndex>();
+  /** Every index, maintained on each change. */
+  private readonly indexes: SecondaryIndex[] = [];
 
   constructor(
     readonly name: string,
@@ -92,12 +94,7 @@ export class TableCache<T extends Row = Row> {
 
   /** Rows whose scalar `column` equals `value`, or whose set `column` contains it. */
   find(column: string, value: Atom): T[] {
-    let ix = this.byColumn.get(column);
-    if (ix === undefined) {
-      if (!this.columns.includes(column)) throw new Error(`table ${this.name}: column '${column}' is not monitored`);
-      ix = this.index(`c:${column}`, () => (row) => row[column] as Atom | Atom[] | undefined);
-      this.byColumn.set(column, ix);
-    }
+    const ix = this.byColumn.get(column) ?? this.index(this.byColumn, column, column, (row) => row[column] as Atom | Atom[] | undefined);
     return this.rowsAt(ix, value);
   }
 
@@ -112,20 +109,18 @@ export class TableCache<T extends Row = Row> {
 
   /** Rows whose map `column` has `key` = `value`. */
   findByMapKey(column: string, key: string, value: Atom): T[] {
-    if (!this.columns.includes(column)) throw new Error(`table ${this.name}: column '${column}' is not monitored`);
-    return this.rowsAt(
-      this.index(`m:${column}:${key}`, () => (row) => (row[column] as OvsMap | undefined)?.[key]),
-      value,
-    );
+    const id = `${column}\u0000${key}`;
+    const ix = this.byMapKey.get(id) ?? this.index(this.byMapKey, id, column, (row) => (row[column] as OvsMap | undefined)?.[key]);
+    return this.rowsAt(ix, value);
   }
 
-  private index(id: string, make: () => KeyOf): SecondaryIndex {
-    let ix = this.indexes.get(id);
-    if (!ix) {
-      ix = new SecondaryIndex(make());
-      for (const row of this.rowsByUuid.values()) ix.add(row);
-      this.indexes.set(id, ix);
-    }
+  /** A new index under `id` in `of`, built over the current rows. */
+  private index(of: Map<string, SecondaryIndex>, id: string, column: string, keyOf: KeyOf): SecondaryIndex {
+    if (!this.columns.includes(column)) throw new Error(`table ${this.name}: column '${column}' is not monitored`);
+    const ix = new SecondaryIndex(keyOf);
+    for (const row of this.rowsByUuid.values()) ix.add(row);
+    of.set(id, ix);
+    this.indexes.push(ix);
     return ix;
   }
 
@@ -141,7 +136,7 @@ export class TableCache<T extends Row = Row> {
   /** @internal the client's update path */
   set(row: T): T | undefined {
     const old = this.rowsByUuid.get(row._uuid);
-    for (const ix of this.indexes.values()) {
+    for (const ix of this.indexes) {
       if (old) ix.update(old, row);
       else ix.add(row);
     }
@@ -153,7 +148,7 @@ export class TableCache<T extends Row = Row> {
   delete(uuid: string): T | undefined {
     const old = this.rowsByUuid.get(uuid);
     if (!old) return undefined;
-    for (const ix of this.indexes.values()) ix.remove(old);
+    for (const ix of this.indexes) ix.remove(old);
     this.rowsByUuid.delete(uuid);
     return old;
   }

@@ -19,7 +19,7 @@ export function packageRoot(): string {
   }
 }
 
-/** Compiled artefacts: the wasm kernels and the piscina worker entry points (always JS). */
+/** Compiled artefacts: the wasm kernels and the worker entry points (always JS: the kernel pool's, the list worker). */
 export const wasmPath = (): string => join(packageRoot(), 'build', 'kernels.wasm');
 export const workerPath = (name: string): string => join(packageRoot(), 'dist', 'workers', `${name}.js`);
 /** The compiled `ovnscale` CLI. */

@@ -1,18 +1,17 @@
 /**
  * The controller's desired NB state, kept between passes as units (one per
  * pod, node, policy; one for the subnets, one for the centralized gateways,
- * one for the load balancers) with
- * everything needed to recompute a unit alone: IPAM, the policy resolver on
- * the label index, where pods are placed.
+ * one for the load balancers) with everything needed to recompute a unit
+ * alone: IPAM, the policy resolver on the label index, where pods are placed.
  *
- * rebuild() computes the whole cluster in bulk (startup, leadership, a
- * Subnet change, a failed pass). update() takes the objects that changed since and recomputes only
- * the units they affect: a pod → its port, its nodes' port groups, the
- * policies whose selectors gained or lost it (and those whose Service
- * fan-out changed); a Service → the load balancers and the policies its pods
- * feed; a namespace → the policies whose selectors read its labels; a policy
- * → its rows. It returns the identities whose desired rows changed: the
- * scope of the pass.
+ * rebuild() computes the whole cluster in bulk (startup, leadership, a Subnet
+ * change, a failed pass). update() takes the objects that changed since and
+ * recomputes only the units they affect: a pod → its port, its nodes' port
+ * groups, the policies whose selectors gained or lost it (and those whose
+ * Service fan-out changed); a Service → the load balancers and the policies
+ * its pods feed; a namespace → the policies whose selectors read its labels;
+ * a policy → its rows; a node → its rows and the centralized gateways. It
+ * returns the identities whose desired rows changed: the scope of the pass.
  */
 import type { NodeRecord, PodRecord, SubnetRecord } from '../../k8s/records.js';
 import { recordKey } from '../../k8s/resources.js';
@@ -199,7 +198,12 @@ export class ClusterModel {
         policies.add(key);
       }
       let exist = false;
-      for (const p of stores.policies.values()) if (!p.deleting) exist = true;
+      for (const p of stores.policies.values()) {
+        if (!p.deleting) {
+          exist = true;
+          break;
+        }
+      }
       if (exist !== this.policiesExist) {
         this.policiesExist = exist;
         add(this.nodes.keys(), nodes);
