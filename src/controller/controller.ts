@@ -25,6 +25,7 @@ import { createMetrics, type ControllerMetrics } from './metrics.js';
 import { MigrationReconciler } from './migration/reconciler.js';
 import { SB_MONITOR } from './migration/southbound.js';
 import { ClusterModel, emptyDirty, type ClusterStores, type DirtyKeys } from './model/cluster-model.js';
+import { writeInfrastructureWhenListed, type InfrastructureWrite } from './infrastructure.js';
 import { connectNb } from './nb-writer.js';
 import type { ControllerOptions } from './options.js';
 import { startStatusServer, type StatusServer } from './status-server.js';
@@ -101,6 +102,9 @@ export class Controller {
   private synced = false;
   private workers?: Promise<void>;
   private resyncTimer?: NodeJS.Timeout;
+  /** The Subnet- and Node-only rows written while the pods are listed (infrastructure.ts), for the first pass to wait for. */
+  private infrastructure?: Promise<InfrastructureWrite | undefined>;
+  private wroteAhead = false;
 
   constructor(
     private readonly o: ControllerRunOptions,
@@ -132,6 +136,30 @@ export class Controller {
     const nb = connectNb(this.o.nbAddr, this.log, this.metrics);
     nb.catch(() => undefined);
     this.nbReady = nb;
+    // The lease is sought while the cluster is listed: a replica leading by the time the Nodes and Subnets are
+    // listed writes their rows at once (passes wait for the workers below, started once everything is listed).
+    if (this.o.leaderElect) {
+      this.elector = new LeaderElector({
+        api: this.writer,
+        namespace: this.o.leaseNamespace,
+        name: this.o.leaseName,
+        identity: this.o.identity ?? `${hostname()}-${process.pid}`,
+        log: this.log,
+        onStartedLeading: () => {
+          this.writeInfrastructureAhead();
+          this.fullPending = true;
+          this.queue.add(PASS);
+        },
+        onStoppedLeading: () => {
+          this.synced = false;
+        },
+      });
+      this.elector.start();
+    } else {
+      this.leading = true;
+      this.writeInfrastructureAhead();
+      this.queue.add(PASS);
+    }
     await this.cache.waitForSync(600_000);
     this.log.info('caches synced', { pods: this.cache.pods.store.size, nodes: this.cache.nodes.store.size, policies: this.cache.policies.store.size });
     for (const r of this.cache.all()) r.on((e) => this.dirty(r.type.kind, e.type === 'delete' ? e.old : e.record));
@@ -147,26 +175,6 @@ export class Controller {
       this.metrics,
     );
 
-    if (this.o.leaderElect) {
-      this.elector = new LeaderElector({
-        api: this.writer,
-        namespace: this.o.leaseNamespace,
-        name: this.o.leaseName,
-        identity: this.o.identity ?? `${hostname()}-${process.pid}`,
-        log: this.log,
-        onStartedLeading: () => {
-          this.fullPending = true;
-          this.queue.add(PASS);
-        },
-        onStoppedLeading: () => {
-          this.synced = false;
-        },
-      });
-      this.elector.start();
-    } else {
-      this.leading = true;
-      this.queue.add(PASS);
-    }
     if (this.o.resyncIntervalMs > 0) {
       this.resyncTimer = setInterval(() => {
         this.repairPending = true;
@@ -202,9 +210,19 @@ export class Controller {
     await this.elector?.stop();
     await this.cache?.stop();
     await this.nbReady?.then((c) => c.close(), () => undefined);
+    // Settles once its lists stop or its NB connection closes.
+    await this.infrastructure;
     await this.sb?.close();
     await this.status?.close();
     this.model.dispose();
+  }
+
+  /** Once, at startup: later full passes find the caches listed and write everything at once. */
+  private writeInfrastructureAhead(): void {
+    if (this.wroteAhead) return;
+    this.wroteAhead = true;
+    const deps = { log: this.log, metrics: this.metrics, isLeader: () => this.isLeader() };
+    this.infrastructure = writeInfrastructureWhenListed(this.cache!, this.nbReady!, this.o, deps);
   }
 
   private dirty(kind: string, r: ObjectRecord): void {
@@ -232,7 +250,9 @@ export class Controller {
     const deps = { writer: this.writer, log: this.log, metrics: this.metrics, isLeader: () => this.isLeader(), patches: this.patchRetries };
     if (full) {
       this.fullPending = false;
-      report = await bulkSync(snapshotOf(this.cache!), this.nbReady!, this.model, { ...this.o, dryRun: false }, deps);
+      const infrastructure = this.infrastructure;
+      this.infrastructure = undefined;
+      report = await bulkSync(snapshotOf(this.cache!), this.nbReady!, this.model, { ...this.o, dryRun: false }, { ...deps, infrastructure });
       warmScopeIndexes((await this.nbReady!).cache);
     } else {
       const nb = await this.nbReady!;

@@ -28,6 +28,13 @@ export interface Converged {
   timings: { plan: number; apply: number };
 }
 
+/** The tables a plan writes, each with its inserts/updates/deletes, for the log. */
+function written(counts: PlanResult['counts']): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [table, c] of Object.entries(counts)) if (c.insert + c.update + c.delete > 0) out[table] = `${c.insert}/${c.update}/${c.delete}`;
+  return out;
+}
+
 /** Adds `more` into `into`, table by table. */
 export function addCounts(into: PlanResult['counts'], more: PlanResult['counts']): void {
   for (const table of Object.keys(more) as (keyof typeof more)[]) {
@@ -40,12 +47,12 @@ export function addCounts(into: PlanResult['counts'], more: PlanResult['counts']
 export async function converge(
   desired: DesiredSource,
   nb: OvsdbClient,
-  o: { vendor: string; maxOpsPerTxn: number; dryRun: boolean },
+  o: { vendor: string; maxOpsPerTxn: number; dryRun: boolean; prune?: boolean },
   deps: { log: Logger; metrics?: ControllerMetrics; isLeader?: () => boolean },
 ): Promise<Converged> {
   let t = performance.now();
   // Rows of Kube-OVN features ovnscale does not manage (security groups, IP pools, ...) are kept when adopting its NB.
-  const planOpts = { vendor: o.vendor, keep: kubeOvnFeatureRow };
+  const planOpts = { vendor: o.vendor, keep: kubeOvnFeatureRow, prune: o.prune };
   // The whole NB grouped by identity once, straight from the cache, for the first round's plan(s).
   const existing = rowsView((table) => nb.cache.table(table).rows());
   let planned: PlanResult;
@@ -58,7 +65,7 @@ export async function converge(
     else rounds = planned.deferred > 0 || planned.ops.length > o.maxOpsPerTxn;
   }
   const timings = { plan: performance.now() - t, apply: 0 };
-  deps.log.info('plan computed', { operations: planned.ops.length, rounds, ms: Math.round(timings.plan) });
+  deps.log.info('plan computed', { operations: planned.ops.length, rounds, tables: written(planned.counts), ms: Math.round(timings.plan) });
   const counts = planned.counts;
   let operations = planned.ops.length;
   let transactions = 0;
@@ -76,6 +83,7 @@ export async function converge(
     const scope = planned.deferredScope;
     planned = plan(desiredIn(scope, desired), cacheScopeView(nb.cache, scope), { ...planOpts, deferNew: true, outside: (table, key) => desired.get(table, key) });
     timings.plan += performance.now() - t;
+    deps.log.info('round planned', { round: round + 1, operations: planned.ops.length, tables: written(planned.counts), ms: Math.round(performance.now() - t) });
     operations += planned.ops.length;
     addCounts(counts, planned.counts);
   }

@@ -5,20 +5,16 @@
  * transaction. Parents and references outside the scope resolve to the rows
  * the NB holds for them.
  */
-import type { KubeWriter } from '../k8s/index.js';
 import { desiredIn, scopeSize } from '../nb/scope.js';
 import { cacheScopeView } from '../nb/existing-view.js';
 import { kubeOvnFeatureRow } from '../nb/ownership.js';
 import { plan } from '../nb/plan.js';
 import type { OvsdbClient } from '../ovsdb/index.js';
-import type { Logger } from '../util/log.js';
 import { writeBack } from './allocation.js';
-import type { ControllerMetrics } from './metrics.js';
 import type { ClusterModel, ClusterStores, DirtyKeys } from './model/cluster-model.js';
 import { applyOperations, waitForCache } from './nb-writer.js';
-import type { PatchRetries } from './patch-retry.js';
 import type { ControllerOptions } from './options.js';
-import type { SyncReport } from './sync-once.js';
+import type { PassDeps, SyncReport } from './sync-once.js';
 import { laps } from '../util/laps.js';
 
 export async function scopedSync(
@@ -27,14 +23,7 @@ export async function scopedSync(
   stores: ClusterStores,
   nb: OvsdbClient,
   o: ControllerOptions,
-  deps: {
-    writer?: KubeWriter;
-    log: Logger;
-    metrics?: ControllerMetrics;
-    isLeader?: () => boolean;
-    /** Annotation patches: a failed object is handled again later (see PatchRetries). */
-    patches?: PatchRetries;
-  },
+  deps: PassDeps,
 ): Promise<SyncReport> {
   const { timings, lap } = laps();
   const u = await model.update(dirty, stores);

@@ -15,7 +15,8 @@ import { createClusterCache } from './cluster-cache.js';
 import { Ipam } from './ipam/ipam.js';
 import { ClusterModel } from './model/cluster-model.js';
 import type { ControllerMetrics } from './metrics.js';
-import { converge } from './converge.js';
+import { addCounts, converge } from './converge.js';
+import { writeInfrastructureWhenListed, type InfrastructureWrite } from './infrastructure.js';
 import { connectNb } from './nb-writer.js';
 import type { ControllerOptions } from './options.js';
 import type { ValidationError } from './validation.js';
@@ -39,13 +40,26 @@ export interface SyncReport {
   timings: Record<string, number>;
 }
 
+/** What a reconciliation pass, full or scoped, works with besides the NB. */
+export interface PassDeps {
+  writer?: KubeWriter;
+  log: Logger;
+  metrics?: ControllerMetrics;
+  isLeader?: () => boolean;
+  /** Annotation patches: a failed object is handled again later (see PatchRetries). */
+  patches?: PatchRetries;
+}
+
 /** The core of a bulk sync, on caches the caller already holds. */
 export async function bulkSync(
   snap: ClusterSnapshot,
   nbClient: OvsdbClient | Promise<OvsdbClient>,
   model: ClusterModel,
   o: ControllerOptions & { dryRun: boolean },
-  deps: { writer?: KubeWriter; log: Logger; metrics?: ControllerMetrics; isLeader?: () => boolean; patches?: PatchRetries },
+  deps: PassDeps & {
+    /** The Subnet- and Node-only rows being written ahead (infrastructure.ts): planning waits for them. */
+    infrastructure?: Promise<InfrastructureWrite | undefined>;
+  },
 ): Promise<SyncReport> {
   // The cluster's desired state needs nothing from the NB but the gateways in use, set once it has replicated.
   const d = await rebuildModel(model, snap);
@@ -55,9 +69,14 @@ export async function bulkSync(
   const timings = { ...d.timings };
   if (timings.evaluate !== undefined) deps.metrics?.wasmTaskDuration.observe({ kernel: 'selector-set' }, timings.evaluate / 1000);
   deps.log.info('desired state computed', { rows: d.state.size, invalid: d.errors.length, allocated: d.allocated, ipamMs: Math.round(timings.ipam!), resolveMs: Math.round(timings.resolve!), desiredMs: Math.round(timings.desired!) });
+  const ahead = await deps.infrastructure;
   const c = await converge(d.state, nb, o, deps);
   timings.plan = c.timings.plan;
   timings.apply = c.timings.apply;
+  if (ahead) {
+    timings.infrastructure = ahead.ms;
+    addCounts(c.plan.counts, ahead.plan.counts);
+  }
   const t = performance.now();
   let annotations = { sent: 0, failed: 0 };
   if (!o.dryRun && deps.writer) {
@@ -66,8 +85,8 @@ export async function bulkSync(
   timings.annotate = performance.now() - t;
   return {
     plan: c.plan,
-    operations: c.operations,
-    transactions: c.transactions,
+    operations: c.operations + (ahead?.operations ?? 0),
+    transactions: c.transactions + (ahead?.transactions ?? 0),
     desiredRows: d.state.size,
     allocated: d.allocated,
     annotations,
@@ -80,9 +99,14 @@ export async function bulkSync(
 export async function syncOnce(o: SyncOnceOptions, log: Logger, metrics?: ControllerMetrics): Promise<SyncReport> {
   const t0 = performance.now();
   const api = new KubeApi(loadKubeConfig(o.kubeconfig));
+  const connecting = connectNb(o.nbAddr, log, metrics).then((nb) => ({ nb, ms: performance.now() - t0 }));
+  connecting.catch(() => undefined);
+  const close = () => connecting.then(({ nb }) => nb.close(), () => undefined);
+  let infrastructure: Promise<InfrastructureWrite | undefined> | undefined;
   const listing = (async (): Promise<{ snap: ClusterSnapshot; ms: number }> => {
     const cache = await createClusterCache(api, log);
     cache.start();
+    if (!o.dryRun) infrastructure = writeInfrastructureWhenListed(cache, connecting.then((c) => c.nb), o, { log, metrics });
     try {
       await cache.waitForSync(600_000);
       const snap = snapshotOf(cache);
@@ -93,9 +117,6 @@ export async function syncOnce(o: SyncOnceOptions, log: Logger, metrics?: Contro
       await cache.stop();
     }
   })();
-  const connecting = connectNb(o.nbAddr, log, metrics).then((nb) => ({ nb, ms: performance.now() - t0 }));
-  connecting.catch(() => undefined);
-  const close = () => connecting.then(({ nb }) => nb.close(), () => undefined);
   let listed: { snap: ClusterSnapshot; ms: number };
   try {
     listed = await listing;
@@ -105,7 +126,7 @@ export async function syncOnce(o: SyncOnceOptions, log: Logger, metrics?: Contro
   }
   const model = new ClusterModel(o, new Ipam());
   try {
-    const r = await bulkSync(listed.snap, connecting.then((c) => c.nb), model, o, { writer: new KubeWriter(api), log, metrics });
+    const r = await bulkSync(listed.snap, connecting.then((c) => c.nb), model, o, { writer: new KubeWriter(api), log, metrics, infrastructure });
     for (const e of r.errors) metrics?.invalidObjects.inc({ kind: e.kind, reason: e.reason });
     r.timings = { list: listed.ms, nb: (await connecting).ms, ...r.timings };
     return r;

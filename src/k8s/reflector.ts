@@ -67,7 +67,7 @@ export class Reflector<R extends ObjectRecord> {
   private readonly listeners = new Set<Listener<R>>();
   private rv = '';
   private synced = false;
-  private syncWaiters: (() => void)[] = [];
+  private syncWaiters: { done: () => void; fail: (err: Error) => void }[] = [];
   private running = false;
   private abortWatch: (() => void) | undefined;
   private readonly sleeper: { wake?: () => void } = {};
@@ -101,19 +101,25 @@ export class Reflector<R extends ObjectRecord> {
     return this.synced;
   }
 
-  /** Resolves after the first complete list; rejects after `timeoutMs` if given. */
+  /** Resolves after the first complete list; rejects after `timeoutMs` if given, or when stopped before it. */
   waitForSync(timeoutMs?: number): Promise<void> {
     if (this.synced) return Promise.resolve();
     return new Promise((resolve, reject) => {
       let timer: NodeJS.Timeout | undefined;
-      const done = () => {
-        clearTimeout(timer);
-        resolve();
+      const waiter = {
+        done: () => {
+          clearTimeout(timer);
+          resolve();
+        },
+        fail: (err: Error) => {
+          clearTimeout(timer);
+          reject(err);
+        },
       };
-      this.syncWaiters.push(done);
+      this.syncWaiters.push(waiter);
       if (timeoutMs !== undefined)
         timer = setTimeout(() => {
-          this.syncWaiters = this.syncWaiters.filter((w) => w !== done);
+          this.syncWaiters = this.syncWaiters.filter((w) => w !== waiter);
           reject(new Error(`${this.type.plural}: not synced within ${timeoutMs} ms${this.stats.lastError ? ` (last error: ${this.stats.lastError})` : ''}`));
         }, timeoutMs);
     });
@@ -133,6 +139,7 @@ export class Reflector<R extends ObjectRecord> {
 
   async stop(): Promise<void> {
     this.running = false;
+    for (const w of this.syncWaiters.splice(0)) w.fail(new Error(`${this.type.plural}: stopped before the first list completed`));
     this.abortWatch?.();
     this.sleeper.wake?.();
     await this.loop;
@@ -207,7 +214,7 @@ export class Reflector<R extends ObjectRecord> {
     this.rv = rv;
     if (!this.synced) {
       this.synced = true;
-      for (const w of this.syncWaiters.splice(0)) w();
+      for (const w of this.syncWaiters.splice(0)) w.done();
     }
   }
 

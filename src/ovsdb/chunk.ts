@@ -11,7 +11,7 @@
  * one more for elements that are not named-uuids). Without this, one such
  * mutate would glue every insert into a single huge transaction.
  */
-import type { Atom, Mutation, Operation, Value } from './types.js';
+import type { Atom, Mutation, Operation } from './types.js';
 
 /**
  * Default chunk size, from `ovnscale bench ovsdb --sweep` (docs/BENCHMARKS.md):
@@ -21,19 +21,24 @@ import type { Atom, Mutation, Operation, Value } from './types.js';
  */
 export const DEFAULT_MAX_OPS = 1000;
 
-function collectStrings(v: unknown, out: Set<string>): void {
-  if (typeof v === 'string') out.add(v);
-  else if (Array.isArray(v)) for (const x of v) collectStrings(x, out);
-  else if (typeof v === 'object' && v !== null) for (const [k, x] of Object.entries(v)) (out.add(k), collectStrings(x, out));
+/** Calls `fn` with every string in `v`, map keys included; allocates nothing (it runs over every row of a bulk write). */
+function visitStrings(v: unknown, fn: (s: string) => void): void {
+  if (typeof v === 'string') fn(v);
+  else if (Array.isArray(v)) for (const x of v) visitStrings(x, fn);
+  else if (typeof v === 'object' && v !== null) {
+    for (const k in v) {
+      fn(k);
+      visitStrings((v as Record<string, unknown>)[k], fn);
+    }
+  }
 }
 
-function mentioned(op: Operation): Set<string> {
-  const out = new Set<string>();
-  if ('row' in op) collectStrings(op.row as Record<string, Value>, out);
-  if ('where' in op) for (const c of op.where) collectStrings(c[2], out);
-  if (op.op === 'mutate') for (const m of op.mutations) collectStrings(m[2], out);
-  if (op.op === 'wait') for (const r of op.rows) collectStrings(r, out);
-  return out;
+/** Calls `fn` with every string the operation mentions (where a named-uuid could be). */
+function visitMentions(op: Operation, fn: (s: string) => void): void {
+  if ('row' in op) visitStrings(op.row, fn);
+  if ('where' in op) for (const c of op.where) visitStrings(c[2], fn);
+  if (op.op === 'mutate') for (const m of op.mutations) visitStrings(m[2], fn);
+  if (op.op === 'wait') for (const r of op.rows) visitStrings(r, fn);
 }
 
 type SetInsertMutate = Extract<Operation, { op: 'mutate' }>;
@@ -43,10 +48,12 @@ function isSplittable(op: Operation, definedAt: ReadonlyMap<string, number>): op
   if (op.op !== 'mutate' || op.mutations.length === 0) return false;
   if (!op.mutations.every(([, m, v]) => m === 'insert' && Array.isArray(v))) return false;
   if (!op.mutations.some(([, , v]) => (v as Atom[]).some((a) => typeof a === 'string' && definedAt.has(a)))) return false;
-  const inWhere = new Set<string>();
-  for (const c of op.where) collectStrings(c[2], inWhere);
-  for (const s of inWhere) if (definedAt.has(s)) return false;
-  return true;
+  let named = false;
+  for (const c of op.where)
+    visitStrings(c[2], (s) => {
+      named ||= definedAt.has(s);
+    });
+  return !named;
 }
 
 /** `op` restricted to the elements `keep` accepts; undefined when nothing is left. */
@@ -70,8 +77,13 @@ export function chunkOperations(ops: readonly Operation[], maxOps = DEFAULT_MAX_
   if (!Number.isInteger(maxOps) || maxOps < 1) throw new RangeError(`chunkOperations: maxOps must be a positive integer, got ${maxOps}`);
   if (ops.length <= maxOps) return ops.length ? [ops.slice()] : [];
   const definedAt = new Map<string, number>();
+  // Longer strings (matches, addresses, names) cannot be a uuid-name: skipped without hashing them.
+  let longest = 0;
   ops.forEach((op, i) => {
-    if (op.op === 'insert' && op.uuidName !== undefined) definedAt.set(op.uuidName, i);
+    if (op.op === 'insert' && op.uuidName !== undefined) {
+      definedAt.set(op.uuidName, i);
+      longest = Math.max(longest, op.uuidName.length);
+    }
   });
 
   // Split set-insert mutates: their named elements follow their inserts, the rest stay as one op.
@@ -109,10 +121,10 @@ export function chunkOperations(ops: readonly Operation[], maxOps = DEFAULT_MAX_
   items.forEach((it, k) => itemOf.set(it.index, k));
   if (definedAt.size > 0) {
     items.forEach((it, k) => {
-      for (const s of mentioned(it.op)) {
-        const d = definedAt.get(s);
+      visitMentions(it.op, (s) => {
+        const d = s.length <= longest ? definedAt.get(s) : undefined;
         if (d !== undefined) union(k, itemOf.get(d)!);
-      }
+      });
     });
   }
   const groups = new Map<number, number[]>();

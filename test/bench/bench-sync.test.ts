@@ -41,8 +41,10 @@ describe('ovnscale bench sync at a tiny size', () => {
     expect(o.relabel!.touched.passes).toBeGreaterThan(0);
     expect(o.memory.rssMiB).toBeGreaterThan(0);
 
-    // The floor writes the same rows ovnscale's cold sync wrote.
-    expect(r.floor!.operations).toBe(o.cold.operations);
+    // The floor writes the same rows ovnscale's cold sync wrote; ovnscale writes the Node and Subnet rows ahead,
+    // in plans of their own, so their parents' mutates are split into a few more.
+    expect(r.floor!.operations).toBeLessThanOrEqual(o.cold.operations);
+    expect(o.cold.operations).toBeLessThan(r.floor!.operations * 1.05);
     expect(r.ratios.coldOverFloor).toBeGreaterThan(0);
     const n = r.naive!;
     expect(n.cold.writeTransactions).toBe(n.cold.sampled);

@@ -1,7 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_OPTIONS } from '../../src/controller/options.js';
+import { createClusterCache } from '../../src/controller/cluster-cache.js';
+import { writeInfrastructure } from '../../src/controller/infrastructure.js';
+import { connectNb } from '../../src/controller/nb-writer.js';
 import { syncOnce, type SyncOnceOptions } from '../../src/controller/sync-once.js';
+import { KubeApi, loadKubeConfig } from '../../src/k8s/index.js';
 import { silentLogger } from '../../src/util/log.js';
 import { startClusterEnv, type ClusterEnv } from '../support/cluster-env.js';
 
@@ -28,8 +32,27 @@ describe('bulk sync against a real NB with ovn-northd', () => {
     expect(await count('Logical_Switch_Port')).toBe(0);
   });
 
-  it('brings an empty NB to the cluster, compiles in northd without errors, and a second run writes nothing', async () => {
+  it('writes the Node and Subnet rows ahead into an empty NB; the full sync then brings it to the cluster without writing them again, compiles in northd without errors, and a second run writes nothing', async () => {
+    const cache = await createClusterCache(new KubeApi(loadKubeConfig(env.kubeconfig)), silentLogger);
+    cache.start();
+    const nb = await connectNb(opts.nbAddr, silentLogger);
+    let ahead;
+    try {
+      await cache.waitForSync(60_000);
+      ahead = await writeInfrastructure([...cache.subnets.store.values()], [...cache.nodes.store.values()], nb, opts, { log: silentLogger });
+    } finally {
+      await cache.stop();
+      await nb.close();
+    }
+    const policiesAhead = ahead!.plan.counts.Logical_Router_Policy.insert;
+    expect(policiesAhead).toBeGreaterThan(8 * 2);
+    expect(await count('Logical_Router_Policy')).toBe(policiesAhead);
+    expect(await count('Port_Group')).toBe(0);
+
     const first = await syncOnce(opts, silentLogger);
+    // Only the centralized subnets' gateway policies were left to insert; none of those written ahead was inserted again.
+    expect(first.plan.counts.Logical_Router_Policy.insert).toBeLessThan(3);
+    expect(await count('Logical_Router_Policy')).toBe(policiesAhead + first.plan.counts.Logical_Router_Policy.insert);
     expect(first.errors).toEqual([]);
     expect(first.plan.conflicts).toEqual([]);
     expect(first.transactions).toBeGreaterThan(0);

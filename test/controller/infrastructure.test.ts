@@ -1,0 +1,63 @@
+import { describe, expect, it } from 'vitest';
+import { bulkDesired, type ClusterSnapshot } from '../../src/controller/bulk-desired.js';
+import { infrastructureRows } from '../../src/controller/infrastructure.js';
+import { Ipam } from '../../src/controller/ipam/ipam.js';
+import { DEFAULT_OPTIONS, type ControllerOptions } from '../../src/controller/options.js';
+import { trimEndpointSlice, trimNamespace, trimNetworkPolicy, trimNode, trimPod, trimService, trimSubnet } from '../../src/k8s/trim.js';
+import { NODE_KEY, POD_KEY } from '../../src/nb/naming.js';
+import { NB_TABLES } from '../../src/nb/rows.js';
+import { clusterSpec, generateCluster } from '../../src/sim/gen/cluster.js';
+import { node } from './fixtures.js';
+
+const O: ControllerOptions = { ...DEFAULT_OPTIONS, wasmWorkers: 0 };
+
+function snapshot(): ClusterSnapshot {
+  const s: ClusterSnapshot = { subnets: [], nodes: [], namespaces: [], pods: [], services: [], endpointSlices: [], policies: [] };
+  // Subnet 9 is centralized: its gateway policy depends on the NB's active gateway, so it is not written ahead.
+  for (const o of generateCluster(clusterSpec({ seed: 3, nodes: 6, pods: 300, policies: 20, services: 10, subnets: 10 }))) {
+    const kind = (o as { kind: string }).kind;
+    if (kind === 'Namespace') s.namespaces.push(trimNamespace(o));
+    else if (kind === 'Pod') s.pods.push(trimPod(o));
+    else if (kind === 'NetworkPolicy') s.policies.push(trimNetworkPolicy(o));
+    else if (kind === 'Service') s.services.push(trimService(o));
+    else if (kind === 'EndpointSlice') s.endpointSlices.push(trimEndpointSlice(o));
+    else if (kind === 'Node') s.nodes.push(trimNode(o));
+    else if (kind === 'Subnet') s.subnets.push(trimSubnet(o));
+  }
+  // A node that joined since: its join address comes from the full pass's IPAM.
+  s.nodes.push(node('new-node', '192.168.9.9'));
+  return s;
+}
+
+describe('the Subnet- and Node-only rows written ahead', () => {
+  it('are the full desired state rows of their tables, the switches without their load balancers', async () => {
+    const snap = snapshot();
+    const ahead = infrastructureRows(snap.subnets, snap.nodes, O);
+    const full = (await bulkDesired(snap, new Ipam(), O)).state;
+    const tables = NB_TABLES.filter((t) => [...ahead.rows(t)].length > 0);
+    expect(tables.sort()).toEqual(['Logical_Router', 'Logical_Router_Policy', 'Logical_Router_Port', 'Logical_Switch', 'Logical_Switch_Port'].sort());
+    for (const table of tables) {
+      for (const [key, d] of ahead.rows(table)) {
+        const f = full.get(table, key);
+        expect(f, `${table} ${key}`).toBeDefined();
+        expect(d.row).toEqual(f!.row);
+        expect(d.parent).toEqual(f!.parent);
+        expect(d.insertOnly).toEqual(f!.insertOnly);
+        if (table === 'Logical_Switch') expect(d.refs).toBeUndefined();
+        else expect(d.refs).toEqual(f!.refs);
+      }
+      // What the full pass adds in these tables: pods' ports, the new node's rows, the centralized subnet's gateway policy.
+      for (const [key, f] of full.rows(table)) {
+        if (ahead.get(table, key)) continue;
+        const ids = f.row['external_ids'] as Record<string, string>;
+        const newNode = key.includes('new-node') || ids[NODE_KEY] === 'new-node';
+        const gateway = table === 'Logical_Router_Policy' && /^ip4\.src == [0-9./]+$/.test(String(f.row['match']));
+        const podPort = ids[POD_KEY] !== undefined;
+        expect(podPort || newNode || gateway, `${table} ${key} is not written ahead`).toBe(true);
+      }
+    }
+    expect(ahead.get('Logical_Switch_Port', 'node-new-node')).toBeUndefined();
+    expect(full.get('Logical_Switch_Port', 'node-new-node')).toBeDefined();
+    expect(ahead.size).toBeGreaterThan(6 * 10);
+  });
+});
