@@ -25,7 +25,7 @@ import { createMetrics, type ControllerMetrics } from './metrics.js';
 import { MigrationReconciler } from './migration/reconciler.js';
 import { SB_MONITOR } from './migration/southbound.js';
 import { ClusterModel, emptyDirty, type ClusterStores, type DirtyKeys } from './model/cluster-model.js';
-import { writeInfrastructureWhenListed, type InfrastructureWrite } from './infrastructure.js';
+import { writeInfrastructureWhenListed, type AheadWrite } from './infrastructure.js';
 import { connectNb } from './nb-writer.js';
 import type { ControllerOptions } from './options.js';
 import { startStatusServer, type StatusServer } from './status-server.js';
@@ -102,8 +102,8 @@ export class Controller {
   private synced = false;
   private workers?: Promise<void>;
   private resyncTimer?: NodeJS.Timeout;
-  /** The Subnet- and Node-only rows written while the pods are listed (infrastructure.ts), for the first pass to wait for. */
-  private infrastructure?: Promise<InfrastructureWrite | undefined>;
+  /** The Subnet- and Node-only rows written while the pods are listed (infrastructure.ts): the first pass leaves them to its second round. */
+  private infrastructure?: AheadWrite;
   private wroteAhead = false;
 
   constructor(
@@ -211,7 +211,7 @@ export class Controller {
     await this.cache?.stop();
     await this.nbReady?.then((c) => c.close(), () => undefined);
     // Settles once its lists stop or its NB connection closes.
-    await this.infrastructure;
+    await this.infrastructure?.done;
     await this.sb?.close();
     await this.status?.close();
     this.model.dispose();

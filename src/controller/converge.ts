@@ -8,6 +8,7 @@
  * just inserted, only what the previous one deferred.
  */
 import type { DesiredSource } from '../nb/desired.js';
+import type { NbTable } from '../nb/rows.js';
 import { cacheScopeView, rowsView } from '../nb/existing-view.js';
 import { kubeOvnFeatureRow } from '../nb/ownership.js';
 import { plan, type PlanResult } from '../nb/plan.js';
@@ -48,7 +49,13 @@ export async function converge(
   desired: DesiredSource,
   nb: OvsdbClient,
   o: { vendor: string; maxOpsPerTxn: number; dryRun: boolean; prune?: boolean },
-  deps: { log: Logger; metrics?: ControllerMetrics; isLeader?: () => boolean },
+  deps: {
+    log: Logger;
+    metrics?: ControllerMetrics;
+    isLeader?: () => boolean;
+    /** Rows another writer is writing now (see PlanOptions.pending): the first round leaves them, later rounds plan them once it has settled. */
+    pending?: { has: (table: NbTable, key: string) => boolean; settled: Promise<unknown> };
+  },
 ): Promise<Converged> {
   let t = performance.now();
   // Rows of Kube-OVN features ovnscale does not manage (security groups, IP pools, ...) are kept when adopting its NB.
@@ -60,8 +67,8 @@ export async function converge(
   if (o.dryRun) planned = plan(desired, existing, planOpts);
   else {
     // The first round's plan; when it defers nothing it is the whole plan (no second full plan to decide).
-    planned = plan(desired, existing, { ...planOpts, deferNew: true });
-    if (planned.deferred > 0 && planned.ops.length + planned.deferred <= o.maxOpsPerTxn) planned = plan(desired, existing, planOpts);
+    planned = plan(desired, existing, { ...planOpts, deferNew: true, pending: deps.pending?.has });
+    if (planned.deferred > 0 && planned.ops.length + planned.deferred <= o.maxOpsPerTxn && !deps.pending) planned = plan(desired, existing, planOpts);
     else rounds = planned.deferred > 0 || planned.ops.length > o.maxOpsPerTxn;
   }
   const timings = { plan: performance.now() - t, apply: 0 };
@@ -69,16 +76,20 @@ export async function converge(
   const counts = planned.counts;
   let operations = planned.ops.length;
   let transactions = 0;
-  for (let round = 1; !o.dryRun && planned.ops.length > 0; round++) {
+  // A round may hold nothing to write but rows left to a pending writer.
+  for (let round = 1; !o.dryRun && (planned.ops.length > 0 || (rounds && planned.deferred > 0)); round++) {
     if (round > MAX_ROUNDS) throw new Error(`the NB did not converge in ${MAX_ROUNDS} rounds (${planned.ops.length} operations left)`);
-    t = performance.now();
-    const applied = await applyOperations(nb, planned.ops, { maxOps: o.maxOpsPerTxn, isLeader: deps.isLeader, metrics: deps.metrics });
-    transactions += applied.transactions;
-    timings.apply += performance.now() - t;
-    deps.log.info('plan applied', { round, operations: planned.ops.length, transactions: applied.transactions, ms: Math.round(performance.now() - t) });
-    // Whatever plans next (this loop or the next pass) must see our inserts, or it would insert them again.
-    if (!(await waitForCache(nb, applied.inserted, 60_000))) deps.log.warn('NB cache slow to show our inserts; planning anyway');
+    if (planned.ops.length > 0) {
+      t = performance.now();
+      const applied = await applyOperations(nb, planned.ops, { maxOps: o.maxOpsPerTxn, isLeader: deps.isLeader, metrics: deps.metrics });
+      transactions += applied.transactions;
+      timings.apply += performance.now() - t;
+      deps.log.info('plan applied', { round, operations: planned.ops.length, transactions: applied.transactions, ms: Math.round(performance.now() - t) });
+      // Whatever plans next (this loop or the next pass) must see our inserts, or it would insert them again.
+      if (!(await waitForCache(nb, applied.inserted, 60_000))) deps.log.warn('NB cache slow to show our inserts; planning anyway');
+    }
     if (!rounds) break;
+    if (round === 1) await deps.pending?.settled;
     t = performance.now();
     const scope = planned.deferredScope;
     planned = plan(desiredIn(scope, desired), cacheScopeView(nb.cache, scope), { ...planOpts, deferNew: true, outside: (table, key) => desired.get(table, key) });

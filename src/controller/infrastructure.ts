@@ -15,7 +15,7 @@
  */
 import type { NodeRecord, PodRecord, SubnetRecord } from '../k8s/records.js';
 import type { Reflector } from '../k8s/reflector.js';
-import { DesiredState, type DesiredRow } from '../nb/desired.js';
+import { DesiredState, type DesiredRow, type DesiredSource } from '../nb/desired.js';
 import type { NbTable } from '../nb/rows.js';
 import type { OvsdbClient } from '../ovsdb/index.js';
 import type { Logger } from '../util/log.js';
@@ -53,17 +53,12 @@ export interface InfrastructureWrite extends Pick<Converged, 'operations' | 'tra
   ms: number;
 }
 
-/** Writes the Subnet- and Node-only rows; never throws (the full pass writes whatever this did not). */
-export async function writeInfrastructure(
-  subnets: readonly SubnetRecord[],
-  nodes: readonly NodeRecord[],
-  nb: OvsdbClient,
-  o: ControllerOptions,
-  deps: { log: Logger; metrics?: ControllerMetrics; isLeader?: () => boolean },
-): Promise<InfrastructureWrite | undefined> {
+type Deps = { log: Logger; metrics?: ControllerMetrics; isLeader?: () => boolean };
+
+/** Writes the rows; never throws (the full pass writes whatever this did not). */
+async function writeRows(desired: DesiredState, nb: OvsdbClient, o: ControllerOptions, deps: Deps): Promise<InfrastructureWrite | undefined> {
   const t = performance.now();
   try {
-    const desired = infrastructureRows(subnets, nodes, o);
     const c = await converge(desired, nb, { ...o, dryRun: false, prune: false }, deps);
     const ms = performance.now() - t;
     deps.log.info('infrastructure written', { rows: desired.size, operations: c.operations, transactions: c.transactions, ms: Math.round(ms) });
@@ -74,25 +69,45 @@ export async function writeInfrastructure(
   }
 }
 
+/** Writes the Subnet- and Node-only rows of these objects now. */
+export function writeInfrastructure(subnets: readonly SubnetRecord[], nodes: readonly NodeRecord[], nb: OvsdbClient, o: ControllerOptions, deps: Deps): Promise<InfrastructureWrite | undefined> {
+  return writeRows(infrastructureRows(subnets, nodes, o), nb, o, deps);
+}
+
+/** A write ahead: the rows it writes from the moment it starts writing (none if it never does), and its outcome. */
+export interface AheadWrite {
+  rows?: DesiredSource;
+  done: Promise<InfrastructureWrite | undefined>;
+}
+
 /**
  * Writes them as soon as the Nodes and Subnets are listed and the NB has
  * replicated, while the pods are still being listed. Nothing when the pods
  * are listed by then (a large NB takes longer to replicate than the list,
  * and then the full pass plans as soon as this would), when this replica is
- * not leading, or when a list fails: the full pass covers them all.
+ * not leading, or when a list fails: the full pass covers them all. The full
+ * pass may start while this still writes: it leaves these rows to its next
+ * round (PlanOptions.pending).
  */
-export async function writeInfrastructureWhenListed(
+export function writeInfrastructureWhenListed(
   lists: { nodes: Reflector<NodeRecord>; subnets: Reflector<SubnetRecord>; pods: Reflector<PodRecord> },
   nb: Promise<OvsdbClient>,
   o: ControllerOptions,
-  deps: { log: Logger; metrics?: ControllerMetrics; isLeader?: () => boolean },
-): Promise<InfrastructureWrite | undefined> {
-  try {
-    await Promise.all([lists.nodes.waitForSync(600_000), lists.subnets.waitForSync(600_000)]);
-    const client = await nb;
-    if (lists.pods.hasSynced() || (deps.isLeader && !deps.isLeader())) return undefined;
-    return await writeInfrastructure([...lists.subnets.store.values()], [...lists.nodes.store.values()], client, o, deps);
-  } catch {
-    return undefined;
-  }
+  deps: Deps,
+): AheadWrite {
+  const ahead: AheadWrite = { done: Promise.resolve(undefined) };
+  ahead.done = (async () => {
+    try {
+      await Promise.all([lists.nodes.waitForSync(600_000), lists.subnets.waitForSync(600_000)]);
+      const client = await nb;
+      if (lists.pods.hasSynced() || (deps.isLeader && !deps.isLeader())) return undefined;
+      // Published before the first write, in the same turn as the check above: a full pass that finds no rows here knows none will be written.
+      const rows = infrastructureRows([...lists.subnets.store.values()], [...lists.nodes.store.values()], o);
+      ahead.rows = rows;
+      return await writeRows(rows, client, o, deps);
+    } catch {
+      return undefined;
+    }
+  })();
+  return ahead;
 }

@@ -16,7 +16,8 @@ import { Ipam } from './ipam/ipam.js';
 import { ClusterModel } from './model/cluster-model.js';
 import type { ControllerMetrics } from './metrics.js';
 import { addCounts, converge } from './converge.js';
-import { writeInfrastructureWhenListed, type InfrastructureWrite } from './infrastructure.js';
+import { writeInfrastructureWhenListed, type AheadWrite } from './infrastructure.js';
+import type { NbTable } from '../nb/rows.js';
 import { connectNb } from './nb-writer.js';
 import type { ControllerOptions } from './options.js';
 import type { ValidationError } from './validation.js';
@@ -57,8 +58,8 @@ export async function bulkSync(
   model: ClusterModel,
   o: ControllerOptions & { dryRun: boolean },
   deps: PassDeps & {
-    /** The Subnet- and Node-only rows being written ahead (infrastructure.ts): planning waits for them. */
-    infrastructure?: Promise<InfrastructureWrite | undefined>;
+    /** The Subnet- and Node-only rows being written ahead (infrastructure.ts): the plan leaves them to its second round. */
+    infrastructure?: AheadWrite;
   },
 ): Promise<SyncReport> {
   // The cluster's desired state needs nothing from the NB but the gateways in use, set once it has replicated.
@@ -69,8 +70,11 @@ export async function bulkSync(
   const timings = { ...d.timings };
   if (timings.evaluate !== undefined) deps.metrics?.wasmTaskDuration.observe({ kernel: 'selector-set' }, timings.evaluate / 1000);
   deps.log.info('desired state computed', { rows: d.state.size, invalid: d.errors.length, allocated: d.allocated, ipamMs: Math.round(timings.ipam!), resolveMs: Math.round(timings.resolve!), desiredMs: Math.round(timings.desired!) });
-  const ahead = await deps.infrastructure;
-  const c = await converge(d.state, nb, o, deps);
+  const writing = deps.infrastructure;
+  const rows = writing?.rows;
+  const pending = rows ? { has: (table: NbTable, key: string) => rows.get(table, key) !== undefined, settled: writing.done } : undefined;
+  const c = await converge(d.state, nb, o, { ...deps, pending });
+  const ahead = await writing?.done;
   timings.plan = c.timings.plan;
   timings.apply = c.timings.apply;
   if (ahead) {
@@ -102,7 +106,7 @@ export async function syncOnce(o: SyncOnceOptions, log: Logger, metrics?: Contro
   const connecting = connectNb(o.nbAddr, log, metrics).then((nb) => ({ nb, ms: performance.now() - t0 }));
   connecting.catch(() => undefined);
   const close = () => connecting.then(({ nb }) => nb.close(), () => undefined);
-  let infrastructure: Promise<InfrastructureWrite | undefined> | undefined;
+  let infrastructure: AheadWrite | undefined;
   const listing = (async (): Promise<{ snap: ClusterSnapshot; ms: number }> => {
     const cache = await createClusterCache(api, log);
     cache.start();

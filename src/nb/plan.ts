@@ -63,6 +63,14 @@ export interface PlanOptions {
    * references outside the scope resolve to the rows the NB holds for them.
    */
   outside?: (table: NbTable, key: string) => DesiredRow | undefined;
+  /**
+   * Identities another writer on this NB is writing now (rows written ahead
+   * while the cluster is listed): one the NB does not hold yet, or holds
+   * under another parent, is left to the next plan (deferred) instead of
+   * being inserted twice. Rows the NB holds are planned as usual: both
+   * writers want the same values.
+   */
+  pending?: (table: NbTable, key: string) => boolean;
 }
 
 export interface TableCounts {
@@ -179,6 +187,11 @@ export function plan(desired: DesiredSource, existing: ExistingRows | ExistingVi
     for (const [key, d] of desired.rows(table)) {
       const held = view.rowsOf(table, key);
       if (held === undefined) {
+        if (opts.pending?.(table, key)) {
+          deferred++;
+          addToScope(deferredScope, table, key);
+          continue;
+        }
         fresh.push(key);
         out.set(key, { d, ref: '' });
         continue;
@@ -318,6 +331,10 @@ export function plan(desired: DesiredSource, existing: ExistingRows | ExistingVi
       if (r.keeper && parent && d.parent) {
         const cur = view.parentOf(r.keeper._uuid, table)!;
         if (cur.uuid !== parent.ref || cur.column !== d.parent.column) {
+          if (opts.pending?.(table, key)) {
+            defer(table, key);
+            continue;
+          }
           // A row cannot change parents atomically once chunks split the plan: replace it.
           if (!deleted.has(cur.uuid)) mutations.delete(cur.table, cur.uuid, cur.column, r.keeper._uuid);
           counts[table].delete++;

@@ -12,7 +12,7 @@ import { parseSubnets } from '../../src/controller/subnet-spec.js';
 import { cacheScopeView, type IndexedCache } from '../../src/nb/existing-view.js';
 import { plan, type ExistingRows } from '../../src/nb/plan.js';
 import { desiredIn } from '../../src/nb/scope.js';
-import type { DesiredState } from '../../src/nb/desired.js';
+import { DesiredState } from '../../src/nb/desired.js';
 import { chunkOperations } from '../../src/ovsdb/chunk.js';
 import { NB_TABLES, ROOT_TABLES, type NbTable } from '../../src/nb/rows.js';
 import type { Row } from '../../src/ovsdb/types.js';
@@ -165,6 +165,49 @@ describe('plan (property)', () => {
         const scope = p.deferredScope;
         p = plan(desiredIn(scope, desired), cacheScopeView(indexed(db.snapshot()), scope), { vendor: 'kube-ovn', deferNew: true, batchSize, outside: (t, k) => desired.get(t, k) });
       }
+    });
+  });
+
+  it('with rows another writer is writing meanwhile (pending), the rounds write none of them twice and reach the same NB', () => {
+    roundsRepair((desired, db, batchSize) => {
+      // The other writer: the router, switches (without their load balancers), router ports and policies, as infrastructure.ts writes them ahead.
+      const aheadTables = ['Logical_Router', 'Logical_Switch', 'Logical_Router_Port', 'Logical_Router_Policy'] as const;
+      const ahead = new DesiredState();
+      for (const t of aheadTables)
+        for (const [, d] of desired.rows(t)) ahead.add(t === 'Logical_Switch' ? { table: t, key: d.key, row: d.row } : d);
+      const aheadOpts = { vendor: 'kube-ovn', deferNew: true, batchSize, prune: false };
+      // Half of its first round lands before our first plan reads the NB, the rest after.
+      const first = chunkOperations(plan(ahead, db.snapshot(), aheadOpts).ops, batchSize + 1);
+      const half = Math.ceil(first.length / 2);
+      for (const c of first.slice(0, half)) db.apply(c);
+      let p = plan(desired, db.snapshot(), { vendor: 'kube-ovn', deferNew: true, batchSize, pending: (t, k) => ahead.get(t, k) !== undefined });
+      const unique = () => {
+        for (const t of ['Logical_Router', 'Logical_Switch', 'Logical_Router_Port'] as const) {
+          const names = db.rows(t).map((r) => r['name']);
+          expect(new Set(names).size, t).toBe(names.length);
+        }
+      };
+      // Every row of the other writer's is inserted by it alone.
+      const insertsAhead = () => aheadTables.reduce((n, t) => n + p.counts[t].insert, 0);
+      expect(insertsAhead()).toBe(0);
+      for (const c of first.slice(half)) db.apply(c);
+      for (const c of chunkOperations(p.ops, batchSize + 1)) db.apply(c);
+      unique();
+      for (let round = 0; ; round++) {
+        expect(round).toBeLessThan(4);
+        const other = plan(ahead, db.snapshot(), aheadOpts);
+        if (other.ops.length === 0 && other.deferred === 0) break;
+        for (const c of chunkOperations(other.ops, batchSize + 1)) db.apply(c);
+      }
+      // It has settled: our later rounds, over the identities the first one left.
+      for (let round = 0; p.ops.length > 0 || p.deferred > 0; round++) {
+        expect(round).toBeLessThan(4);
+        const scope = p.deferredScope;
+        p = plan(desiredIn(scope, desired), cacheScopeView(indexed(db.snapshot()), scope), { vendor: 'kube-ovn', deferNew: true, batchSize, outside: (t, k) => desired.get(t, k) });
+        expect(insertsAhead()).toBe(0);
+        for (const c of chunkOperations(p.ops, batchSize + 1)) db.apply(c);
+      }
+      unique();
     });
   });
 });
