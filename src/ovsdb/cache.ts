@@ -35,6 +35,20 @@ const SLICE_MS = 20;
 const yieldToLoop = (): Promise<void> => new Promise((r) => setImmediate(r));
 
 
+/** The uuids of the rows an update inserts (malformed parts are left to the decoder to report). */
+function insertedBy(update: Record<string, unknown>): Set<string> {
+  const out = new Set<string>();
+  for (const tname in update) {
+    const rows = update[tname];
+    if (!isObject(rows)) continue;
+    for (const uuid in rows) {
+      const ru = rows[uuid];
+      if (isObject(ru) && 'insert' in ru) out.add(uuid);
+    }
+  }
+  return out;
+}
+
 function sameRow(a: Row, b: Row, columns: readonly string[]): boolean {
   for (const c of columns) if (!sameValue(a[c], b[c])) return false;
   return true;
@@ -93,6 +107,7 @@ export class DatabaseCache {
     const rows: Array<Row | null> = [];
     let sliceStart = Date.now();
     let n = 0;
+    const fresh = resynced ? undefined : insertedBy(update);
     for (const tname in update) {
       const cache = this.caches.get(tname);
       if (!cache) throw new OvsdbProtocolError(`update: table '${tname}' is not monitored`);
@@ -108,7 +123,7 @@ export class DatabaseCache {
         }
         caches.push(cache);
         uuids.push(uuid);
-        rows.push(this.decodeRowUpdate(cache, ts, decode, uuid, tableRows[uuid], resynced !== undefined));
+        rows.push(this.decodeRowUpdate(cache, ts, decode, uuid, tableRows[uuid], resynced !== undefined, fresh));
       }
     }
     const changes: RowChange[] | undefined = this.listeners.size > 0 ? [] : undefined;
@@ -127,7 +142,15 @@ export class DatabaseCache {
     }
   }
 
-  private decodeRowUpdate(cache: TableCache, ts: TableSchema, decode: (u: string, w: Wire) => Row, uuid: string, ru: unknown, resync: boolean): Row | null {
+  private decodeRowUpdate(
+    cache: TableCache,
+    ts: TableSchema,
+    decode: (u: string, w: Wire) => Row,
+    uuid: string,
+    ru: unknown,
+    resync: boolean,
+    fresh: ReadonlySet<string> | undefined,
+  ): Row | null {
     // Only for errors and modifies: built on demand, not for each of a resync's rows.
     const where = () => `update: ${cache.name} row ${uuid}`;
     if (!isObject(ru)) throw new OvsdbProtocolError(`${where()}: expected {initial|insert|modify|delete}, got ${JSON.stringify(ru)?.slice(0, 80)}`);
@@ -144,7 +167,7 @@ export class DatabaseCache {
       for (const [c, diff] of Object.entries(ru.modify)) {
         const col = columnOf(ts, c);
         if (!col || !cache.columns.includes(c)) throw new OvsdbProtocolError(`${at}: modify of unknown or unmonitored column '${c}'`);
-        next[c] = applyColumnDiff(col, old[c], diff, `${at} column ${c}`);
+        next[c] = applyColumnDiff(col, old[c], diff, `${at} column ${c}`, fresh);
       }
       return next as Row;
     }

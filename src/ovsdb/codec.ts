@@ -187,7 +187,24 @@ export function fullRowDecoder(table: TableSchema, columns: readonly string[]): 
 }
 
 /** Applies an update2 "modify" diff of one column to its old native value. */
-export function applyColumnDiff(col: ColumnSchema, old: Value | undefined, diff: Wire, where: string): Value {
+/** True when every element is a row inserted by the same update, each once: none can be in the old set. */
+function allFresh(elems: readonly Atom[], fresh: ReadonlySet<string>): boolean {
+  if (elems.length === 0) return false;
+  const seen = new Set<Atom>();
+  for (const a of elems) {
+    if (typeof a !== 'string' || !fresh.has(a) || seen.has(a)) return false;
+    seen.add(a);
+  }
+  return true;
+}
+
+/**
+ * `fresh`: uuids of the rows the same update inserts. A set diff made only
+ * of them (a router gaining 1000 new policies) is appended without a pass
+ * over the old set, which holds 180k at the end of a bulk sync: a reference
+ * to a row can exist only once the row does.
+ */
+export function applyColumnDiff(col: ColumnSchema, old: Value | undefined, diff: Wire, where: string, fresh?: ReadonlySet<string>): Value {
   const decoded = columnDecoder(col)(diff, where);
   if (col.kind === 'scalar') return decoded;
   if (col.kind === 'set') {
@@ -195,6 +212,7 @@ export function applyColumnDiff(col: ColumnSchema, old: Value | undefined, diff:
     // An optional (max 1) column that holds a value is sent as its new
     // value, not as a difference (ovsdb-server's update2; python-ovs does the same).
     if (col.max === 1 && prev.length > 0) return decoded;
+    if (fresh && col.key.type === 'uuid' && allFresh(decoded as Atom[], fresh)) return prev.concat(decoded as Atom[]);
     // Otherwise the diff is the symmetric difference: toggle each element. One pass over the old
     // set against the (small) diff: a router's 180k policies grow 1000 per transaction.
     const odd = new Map<Atom, boolean>();

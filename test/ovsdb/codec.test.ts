@@ -113,6 +113,24 @@ describe('codec (every column of the real NB schema)', () => {
       }),
     );
   });
+
+  it('a uuid set diff of rows the same update inserts is appended; any other element takes the toggle (property)', () => {
+    const ports = schema.tables.get('Logical_Switch')!.columns.get('ports')!;
+    const uuid = fc.integer({ min: 0, max: 7 }).map((i) => `00000000-0000-4000-8000-00000000000${i}`);
+    fc.assert(
+      fc.property(fc.uniqueArray(uuid), fc.array(uuid), fc.uniqueArray(uuid), (prev, diff, inserted) => {
+        // The server never names a new row in the old set: the fresh rows are those not in it.
+        const fresh = new Set(inserted.filter((u) => !prev.includes(u)));
+        const want = new Set(prev);
+        for (const a of diff) {
+          if (want.has(a)) want.delete(a);
+          else want.add(a);
+        }
+        const wire = ['set', diff.map((u) => ['uuid', u])];
+        expect((applyColumnDiff(ports, prev, wire, 'x', fresh) as string[]).sort()).toEqual([...want].sort());
+      }),
+    );
+  });
 });
 
 const server = useOvsdbServer();
