@@ -53,8 +53,11 @@ export async function converge(
     log: Logger;
     metrics?: ControllerMetrics;
     isLeader?: () => boolean;
-    /** Rows another writer is writing now (see PlanOptions.pending): the first round leaves them, later rounds plan them once it has settled. */
-    pending?: { has: (table: NbTable, key: string) => boolean; settled: Promise<unknown> };
+    /**
+     * Rows another writer is writing now (see PlanOptions.pending): the first round leaves them, later rounds
+     * plan them once it has settled, but for those it then says it wrote exactly as desired.
+     */
+    pending?: { has: (table: NbTable, key: string) => boolean; settled: Promise<((table: NbTable, key: string) => boolean) | undefined> };
   },
 ): Promise<Converged> {
   let t = performance.now();
@@ -89,9 +92,12 @@ export async function converge(
       if (!(await waitForCache(nb, applied.inserted, 60_000))) deps.log.warn('NB cache slow to show our inserts; planning anyway');
     }
     if (!rounds) break;
-    if (round === 1) await deps.pending?.settled;
-    t = performance.now();
     const scope = planned.deferredScope;
+    if (round === 1 && deps.pending) {
+      const written = await deps.pending.settled;
+      if (written) for (const [table, keys] of scope) for (const key of keys) if (written(table, key)) keys.delete(key);
+    }
+    t = performance.now();
     planned = plan(desiredIn(scope, desired), cacheScopeView(nb.cache, scope), { ...planOpts, deferNew: true, outside: (table, key) => desired.get(table, key) });
     timings.plan += performance.now() - t;
     deps.log.info('round planned', { round: round + 1, operations: planned.ops.length, tables: written(planned.counts), ms: Math.round(performance.now() - t) });

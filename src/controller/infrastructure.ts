@@ -74,10 +74,36 @@ export function writeInfrastructure(subnets: readonly SubnetRecord[], nodes: rea
   return writeRows(infrastructureRows(subnets, nodes, o), nb, o, deps);
 }
 
-/** A write ahead: the rows it writes from the moment it starts writing (none if it never does), and its outcome. */
+/** A write ahead: the rows it writes and the records they come from, from the moment it starts writing (none if it never does), and its outcome. */
 export interface AheadWrite {
   rows?: DesiredSource;
+  inputs?: { subnets: readonly SubnetRecord[]; nodes: readonly NodeRecord[] };
   done: Promise<InfrastructureWrite | undefined>;
+}
+
+function sameRecords<R>(a: readonly R[], b: readonly R[]): boolean {
+  if (a.length !== b.length) return false;
+  const s = new Set(a);
+  return b.every((r) => s.has(r));
+}
+
+/**
+ * The identities a settled write ahead left exactly as the full pass wants
+ * them, which that pass need not plan again: all it wrote but the switches
+ * (written without their load balancers), provided it wrote everything
+ * without conflict from the very record objects the full pass computed
+ * from (the same pure functions then give the same rows). Undefined when
+ * not known: the full pass plans them all again.
+ */
+export function writtenAsDesired(
+  ahead: AheadWrite,
+  result: InfrastructureWrite | undefined,
+  from: { subnets: readonly SubnetRecord[]; nodes: readonly NodeRecord[] },
+): ((table: NbTable, key: string) => boolean) | undefined {
+  const { rows, inputs } = ahead;
+  if (!result || !rows || !inputs || result.plan.conflicts.length > 0) return undefined;
+  if (!sameRecords(inputs.subnets, from.subnets) || !sameRecords(inputs.nodes, from.nodes)) return undefined;
+  return (table, key) => table !== 'Logical_Switch' && rows.get(table, key) !== undefined;
 }
 
 /**
@@ -102,8 +128,10 @@ export function writeInfrastructureWhenListed(
       const client = await nb;
       if (lists.pods.hasSynced() || (deps.isLeader && !deps.isLeader())) return undefined;
       // Published before the first write, in the same turn as the check above: a full pass that finds no rows here knows none will be written.
-      const rows = infrastructureRows([...lists.subnets.store.values()], [...lists.nodes.store.values()], o);
+      const inputs = { subnets: [...lists.subnets.store.values()], nodes: [...lists.nodes.store.values()] };
+      const rows = infrastructureRows(inputs.subnets, inputs.nodes, o);
       ahead.rows = rows;
+      ahead.inputs = inputs;
       return await writeRows(rows, client, o, deps);
     } catch {
       return undefined;

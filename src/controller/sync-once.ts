@@ -16,7 +16,7 @@ import { Ipam } from './ipam/ipam.js';
 import { ClusterModel } from './model/cluster-model.js';
 import type { ControllerMetrics } from './metrics.js';
 import { addCounts, converge } from './converge.js';
-import { writeInfrastructureWhenListed, type AheadWrite } from './infrastructure.js';
+import { writeInfrastructureWhenListed, writtenAsDesired, type AheadWrite } from './infrastructure.js';
 import type { NbTable } from '../nb/rows.js';
 import { connectNb } from './nb-writer.js';
 import type { ControllerOptions } from './options.js';
@@ -72,7 +72,7 @@ export async function bulkSync(
   deps.log.info('desired state computed', { rows: d.state.size, invalid: d.errors.length, allocated: d.allocated, ipamMs: Math.round(timings.ipam!), resolveMs: Math.round(timings.resolve!), desiredMs: Math.round(timings.desired!) });
   const writing = deps.infrastructure;
   const rows = writing?.rows;
-  const pending = rows ? { has: (table: NbTable, key: string) => rows.get(table, key) !== undefined, settled: writing.done } : undefined;
+  const pending = rows ? { has: (table: NbTable, key: string) => rows.get(table, key) !== undefined, settled: writing.done.then((r) => writtenAsDesired(writing, r, snap)) } : undefined;
   const c = await converge(d.state, nb, o, { ...deps, pending });
   const ahead = await writing?.done;
   timings.plan = c.timings.plan;

@@ -115,7 +115,7 @@ function sameMembers(want: readonly string[], current: readonly string[]): boole
   return true;
 }
 
-function emptyCounts(): Record<NbTable, TableCounts> {
+export function emptyCounts(): Record<NbTable, TableCounts> {
   const c = {} as Record<NbTable, TableCounts>;
   for (const t of NB_TABLES) c[t] = { insert: 0, update: 0, delete: 0 };
   return c;

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { bulkDesired, type ClusterSnapshot } from '../../src/controller/bulk-desired.js';
-import { infrastructureRows } from '../../src/controller/infrastructure.js';
+import { infrastructureRows, writtenAsDesired, type AheadWrite, type InfrastructureWrite } from '../../src/controller/infrastructure.js';
+import { emptyCounts } from '../../src/nb/plan.js';
 import { Ipam } from '../../src/controller/ipam/ipam.js';
 import { DEFAULT_OPTIONS, type ControllerOptions } from '../../src/controller/options.js';
 import { trimEndpointSlice, trimNamespace, trimNetworkPolicy, trimNode, trimPod, trimService, trimSubnet } from '../../src/k8s/trim.js';
@@ -59,5 +60,23 @@ describe('the Subnet- and Node-only rows written ahead', () => {
     expect(ahead.get('Logical_Switch_Port', 'node-new-node')).toBeUndefined();
     expect(full.get('Logical_Switch_Port', 'node-new-node')).toBeDefined();
     expect(ahead.size).toBeGreaterThan(6 * 10);
+  });
+
+  it('a settled write ahead spares the full pass its rows only when made from the same records without conflict, the switches aside', () => {
+    const snap = snapshot();
+    const rows = infrastructureRows(snap.subnets, snap.nodes, O);
+    const ahead: AheadWrite = { rows, inputs: { subnets: snap.subnets, nodes: snap.nodes }, done: Promise.resolve(undefined) };
+    const ok: InfrastructureWrite = { operations: 1, transactions: 1, ms: 1, plan: { counts: emptyCounts(), conflicts: [] } };
+    const [policy] = [...rows.rows('Logical_Router_Policy')][0]!;
+    const [ls] = [...rows.rows('Logical_Switch')][0]!;
+    const written = writtenAsDesired(ahead, ok, { subnets: [...snap.subnets].reverse(), nodes: snap.nodes })!;
+    expect(written('Logical_Router_Policy', policy)).toBe(true);
+    expect(written('Logical_Switch', ls)).toBe(false);
+    expect(written('Port_Group', 'node.new-node')).toBe(false);
+    // A node updated since, a failed write, a conflict: planned again.
+    const nodes = snap.nodes.map((n, i) => (i === 0 ? { ...n, resourceVersion: '2' } : n));
+    expect(writtenAsDesired(ahead, ok, { subnets: snap.subnets, nodes })).toBeUndefined();
+    expect(writtenAsDesired(ahead, undefined, snap)).toBeUndefined();
+    expect(writtenAsDesired(ahead, { ...ok, plan: { counts: emptyCounts(), conflicts: [{ table: 'Logical_Switch', key: ls, reason: 'x' }] } }, snap)).toBeUndefined();
   });
 });
