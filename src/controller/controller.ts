@@ -250,9 +250,9 @@ export class Controller {
     const deps = { writer: this.writer, log: this.log, metrics: this.metrics, isLeader: () => this.isLeader(), patches: this.patchRetries };
     if (full) {
       this.fullPending = false;
-      const infrastructure = this.infrastructure;
+      // Kept until a full pass succeeds: a failed one may leave it still writing, and the next must not insert its rows too.
+      report = await bulkSync(snapshotOf(this.cache!), this.nbReady!, this.model, { ...this.o, dryRun: false }, { ...deps, infrastructure: this.infrastructure });
       this.infrastructure = undefined;
-      report = await bulkSync(snapshotOf(this.cache!), this.nbReady!, this.model, { ...this.o, dryRun: false }, { ...deps, infrastructure });
       warmScopeIndexes((await this.nbReady!).cache);
     } else {
       const nb = await this.nbReady!;
