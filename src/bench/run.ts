@@ -57,7 +57,12 @@ export interface BenchSyncResult {
   wallSeconds: number;
 }
 
-const ratio = (a: number | undefined, b: number | undefined): number | undefined => (a !== undefined && b ? Math.round((a / b) * 100) / 100 : undefined);
+/** Two decimals, or three significant digits below 1: a naive phase faster than ours at a tiny size is a small ratio, not 0. */
+function ratio(a: number | undefined, b: number | undefined): number | undefined {
+  if (a === undefined || !b) return undefined;
+  const q = a / b;
+  return q >= 1 ? Math.round(q * 100) / 100 : Number(q.toPrecision(3));
+}
 
 export async function runBenchSync(o: BenchSyncOptions): Promise<BenchSyncResult> {
   const t0 = performance.now();
