@@ -136,6 +136,15 @@ export async function churnPhase(ctx: SteadyContext, n: number): Promise<ChurnPh
   const portsChange = (kind: 'insert' | 'delete', into: number[]): Promise<number> => {
     const p = new Promise<number>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`pod churn: ${n - into.length} of ${n} ports not ${kind === 'insert' ? 'in' : 'gone from'} the NB after ${ctx.timeoutMs} ms`)), ctx.timeoutMs).unref();
+      // A churn pod the controller rejects (its subnet out of addresses, say) never gets a port: fail at once, saying why.
+      const check = setInterval(() => {
+        const e = ctx.run.passes.at(-1)?.report.errors.find((x) => x.kind === 'Pod' && x.namespace === namespace && ports.has(podPortName(x.name, namespace)));
+        if (!e) return;
+        clearTimeout(timer);
+        clearInterval(check);
+        off();
+        reject(new Error(`pod churn: the controller rejected a churn pod: ${e.message}`));
+      }, 200).unref();
       const off = watch.client.cache.onChange((c) => {
         if (c.table !== 'Logical_Switch_Port' || c.kind !== kind) return;
         const pod = ports.get(String(c.row['name']));
@@ -145,6 +154,7 @@ export async function churnPhase(ctx: SteadyContext, n: number): Promise<ChurnPh
         sent.delete(pod);
         if (into.length === n) {
           clearTimeout(timer);
+          clearInterval(check);
           off();
           resolve(performance.now());
         }

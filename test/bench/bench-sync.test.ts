@@ -8,20 +8,14 @@ import { formatBenchSync } from '../../src/bench/text.js';
 import { clusterSpec } from '../../src/sim/gen/cluster.js';
 import { packageRoot } from '../../src/util/paths.js';
 
+/** The benchmark on a 300-pod cluster, without ovn-northd. */
+const tiny = (o: Pick<Parameters<typeof runBenchSync>[0], 'mode' | 'steady' | 'naiveSample' | 'timeoutMs' | 'progress'>) =>
+  runBenchSync({ cluster: clusterSpec({ nodes: 4, subnets: 2, pods: 300, policies: 8, services: 10 }), damageShare: 0.05, northd: false, controller: { wasmWorkers: 0 }, ...o });
+
 describe('ovnscale bench sync at a tiny size', () => {
   it.runIf(existsSync(join(packageRoot(), 'dist', 'src', 'cli', 'main.js')))('runs every mode and phase end to end; the JSON holds the figures and their invariants', async () => {
     const lines: string[] = [];
-    const r = await runBenchSync({
-      cluster: clusterSpec({ nodes: 4, subnets: 2, pods: 300, policies: 8, services: 10 }),
-      mode: 'all',
-      steady: { services: 2, churnPods: 10, netpols: 1 },
-      naiveSample: 2000,
-      damageShare: 0.05,
-      northd: false,
-      controller: { wasmWorkers: 0 },
-      timeoutMs: 30_000,
-      progress: (l) => lines.push(l),
-    });
+    const r = await tiny({ mode: 'all', steady: { services: 2, churnPods: 10, netpols: 1 }, naiveSample: 2000, timeoutMs: 30_000, progress: (l) => lines.push(l) });
     const o = r.ovnscale!;
     expect(o.cold.writeTransactions).toBeGreaterThan(0);
     expect(o.cold.inserted).toBeGreaterThan(300);
@@ -72,5 +66,11 @@ describe('ovnscale bench sync at a tiny size', () => {
       rmSync(dir, { recursive: true, force: true });
     }
     expect(lines.some((l) => l.includes('warm restart'))).toBe(true);
+  }, 60_000);
+
+  it.runIf(existsSync(join(packageRoot(), 'dist', 'src', 'cli', 'main.js')))('stops at once, naming the pod and the reason, when the controller rejects a churn pod', async () => {
+    // 200 churn pods do not fit the namespace's subnet, sized for this cluster's 300 pods with headroom.
+    const run = tiny({ mode: 'ovnscale', steady: { services: 0, churnPods: 200, netpols: 0 }, naiveSample: 0, timeoutMs: 120_000, progress: () => undefined });
+    await expect(run).rejects.toThrow(/pod churn: the controller rejected a churn pod: Pod ns-\d+\/bench-churn-\d+: metadata\.annotations\[ovn\.kubernetes\.io\/ip_address\]: no free address/);
   }, 60_000);
 });
