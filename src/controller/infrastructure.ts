@@ -10,8 +10,9 @@
  * is already recorded (a new node's comes from the full pass's IPAM), no port
  * groups (their members are pods), no ACLs, the switches without their load
  * balancers (those depend on Services). Nothing is removed. The full pass
- * plans after this has settled, so it sees these rows and writes none of
- * them twice; when this fails, the full pass writes them.
+ * may plan while this still writes: its first round leaves these rows to
+ * its second (PlanOptions.pending), planned once this has settled, so none
+ * is written twice; when this fails, the full pass writes them.
  */
 import type { NodeRecord, PodRecord, SubnetRecord } from '../k8s/records.js';
 import type { Reflector } from '../k8s/reflector.js';

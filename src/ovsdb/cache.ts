@@ -34,7 +34,6 @@ export type ChangeListener = (change: RowChange) => void;
 const SLICE_MS = 20;
 const yieldToLoop = (): Promise<void> => new Promise((r) => setImmediate(r));
 
-
 /** The uuids of the rows an update inserts (malformed parts are left to the decoder to report). */
 function insertedBy(update: Record<string, unknown>): Set<string> {
   const out = new Set<string>();
