@@ -4,27 +4,16 @@ import { infrastructureRows, writtenAsDesired, type AheadWrite, type Infrastruct
 import { emptyCounts } from '../../src/nb/plan.js';
 import { Ipam } from '../../src/controller/ipam/ipam.js';
 import { DEFAULT_OPTIONS, type ControllerOptions } from '../../src/controller/options.js';
-import { trimEndpointSlice, trimNamespace, trimNetworkPolicy, trimNode, trimPod, trimService, trimSubnet } from '../../src/k8s/trim.js';
 import { NODE_KEY, POD_KEY } from '../../src/nb/naming.js';
 import { NB_TABLES } from '../../src/nb/rows.js';
-import { clusterSpec, generateCluster } from '../../src/sim/gen/cluster.js';
+import { generatedSnapshot } from '../support/generated.js';
 import { node } from './fixtures.js';
 
 const O: ControllerOptions = { ...DEFAULT_OPTIONS, wasmWorkers: 0 };
 
 function snapshot(): ClusterSnapshot {
-  const s: ClusterSnapshot = { subnets: [], nodes: [], namespaces: [], pods: [], services: [], endpointSlices: [], policies: [] };
   // Subnet 9 is centralized: its gateway policy depends on the NB's active gateway, so it is not written ahead.
-  for (const o of generateCluster(clusterSpec({ seed: 3, nodes: 6, pods: 300, policies: 20, services: 10, subnets: 10 }))) {
-    const kind = (o as { kind: string }).kind;
-    if (kind === 'Namespace') s.namespaces.push(trimNamespace(o));
-    else if (kind === 'Pod') s.pods.push(trimPod(o));
-    else if (kind === 'NetworkPolicy') s.policies.push(trimNetworkPolicy(o));
-    else if (kind === 'Service') s.services.push(trimService(o));
-    else if (kind === 'EndpointSlice') s.endpointSlices.push(trimEndpointSlice(o));
-    else if (kind === 'Node') s.nodes.push(trimNode(o));
-    else if (kind === 'Subnet') s.subnets.push(trimSubnet(o));
-  }
+  const s = generatedSnapshot({ seed: 3, nodes: 6, pods: 300, policies: 20, services: 10, subnets: 10 });
   // A node that joined since: its join address comes from the full pass's IPAM.
   s.nodes.push(node('new-node', '192.168.9.9'));
   return s;

@@ -4,11 +4,10 @@ import { Ipam } from '../../src/controller/ipam/ipam.js';
 import { ClusterModel, emptyDirty, type ClusterSnapshot, type DirtyKeys } from '../../src/controller/model/cluster-model.js';
 import { DEFAULT_OPTIONS, type ControllerOptions } from '../../src/controller/options.js';
 import type { EndpointSliceRecord, NamespaceRecord, NetworkPolicyRecord, NodeRecord, ObjectRecord, PodRecord, ServiceRecord, SubnetRecord } from '../../src/k8s/records.js';
-import { trimEndpointSlice, trimNamespace, trimNetworkPolicy, trimNode, trimPod, trimService, trimSubnet } from '../../src/k8s/trim.js';
 import { recordKey } from '../../src/k8s/resources.js';
 import { sameDesired } from '../../src/nb/desired-units.js';
 import { NB_COLUMNS, NB_TABLES } from '../../src/nb/rows.js';
-import { clusterSpec, generateCluster } from '../../src/sim/gen/cluster.js';
+import { generatedSnapshot } from '../support/generated.js';
 
 const O: ControllerOptions = { ...DEFAULT_OPTIONS, wasmWorkers: 0 };
 
@@ -24,17 +23,15 @@ class Stores {
   dirty: DirtyKeys = emptyDirty();
 
   constructor(seed: number) {
-    const put = <R extends ObjectRecord>(m: Map<string, R>, r: R) => m.set(recordKey(r), r);
-    for (const o of generateCluster(clusterSpec({ seed, nodes: 5, pods: 400, namespaces: 6, policies: 30, services: 25, subnets: 3 }))) {
-      const kind = (o as { kind: string }).kind;
-      if (kind === 'Namespace') put(this.namespaces, trimNamespace(o));
-      else if (kind === 'Pod') put(this.pods, trimPod(o));
-      else if (kind === 'NetworkPolicy') put(this.policies, trimNetworkPolicy(o));
-      else if (kind === 'Service') put(this.services, trimService(o));
-      else if (kind === 'EndpointSlice') put(this.endpointSlices, trimEndpointSlice(o));
-      else if (kind === 'Node') put(this.nodes, trimNode(o));
-      else if (kind === 'Subnet') put(this.subnets, trimSubnet(o));
-    }
+    const put = <R extends ObjectRecord>(m: Map<string, R>, rs: readonly R[]) => rs.forEach((r) => m.set(recordKey(r), r));
+    const g = generatedSnapshot({ seed, nodes: 5, pods: 400, namespaces: 6, policies: 30, services: 25, subnets: 3 });
+    put(this.subnets, g.subnets);
+    put(this.nodes, g.nodes);
+    put(this.namespaces, g.namespaces);
+    put(this.pods, g.pods);
+    put(this.services, g.services);
+    put(this.endpointSlices, g.endpointSlices);
+    put(this.policies, g.policies);
   }
 
   snapshot(): ClusterSnapshot {

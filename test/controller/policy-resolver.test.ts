@@ -1,22 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { PolicyResolver } from '../../src/controller/policy-resolver.js';
 import { matchesSpec, policyPeerSpec, policyTargetSpec } from '../../src/index/index.js';
-import { trimNamespace, trimNetworkPolicy, trimPod, trimService } from '../../src/k8s/trim.js';
-import type { NamespaceRecord, NetworkPolicyRecord, PodRecord, ServiceRecord } from '../../src/k8s/records.js';
-import { clusterSpec, generateCluster } from '../../src/sim/gen/cluster.js';
+import type { PodRecord } from '../../src/k8s/records.js';
+import { generatedSnapshot } from '../support/generated.js';
 
 function cluster(seed: number) {
-  const namespaces: NamespaceRecord[] = [];
-  const pods: PodRecord[] = [];
-  const policies: NetworkPolicyRecord[] = [];
-  const services: ServiceRecord[] = [];
-  for (const o of generateCluster(clusterSpec({ seed, nodes: 6, pods: 900, namespaces: 8, policies: 60, services: 40 }))) {
-    const kind = (o as { kind: string }).kind;
-    if (kind === 'Namespace') namespaces.push(trimNamespace(o));
-    else if (kind === 'Pod') pods.push(trimPod(o));
-    else if (kind === 'NetworkPolicy') policies.push(trimNetworkPolicy(o));
-    else if (kind === 'Service') services.push(trimService(o));
-  }
+  const { namespaces, pods, policies, services } = generatedSnapshot({ seed, nodes: 6, pods: 900, namespaces: 8, policies: 60, services: 40 });
   return { namespaces, pods, policies, services };
 }
 
