@@ -1,18 +1,59 @@
 /**
  * The reference-set writes of a plan: mutations of existing rows (by real
- * uuid), and new children of existing parents in groups. Each group is its
- * inserts, the one parent mutate that holds them and the memberships of the
- * new rows in other existing rows' sets (port_group.ports), so no
- * operation mentions named-uuids of two groups and chunkOperations can cut
- * transactions between groups.
+ * uuid), large set and map columns written as diffs, and new children of
+ * existing parents in groups. Each group is its inserts, the one parent
+ * mutate that holds them and the memberships of the new rows in other
+ * existing rows' sets (port_group.ports), so no operation mentions
+ * named-uuids of two groups and chunkOperations can cut transactions
+ * between groups.
  */
-import type { Atom, Mutation, Operation, OvsMap, RowData } from '../ovsdb/types.js';
+import type { Atom, Mutation, Operation, OvsMap, RowData, Value } from '../ovsdb/types.js';
+import { isMap, MERGE_COLUMNS } from './compare.js';
+import { asUuids } from './existing-view.js';
 import { NB_TABLES, type NbTable } from './rows.js';
 
 /** Named-uuids `row<N>` in the order they were assigned. */
 export const byNamedOrder = (a: string, b: string): number => Number(a.slice(3)) - Number(b.slice(3));
 
 const byUuid = (a: { uuid: string }, b: { uuid: string }): number => (a.uuid < b.uuid ? -1 : a.uuid > b.uuid ? 1 : 0);
+
+/** Sets and maps at least this large change by mutate (a diff), not by rewriting the whole column. */
+const DIFF_WRITE_MIN = 32;
+
+/** want (may repeat) and current (a set) hold the same members. */
+export function sameMembers(want: readonly string[], current: readonly string[]): boolean {
+  if (want.length !== current.length) return false;
+  if (want.length === 0) return true;
+  if (want.length === 1) return want[0] === current[0];
+  const s = new Set(current);
+  for (const u of want) if (!s.has(u)) return false;
+  return true;
+}
+
+/**
+ * A large set or map column (an address set, the load balancers' vips) that
+ * differs is written as a diff: the elements or keys that leave, then the ones
+ * that arrive. Small ones, and columns shared with other writers, are rewritten.
+ */
+export function diffWrite(table: NbTable, uuid: string, column: string, want: Value, cur: Value | undefined, sets: ParentMutations, maps: MapMutations): boolean {
+  if (Array.isArray(want)) {
+    const have = asUuids(cur);
+    if (typeof want[0] !== 'string' || want.length < DIFF_WRITE_MIN || have.length < DIFF_WRITE_MIN) return false;
+    const wantSet = new Set(want.map(String));
+    const haveSet = new Set(have);
+    for (const x of haveSet) if (!wantSet.has(x)) sets.delete(table, uuid, column, x);
+    for (const x of wantSet) if (!haveSet.has(x)) sets.insert(table, uuid, column, x);
+    return true;
+  }
+  if (!isMap(want) || MERGE_COLUMNS.has(column)) return false;
+  const have: OvsMap = isMap(cur) ? cur : {};
+  const wantMap = want;
+  if (Object.keys(wantMap).length < DIFF_WRITE_MIN || Object.keys(have).length < DIFF_WRITE_MIN) return false;
+  for (const k in have) if (!(k in wantMap) || wantMap[k] !== have[k]) maps.removeKey(table, uuid, column, k);
+  for (const k in wantMap) if (have[k] !== wantMap[k]) maps.put(table, uuid, column, k, wantMap[k]!);
+  return true;
+}
+
 
 /** Collected mutations per existing parent row. */
 export class ParentMutations {

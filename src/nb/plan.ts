@@ -12,19 +12,17 @@
  *   another vendor are never touched.
  * - A converged NB yields no operation. Output order is deterministic.
  */
-import type { Operation, OvsMap, Row, RowData, Value } from '../ovsdb/types.js';
-import { isMap, MERGE_COLUMNS, satisfies, valueToWrite } from './compare.js';
+import type { Operation, Row, RowData, Value } from '../ovsdb/types.js';
+import { isMap, satisfies, valueToWrite } from './compare.js';
 import type { DesiredConflict, DesiredRow, DesiredSource } from './desired.js';
 import { asUuids, heldRows, rowsView, type ExistingView, type Held } from './existing-view.js';
+import { pickKeeper } from './keeper.js';
 import { VENDOR_KEY } from './naming.js';
-import { byNamedOrder, ChildBatches, MapMutations, ParentMutations } from './plan-writes.js';
+import { byNamedOrder, ChildBatches, diffWrite, MapMutations, ParentMutations, sameMembers } from './plan-writes.js';
 import { NB_TABLES, ROOT_TABLES, type NbTable } from './rows.js';
 import { addToScope, type Scope } from './scope.js';
 
 export type ExistingRows = Partial<Record<NbTable, readonly Row[]>>;
-
-/** Sets and maps at least this large change by mutate (a diff), not by rewriting the whole column. */
-const DIFF_WRITE_MIN = 32;
 
 export interface PlanOptions {
   /** external_ids:vendor of rows ovnscale owns (default deployment: kube-ovn). */
@@ -105,60 +103,13 @@ const vendorOf = (row: Row): string | undefined => {
   return isMap(ids) ? (ids[VENDOR_KEY] as string | undefined) : undefined;
 };
 
-/** want (may repeat) and current (a set) hold the same members. */
-function sameMembers(want: readonly string[], current: readonly string[]): boolean {
-  if (want.length !== current.length) return false;
-  if (want.length === 0) return true;
-  if (want.length === 1) return want[0] === current[0];
-  const s = new Set(current);
-  for (const u of want) if (!s.has(u)) return false;
-  return true;
-}
-
 export function emptyCounts(): Record<NbTable, TableCounts> {
   const c = {} as Record<NbTable, TableCounts>;
   for (const t of NB_TABLES) c[t] = { insert: 0, update: 0, delete: 0 };
   return c;
 }
 
-/**
- * A large set or map column (an address set, the load balancers' vips) that
- * differs is written as a diff: the elements or keys that leave, then the ones
- * that arrive. Small ones, and columns shared with other writers, are rewritten.
- */
-function diffWrite(table: NbTable, uuid: string, column: string, want: Value, cur: Value | undefined, sets: ParentMutations, maps: MapMutations): boolean {
-  if (Array.isArray(want)) {
-    const have = asUuids(cur);
-    if (typeof want[0] !== 'string' || want.length < DIFF_WRITE_MIN || have.length < DIFF_WRITE_MIN) return false;
-    const wantSet = new Set(want.map(String));
-    const haveSet = new Set(have);
-    for (const x of haveSet) if (!wantSet.has(x)) sets.delete(table, uuid, column, x);
-    for (const x of wantSet) if (!haveSet.has(x)) sets.insert(table, uuid, column, x);
-    return true;
-  }
-  if (!isMap(want) || MERGE_COLUMNS.has(column)) return false;
-  const have: OvsMap = isMap(cur) ? cur : {};
-  const wantMap = want;
-  if (Object.keys(wantMap).length < DIFF_WRITE_MIN || Object.keys(have).length < DIFF_WRITE_MIN) return false;
-  for (const k in have) if (!(k in wantMap) || wantMap[k] !== have[k]) maps.removeKey(table, uuid, column, k);
-  for (const k in wantMap) if (have[k] !== wantMap[k]) maps.put(table, uuid, column, k, wantMap[k]!);
-  return true;
-}
-
-function differs(d: DesiredRow, row: Row): boolean {
-  for (const c in d.row) if (!satisfies(c, d.row[c]!, row[c])) return true;
-  return false;
-}
-
 const isView = (e: ExistingRows | ExistingView): e is ExistingView => typeof (e as ExistingView).rowsOf === 'function';
-
-/** The kept row of an identity: ours, the one already as desired (else the lowest uuid); the other ours are duplicates. */
-function pickKeeper(d: DesiredRow, ours: readonly Row[]): { keeper: Row; duplicates: Row[] } {
-  if (ours.length === 1) return { keeper: ours[0]!, duplicates: [] };
-  const sorted = [...ours].sort((a, b) => (a._uuid < b._uuid ? -1 : 1));
-  const keeper = sorted.find((r) => !differs(d, r)) ?? sorted[0]!;
-  return { keeper, duplicates: sorted.filter((r) => r !== keeper) };
-}
 
 export function plan(desired: DesiredSource, existing: ExistingRows | ExistingView, opts: PlanOptions): PlanResult {
   const prune = opts.prune ?? true;
