@@ -29,6 +29,15 @@ export interface Converged {
   timings: { plan: number; apply: number };
 }
 
+/**
+ * Rows another writer is writing now (see PlanOptions.pending): the first round leaves them, later rounds plan
+ * them once it has settled, but for those it then says it wrote exactly as desired.
+ */
+export interface Pending {
+  has: (table: NbTable, key: string) => boolean;
+  settled: Promise<((table: NbTable, key: string) => boolean) | undefined>;
+}
+
 /** The tables a plan writes, each with its inserts/updates/deletes, for the log. */
 function written(counts: PlanResult['counts']): Record<string, string> {
   const out: Record<string, string> = {};
@@ -53,11 +62,7 @@ export async function converge(
     log: Logger;
     metrics?: ControllerMetrics;
     isLeader?: () => boolean;
-    /**
-     * Rows another writer is writing now (see PlanOptions.pending): the first round leaves them, later rounds
-     * plan them once it has settled, but for those it then says it wrote exactly as desired.
-     */
-    pending?: { has: (table: NbTable, key: string) => boolean; settled: Promise<((table: NbTable, key: string) => boolean) | undefined> };
+    pending?: Pending;
   },
 ): Promise<Converged> {
   let t = performance.now();

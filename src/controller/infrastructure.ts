@@ -20,7 +20,7 @@ import { DesiredState, type DesiredRow, type DesiredSource } from '../nb/desired
 import type { NbTable } from '../nb/rows.js';
 import type { OvsdbClient } from '../ovsdb/index.js';
 import type { Logger } from '../util/log.js';
-import { converge, type Converged } from './converge.js';
+import { converge, type Converged, type Pending } from './converge.js';
 import { desiredNodes, desiredSubnets } from './desired/index.js';
 import { Ipam, nodeOwner } from './ipam/ipam.js';
 import type { ControllerMetrics } from './metrics.js';
@@ -28,6 +28,8 @@ import { clusterConfig, effectiveSubnets, type ControllerOptions } from './optio
 import { parseSubnets } from './subnet-spec.js';
 
 const TABLES = new Set<NbTable>(['Logical_Router', 'Logical_Switch', 'Logical_Switch_Port', 'Logical_Router_Port', 'Logical_Router_Policy']);
+/** Written without its reference sets (a switch's load balancers depend on Services), so never as the full pass wants it. */
+const PARTIAL: NbTable = 'Logical_Switch';
 const NO_PODS = { byNode: new Map<string, string[]>(), bySubnetNode: new Map<string, string[]>() };
 
 /** The Subnet- and Node-only rows of the desired state, as the full pass computes them (pure). */
@@ -42,7 +44,7 @@ export function infrastructureRows(subnets: readonly SubnetRecord[], nodes: read
   const take = (rows: readonly DesiredRow[]) => {
     for (const r of rows) {
       if (!TABLES.has(r.table)) continue;
-      out.add(r.table === 'Logical_Switch' ? { table: r.table, key: r.key, row: r.row } : r);
+      out.add(r.table === PARTIAL ? { table: r.table, key: r.key, row: r.row } : r);
     }
   };
   take(desiredSubnets(parsed, cfg).rows);
@@ -104,7 +106,7 @@ export function writtenAsDesired(
   const { rows, inputs } = ahead;
   if (!result || !rows || !inputs || result.plan.conflicts.length > 0) return undefined;
   if (!sameRecords(inputs.subnets, from.subnets) || !sameRecords(inputs.nodes, from.nodes)) return undefined;
-  return (table, key) => table !== 'Logical_Switch' && rows.get(table, key) !== undefined;
+  return (table, key) => table !== PARTIAL && rows.get(table, key) !== undefined;
 }
 
 /**
@@ -139,4 +141,11 @@ export function writeInfrastructureWhenListed(
     }
   })();
   return ahead;
+}
+
+/** What the full pass leaves to a write ahead under way (converge's `pending`); undefined when it writes nothing. */
+export function pendingOf(ahead: AheadWrite | undefined, from: { subnets: readonly SubnetRecord[]; nodes: readonly NodeRecord[] }): Pending | undefined {
+  const rows = ahead?.rows;
+  if (!ahead || !rows) return undefined;
+  return { has: (table, key) => rows.get(table, key) !== undefined, settled: ahead.done.then((r) => writtenAsDesired(ahead, r, from)) };
 }

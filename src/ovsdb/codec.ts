@@ -186,7 +186,6 @@ export function fullRowDecoder(table: TableSchema, columns: readonly string[]): 
   };
 }
 
-/** Applies an update2 "modify" diff of one column to its old native value. */
 /** True when every element is a row inserted by the same update, each once: none can be in the old set. */
 function allFresh(elems: readonly Atom[], fresh: ReadonlySet<string>): boolean {
   if (elems.length === 0) return false;
@@ -199,6 +198,7 @@ function allFresh(elems: readonly Atom[], fresh: ReadonlySet<string>): boolean {
 }
 
 /**
+ * Applies an update2 "modify" diff of one column to its old native value.
  * `fresh`: uuids of the rows the same update inserts. A set diff made only
  * of them (a router gaining 1000 new policies) is appended without a pass
  * over the old set, which holds 180k at the end of a bulk sync: a reference
