@@ -10,9 +10,12 @@
  * Decoding is done in time slices (yielding to the event loop) before the
  * changes are applied in one synchronous step, so readers never see a
  * half-applied update and echo replies keep flowing during a huge reply.
+ * A large reply's tables and rows may arrive as Deferred text (lazy-json.ts):
+ * each is parsed just before it is decoded.
  */
 import { applyColumnDiff, columnOf, fullRowDecoder, type Wire } from './codec.js';
 import { OvsdbProtocolError } from './errors.js';
+import { Deferred, settle } from './lazy-json.js';
 import { isObject, type DatabaseSchema, type TableSchema } from './schema.js';
 import { TableCache } from './table-cache.js';
 import { sameValue } from './values.js';
@@ -34,15 +37,17 @@ export type ChangeListener = (change: RowChange) => void;
 const SLICE_MS = 20;
 const yieldToLoop = (): Promise<void> => new Promise((r) => setImmediate(r));
 
+/** A deferred row update that inserts (compact JSON, as ovsdb-server writes it; a miss only costs the slower diff). */
+const INSERT_TEXT = /^\{\s*"insert"/;
+
 /** The uuids of the rows an update inserts (malformed parts are left to the decoder to report). */
-function insertedBy(update: Record<string, unknown>): Set<string> {
+function insertedBy(tables: ReadonlyMap<string, unknown>): Set<string> {
   const out = new Set<string>();
-  for (const tname in update) {
-    const rows = update[tname];
+  for (const rows of tables.values()) {
     if (!isObject(rows)) continue;
     for (const uuid in rows) {
       const ru = rows[uuid];
-      if (isObject(ru) && 'insert' in ru) out.add(uuid);
+      if (ru instanceof Deferred ? INSERT_TEXT.test(ru.text) : isObject(ru) && 'insert' in ru) out.add(uuid);
     }
   }
   return out;
@@ -97,7 +102,8 @@ export class DatabaseCache {
    * complete content of the tables it names (true: every monitored table) and
    * replaces what we hold of them; a named table absent from it is empty.
    */
-  async apply(update: Wire, resync: boolean | readonly string[]): Promise<void> {
+  async apply(wire: Wire | Deferred, resync: boolean | readonly string[]): Promise<void> {
+    const update = settle(wire);
     if (!isObject(update)) throw new OvsdbProtocolError(`update: expected an object of table updates, got ${JSON.stringify(update)?.slice(0, 80)}`);
     const resynced = resync === true ? this.tableNames() : resync === false ? undefined : resync;
     // Decoded updates as parallel arrays: a large resync holds hundreds of thousands.
@@ -106,12 +112,13 @@ export class DatabaseCache {
     const rows: Array<Row | null> = [];
     let sliceStart = Date.now();
     let n = 0;
-    const fresh = resynced ? undefined : insertedBy(update);
-    for (const tname in update) {
+    const tables = new Map<string, unknown>();
+    for (const tname in update) tables.set(tname, settle(update[tname]));
+    const fresh = resynced ? undefined : insertedBy(tables);
+    for (const [tname, tableRows] of tables) {
       const cache = this.caches.get(tname);
       if (!cache) throw new OvsdbProtocolError(`update: table '${tname}' is not monitored`);
       if (resynced && !resynced.includes(tname)) throw new OvsdbProtocolError(`update: table '${tname}' is outside the resync of ${resynced.join(', ')}`);
-      const tableRows = update[tname];
       if (!isObject(tableRows)) throw new OvsdbProtocolError(`update: table ${tname}: expected an object of row updates`);
       const decode = this.decoders.get(tname)!;
       const ts = this.schemas.get(tname)!;
@@ -122,7 +129,7 @@ export class DatabaseCache {
         }
         caches.push(cache);
         uuids.push(uuid);
-        rows.push(this.decodeRowUpdate(cache, ts, decode, uuid, tableRows[uuid], resynced !== undefined, fresh));
+        rows.push(this.decodeRowUpdate(cache, ts, decode, uuid, settle(tableRows[uuid]), resynced !== undefined, fresh));
       }
     }
     const changes: RowChange[] | undefined = this.listeners.size > 0 ? [] : undefined;

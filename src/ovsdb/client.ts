@@ -13,6 +13,7 @@ import { DatabaseCache } from './cache.js';
 import { encodeValue, requireColumn, requireTable, ZERO_UUID, type Wire } from './codec.js';
 import { OvsdbClosedError, OvsdbConnectionError, OvsdbError, OvsdbProtocolError, OvsdbRpcError } from './errors.js';
 import { RpcConnection } from './jsonrpc.js';
+import { settle } from './lazy-json.js';
 import { decodeResults, encodeOperation } from './operations.js';
 import { parseSchema, type DatabaseSchema } from './schema.js';
 import { judgeServer, SERVER_COLUMNS, SERVER_DB, SERVER_TABLE, type ServerDatabaseRow } from './server-db.js';
@@ -291,10 +292,14 @@ export class OvsdbClient extends EventEmitter<ClientEvents> {
     }
   }
 
-  /** A set-up request; monitor replies can take long to build, and the echo probe covers a dead peer. */
+  /**
+   * A set-up request; monitor replies can take long to build, and the echo
+   * probe covers a dead peer. Monitor replies stay lazy: the cache settles
+   * their rows one by one as it decodes them.
+   */
   private rpc(s: Session, method: string, params: unknown): Promise<unknown> {
-    const timeout = method.startsWith('monitor') ? 0 : this.opts.connectTimeoutMs;
-    return this.timed(method, () => s.rpc.request(method, params, timeout));
+    const monitor = method.startsWith('monitor');
+    return this.timed(method, () => s.rpc.request(method, params, monitor ? 0 : this.opts.connectTimeoutMs, monitor));
   }
 
   private async setUp(s: Session): Promise<void> {
@@ -360,7 +365,8 @@ export class OvsdbClient extends EventEmitter<ClientEvents> {
     if (this.sinceSupported) {
       const outcomes = await Promise.allSettled(
         monitors.map((m) =>
-          monitorRequest(s, send, 'monitor_cond_since', [this.database, m.id, m.requests, this.lastTxnIds.get(m.id) ?? ZERO_UUID], m.id, (r) => {
+          monitorRequest(s, send, 'monitor_cond_since', [this.database, m.id, m.requests, this.lastTxnIds.get(m.id) ?? ZERO_UUID], m.id, (reply) => {
+            const r = settle(reply);
             if (!Array.isArray(r) || r.length !== 3 || typeof r[0] !== 'boolean' || typeof r[1] !== 'string') {
               throw new OvsdbProtocolError(`monitor_cond_since ${m.table}: expected [found, last-txn-id, updates], got ${JSON.stringify(r)?.slice(0, 80)}`);
             }

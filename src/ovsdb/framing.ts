@@ -5,6 +5,11 @@
  * (its state survives across chunks) and only joins a value's chunks when
  * the value is complete. It works on bytes: a multi-byte UTF-8 character split
  * between chunks is simply carried over with the rest of the value.
+ *
+ * For a large value the scan also records where its shallow containers start
+ * and end (see Frame.spans): lazy-json.ts uses them to leave each row of a
+ * monitor reply as text until it is decoded, instead of parsing 100+ MB into
+ * one tree that outlives several young-generation collections.
  */
 import { StringDecoder } from 'node:string_decoder';
 import { OvsdbProtocolError } from './errors.js';
@@ -15,6 +20,24 @@ const OPEN_BRACKET = 0x5b;
 const CLOSE_BRACKET = 0x5d;
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
+
+/** Containers nested this deep or less are recorded (a row update sits at depth 4 or 5). */
+export const SPAN_DEPTH = 5;
+/** Values smaller than this are parsed whole: spans pay off only for large replies. */
+const SPAN_MIN_BYTES = 1 << 20;
+
+/** One complete JSON value off the stream. */
+export interface Frame {
+  text: string;
+  /**
+   * For a large value: [start, end, depth] per container at depth <= SPAN_DEPTH
+   * (the value itself is depth 1), in document order, as byte offsets into the
+   * value. Absent for small values.
+   */
+  spans?: Int32Array;
+  /** Byte length of the value (equals text.length when every byte is one UTF-16 unit). */
+  bytes: number;
+}
 
 function isSpace(b: number): boolean {
   return b === 0x20 || b === 0x0a || b === 0x0d || b === 0x09;
@@ -32,16 +55,29 @@ export class JsonSplitter {
   private pieces: string[] = [];
   private decoder = new StringDecoder('utf8');
   private partBytes = 0;
+  private spans = new Int32Array(3 * 1024);
+  private nSpans = 0;
+  /** Per depth, the index of the span still open there. */
+  private readonly openSpan = new Int32Array(SPAN_DEPTH + 1);
 
   /**
    * @param maxValueBytes a value larger than this is a protocol error (a
    *   peer streaming an endless value must not exhaust memory).
+   * @param spanMinBytes values at least this large get spans.
    */
-  constructor(private readonly maxValueBytes = 1 << 30) {}
+  constructor(
+    private readonly maxValueBytes = 1 << 30,
+    private readonly spanMinBytes = SPAN_MIN_BYTES,
+  ) {}
 
   /** Feeds one chunk; returns the JSON texts of the values it completed. */
   push(chunk: Buffer): string[] {
-    const out: string[] = [];
+    return this.frames(chunk).map((f) => f.text);
+  }
+
+  /** Feeds one chunk; returns the values it completed, with their spans when large. */
+  frames(chunk: Buffer): Frame[] {
+    const out: Frame[] = [];
     const n = chunk.length;
     if (n === 0) return out;
     let start = this.depth > 0 ? 0 : -1;
@@ -78,10 +114,13 @@ export class JsonSplitter {
           }
           start = i;
           depth = 1;
+          this.openAt(0, 1);
         }
       } else if (b === QUOTE) inString = true;
-      else if (b === OPEN_BRACE || b === OPEN_BRACKET) depth++;
-      else if (b === CLOSE_BRACE || b === CLOSE_BRACKET) {
+      else if (b === OPEN_BRACE || b === OPEN_BRACKET) {
+        if (++depth <= SPAN_DEPTH) this.openAt(this.partBytes + i - start, depth);
+      } else if (b === CLOSE_BRACE || b === CLOSE_BRACKET) {
+        if (depth <= SPAN_DEPTH) this.spans[3 * this.openSpan[depth]! + 1] = this.partBytes + i + 1 - start;
         if (--depth === 0) {
           out.push(this.take(chunk.subarray(start, i + 1)));
           start = -1;
@@ -115,14 +154,30 @@ export class JsonSplitter {
     this.pieces = [];
     this.decoder = new StringDecoder('utf8');
     this.partBytes = 0;
+    this.nSpans = 0;
   }
 
-  private take(last: Buffer): string {
-    if (this.partBytes === 0) return last.toString('utf8');
+  private openAt(offset: number, depth: number): void {
+    const k = this.nSpans++;
+    if (3 * k + 3 > this.spans.length) {
+      const grown = new Int32Array(this.spans.length * 2);
+      grown.set(this.spans);
+      this.spans = grown;
+    }
+    this.spans[3 * k] = offset;
+    this.spans[3 * k + 2] = depth;
+    this.openSpan[depth] = k;
+  }
+
+  private take(last: Buffer): Frame {
+    const bytes = this.partBytes + last.length;
+    const spans = bytes >= this.spanMinBytes ? this.spans.slice(0, 3 * this.nSpans) : undefined;
+    this.nSpans = 0;
+    if (this.partBytes === 0) return { text: last.toString('utf8'), spans, bytes };
     this.pieces.push(this.decoder.end(last));
     const text = this.pieces.join('');
     this.pieces = [];
     this.partBytes = 0;
-    return text;
+    return { text, spans, bytes };
   }
 }

@@ -6,7 +6,8 @@
  */
 import type net from 'node:net';
 import { OvsdbConnectionError, OvsdbDisconnectedError, OvsdbProtocolError, OvsdbRpcError, OvsdbTimeoutError } from './errors.js';
-import { JsonSplitter } from './framing.js';
+import { JsonSplitter, type Frame } from './framing.js';
+import { parseFrame, settle, settleDeep } from './lazy-json.js';
 
 export interface RpcOptions {
   /** Label used in errors, e.g. the remote text. */
@@ -15,6 +16,7 @@ export interface RpcOptions {
   inactivityProbeMs: number;
   /** How long (ms) the echo may stay unanswered before the peer is declared dead. */
   echoTimeoutMs: number;
+  /** Params may hold Deferred parts (lazy-json.ts) when the message was large. */
   onNotification: (method: string, params: unknown) => void;
   /** A request from the server with a method we do not know (answered with an error). */
   onBadRequest: (err: OvsdbProtocolError) => void;
@@ -23,6 +25,8 @@ export interface RpcOptions {
 
 interface Pending {
   method: string;
+  /** The caller settles Deferred parts of the result itself (see request). */
+  lazy: boolean;
   resolve: (v: unknown) => void;
   reject: (e: Error) => void;
   timer?: NodeJS.Timeout;
@@ -64,11 +68,15 @@ export class RpcConnection {
     return this.closed;
   }
 
-  request(method: string, params: unknown, timeoutMs = 0): Promise<unknown> {
+  /**
+   * With `lazy`, a large result may hold Deferred parts (lazy-json.ts) for
+   * the caller to settle; otherwise it is fully parsed.
+   */
+  request(method: string, params: unknown, timeoutMs = 0, lazy = false): Promise<unknown> {
     if (this.closed) return Promise.reject(new OvsdbDisconnectedError(`${this.opts.name}: connection is closed`, this.opts.name));
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
-      const p: Pending = { method, resolve, reject };
+      const p: Pending = { method, lazy, resolve, reject };
       if (timeoutMs > 0) {
         p.timer = setTimeout(() => {
           this.pending.delete(id);
@@ -143,18 +151,18 @@ export class RpcConnection {
 
   private onData(chunk: Buffer): void {
     this.lastRx = Date.now();
-    let texts: string[];
+    let frames: Frame[];
     try {
-      texts = this.splitter.push(chunk);
+      frames = this.splitter.frames(chunk);
     } catch (err) {
       this.close(err as Error);
       return;
     }
-    for (const text of texts) {
+    for (const frame of frames) {
       if (this.closed) return;
       let msg: unknown;
       try {
-        msg = JSON.parse(text);
+        msg = parseFrame(frame);
       } catch (err) {
         this.close(new OvsdbProtocolError(`${this.opts.name}: invalid JSON from server: ${(err as Error).message}`));
         return;
@@ -172,7 +180,7 @@ export class RpcConnection {
     if (typeof m.method === 'string') {
       const isRequest = m.id !== null && m.id !== undefined;
       if (m.method === 'echo' && isRequest) {
-        this.send({ id: m.id, result: m.params ?? [], error: null });
+        this.send({ id: m.id, result: settleDeep(m.params) ?? [], error: null });
         return;
       }
       if (isRequest) {
@@ -180,7 +188,7 @@ export class RpcConnection {
         this.opts.onBadRequest(new OvsdbProtocolError(`${this.opts.name}: server sent a request with unknown method '${m.method}'`));
         return;
       }
-      this.opts.onNotification(m.method, m.params);
+      this.opts.onNotification(m.method, settle(m.params));
       return;
     }
     if (m.method !== undefined) {
@@ -199,8 +207,8 @@ export class RpcConnection {
     }
     this.pending.delete(m.id);
     if (p.timer) clearTimeout(p.timer);
-    if (m.error !== null && m.error !== undefined) p.reject(new OvsdbRpcError(p.method, m.error));
+    if (m.error !== null && m.error !== undefined) p.reject(new OvsdbRpcError(p.method, settleDeep(m.error)));
     else if (!('result' in m)) p.reject(new OvsdbProtocolError(`${this.opts.name}: reply to ${p.method} has neither result nor error`));
-    else p.resolve(m.result);
+    else p.resolve(p.lazy ? m.result : settleDeep(m.result));
   }
 }

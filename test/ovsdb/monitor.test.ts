@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { runTool } from '../../src/embedded/index.js';
-import type { Row, RowChange } from '../../src/ovsdb/index.js';
+import type { Operation, Row, RowChange } from '../../src/ovsdb/index.js';
 import { useClients, useOvsdbServer } from '../support/servers.js';
 import { waitFor } from '../support/wait.js';
 
@@ -133,5 +133,32 @@ describe('monitor: replicated cache and change events', () => {
     await waitFor(() => seen.includes('listener-2'));
     expect(warnings.map((w) => w.message)).toContainEqual(expect.stringMatching(/change listener failed on insert of Logical_Switch row .*: listener bug/));
     expect(c.isConnected).toBe(true);
+  });
+
+  it('replicates replies and updates over a megabyte (rows parsed one by one) exactly', async () => {
+    const writer = await open({ remotes: server().remote, database: 'OVN_Northbound' });
+    const pad = 'x'.repeat(300);
+    const batch = (from: number, n: number): Operation[] => {
+      const names = Array.from({ length: n }, (_, i) => `big-${from + i}`);
+      return [
+        ...names.map((name): Operation => ({ op: 'insert', table: 'Logical_Switch_Port', uuidName: name.replace('-', '_'), row: { name, external_ids: { pad, n: name } } })),
+        { op: 'mutate', table: 'Logical_Switch', where: [['name', '==', 'big']], mutations: [['ports', 'insert', names.map((x) => x.replace('-', '_'))]] },
+      ];
+    };
+    await writer.transact([{ op: 'insert', table: 'Logical_Switch', row: { name: 'big' } }]);
+    await writer.transact(batch(0, 4000));
+    const reader = await monitored();
+    const ports = reader.cache.table('Logical_Switch_Port');
+    const big = () => reader.cache.table<LogicalSwitch>('Logical_Switch').findOne('name', 'big')!;
+    expect(ports.size).toBe(4000);
+    expect(big().ports).toHaveLength(4000);
+    expect(ports.findOne('name', 'big-123')?.external_ids).toEqual({ pad, n: 'big-123' });
+
+    await writer.transact(batch(4000, 4000));
+    await waitFor(() => ports.size === 8000);
+    const held = new Set(big().ports);
+    expect(held.size).toBe(8000);
+    expect([...ports.uuids()].every((u) => held.has(u))).toBe(true);
+    expect(ports.findOne('name', 'big-7999')?.external_ids).toEqual({ pad, n: 'big-7999' });
   });
 });

@@ -1,0 +1,91 @@
+/**
+ * Parses a large JSON-RPC message with its small shallow containers left as
+ * text (Deferred), parsed one at a time by the consumer just before it
+ * decodes them. A 100+ MB monitor reply parsed whole becomes one tree of
+ * millions of objects that is alive at once, survives young-generation
+ * collections (each copies it) and is promoted before the decoder drops it;
+ * parsed row by row, each row's tree dies young and the reply's peak is its
+ * text plus the decoded rows.
+ *
+ * How: every container at depth <= SPAN_DEPTH smaller than DEFER_MAX_BYTES
+ * whose ancestors are all larger (the "frontier": in a monitor reply, the
+ * row updates) is cut out of the text and replaced by a placeholder object;
+ * the rest, the skeleton, is parsed by JSON.parse, so keys, scalars and
+ * escapes keep their exact meaning. Placeholders are then swapped for
+ * Deferred instances down to SPAN_DEPTH. The placeholder's key holds a
+ * random nonce, so the peer cannot forge one.
+ */
+import { randomBytes } from 'node:crypto';
+import { SPAN_DEPTH, type Frame } from './framing.js';
+
+/** Containers smaller than this are cut out; larger ones (a port group with thousands of ports) stay inline. */
+const DEFER_MAX_BYTES = 8192;
+const MARK = `\u0000${randomBytes(6).toString('hex')}`;
+const MARK_JSON = JSON.stringify(MARK);
+
+/** A JSON value not parsed yet; parse() returns a fresh tree each call. */
+export class Deferred {
+  constructor(readonly text: string) {}
+
+  parse(): unknown {
+    return JSON.parse(this.text) as unknown;
+  }
+
+  toJSON(): unknown {
+    return this.parse();
+  }
+}
+
+/** The value, parsed if it was deferred. */
+export function settle(v: unknown): unknown {
+  return v instanceof Deferred ? v.parse() : v;
+}
+
+/** The value with every deferred part parsed (for consumers that do not expect them). */
+export function settleDeep(v: unknown): unknown {
+  if (v instanceof Deferred) return v.parse();
+  if (Array.isArray(v)) {
+    for (let i = 0; i < v.length; i++) v[i] = settleDeep(v[i]);
+  } else if (typeof v === 'object' && v !== null) {
+    const o = v as Record<string, unknown>;
+    for (const k in o) o[k] = settleDeep(o[k]);
+  }
+  return v;
+}
+
+/** Parses one frame; small ones (and ones whose bytes and text offsets differ) whole. */
+export function parseFrame(f: Frame, deferMaxBytes = DEFER_MAX_BYTES): unknown {
+  const { text, spans } = f;
+  // Byte offsets are text offsets only when every byte decoded to one UTF-16 unit (ASCII, as OVSDB data is in practice).
+  if (!spans || text.length !== f.bytes) return JSON.parse(text) as unknown;
+  const parts: string[] = [];
+  const cut: string[] = [];
+  let cursor = 0;
+  // The first span is the value itself, which is never cut out.
+  for (let k = 3; k < spans.length; k += 3) {
+    const start = spans[k]!;
+    const end = spans[k + 1]!;
+    if (start < cursor || end - start >= deferMaxBytes) continue;
+    parts.push(text.slice(cursor, start), `{${MARK_JSON}:${cut.length}}`);
+    cut.push(text.slice(start, end));
+    cursor = end;
+  }
+  if (cut.length === 0) return JSON.parse(text) as unknown;
+  parts.push(text.slice(cursor));
+  const root = JSON.parse(parts.join('')) as unknown;
+  swapMarks(root, 1, cut);
+  return root;
+}
+
+/** Replaces the placeholders among the children of `v` (at `depth`) and deeper, down to SPAN_DEPTH. */
+function swapMarks(v: unknown, depth: number, cut: readonly string[]): void {
+  if (typeof v !== 'object' || v === null) return;
+  const o = v as Record<string, unknown>;
+  for (const k in o) {
+    const child = o[k];
+    if (typeof child !== 'object' || child === null) continue;
+    const mark = (child as Record<string, unknown>)[MARK];
+    if (typeof mark === 'number' && !Array.isArray(child)) o[k] = new Deferred(cut[mark]!);
+    else if (depth + 1 < SPAN_DEPTH) swapMarks(child, depth + 1, cut);
+  }
+}

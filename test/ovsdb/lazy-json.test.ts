@@ -1,0 +1,66 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { JsonSplitter, SPAN_DEPTH } from '../../src/ovsdb/framing.js';
+import { Deferred, parseFrame, settle, settleDeep } from '../../src/ovsdb/lazy-json.js';
+
+/** Every frame of `text`, fed in chunks of `size` bytes, with spans on every value. */
+function framesOf(text: string, size: number) {
+  const s = new JsonSplitter(1 << 30, 0);
+  const buf = Buffer.from(text, 'utf8');
+  const out = [];
+  for (let i = 0; i < buf.length; i += size) out.push(...s.frames(buf.subarray(i, i + size)));
+  return out;
+}
+
+/** Depths at which Deferred values sit in a parsed tree. */
+function deferredDepths(v: unknown, depth = 1, out: number[] = []): number[] {
+  if (typeof v !== 'object' || v === null) return out;
+  for (const child of Object.values(v)) {
+    if (child instanceof Deferred) out.push(depth + 1);
+    else deferredDepths(child, depth + 1, out);
+  }
+  return out;
+}
+
+const container = fc.oneof(fc.dictionary(fc.string(), fc.jsonValue({ maxDepth: 7 })), fc.array(fc.jsonValue({ maxDepth: 7 })));
+
+describe('lazy JSON frames', () => {
+  it('settles to exactly what JSON.parse gives, whatever the chunking and the cut-out size', () => {
+    fc.assert(
+      fc.property(fc.array(container, { minLength: 1, maxLength: 4 }), fc.integer({ min: 1, max: 64 }), fc.integer({ min: 1, max: 400 }), (values, size, deferMax) => {
+        const text = values.map((v) => JSON.stringify(v)).join('');
+        const frames = framesOf(text, size);
+        expect(frames.map((f) => settleDeep(parseFrame(f, deferMax)))).toEqual(values.map((v) => JSON.parse(JSON.stringify(v)) as unknown));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('leaves small containers of a monitor reply as text down to the span depth, and settles each on demand', () => {
+    const rows = Object.fromEntries(Array.from({ length: 50 }, (_, i) => [`u${i}`, { initial: { name: `row-${i}`, ports: ['set', [['uuid', `p${i}`]]] } }]));
+    const reply = { id: 7, result: { Logical_Switch: rows, Big: { x: { initial: { blob: 'b'.repeat(500) } } } }, error: null };
+    const [frame] = framesOf(JSON.stringify(reply), 1000);
+    const parsed = parseFrame(frame!, 256) as { result: Record<string, Record<string, unknown>> };
+    expect(parsed.result.Logical_Switch!.u3).toBeInstanceOf(Deferred);
+    expect(settle(parsed.result.Logical_Switch!.u3)).toEqual(rows.u3);
+    // A container too large to cut out stays inline; its small children are cut out instead.
+    expect(parsed.result.Big!.x).not.toBeInstanceOf(Deferred);
+    expect(Math.max(...deferredDepths(parsed))).toBeLessThanOrEqual(SPAN_DEPTH);
+    expect(JSON.parse(JSON.stringify(parsed))).toEqual(reply);
+  });
+
+  it('cannot be fooled by a placeholder-like object from the peer', () => {
+    const forged = { result: { T: { u: { '\u0000': 0 }, v: { '\u0000abc': 1 } } }, pad: 'x'.repeat(300) };
+    const [frame] = framesOf(JSON.stringify(forged), 64);
+    expect(settleDeep(parseFrame(frame!, 1 << 20))).toEqual(forged);
+    expect(settleDeep(parseFrame(frame!, 8))).toEqual(forged);
+  });
+
+  it('parses whole a value whose bytes are not one text unit each (multi-byte UTF-8)', () => {
+    const v = { result: { T: Object.fromEntries(Array.from({ length: 20 }, (_, i) => [`u${i}`, { initial: { name: `é${i}` } }])) } };
+    const [frame] = framesOf(JSON.stringify(v), 7);
+    const parsed = parseFrame(frame!, 64);
+    expect(deferredDepths(parsed)).toEqual([]);
+    expect(parsed).toEqual(v);
+  });
+});
