@@ -70,6 +70,7 @@ export function reportHtml(r: BenchSyncResult): string {
   const phaseBars: Bar[] = r.phases.map((p) => ({ label: `${p.mode}: ${p.phase}`, value: p.seconds, color: COLORS[p.mode] ?? '#888', ...(p.scaled ? { note: '(scaled)' } : {}) }));
   const ratioBars: Bar[] = [];
   if (r.ratios.coldOverFloor !== undefined) ratioBars.push({ label: 'cold sync / raw floor', value: r.ratios.coldOverFloor, color: COLORS.floor! });
+  if (r.ratios.warmOverFloor !== undefined) ratioBars.push({ label: 'warm restart (own process) / raw monitor floor', value: r.ratios.warmOverFloor, color: COLORS.floor! });
   for (const [k, v] of Object.entries(r.ratios.naiveOverOvnscale)) ratioBars.push({ label: `naive / ovnscale: ${k}`, value: v, color: COLORS.naive! });
   const o = r.ovnscale;
   const series: { name: string; l: Latency }[] = [];

@@ -10,7 +10,7 @@ import { KubeApi, loadKubeConfig } from '../k8s/index.js';
 import type { ClusterSpec } from '../sim/gen/cluster.js';
 import { silentLogger, type Logger } from '../util/log.js';
 import { loadDataset } from './dataset.js';
-import { rawFloor, type FloorResult } from './floor.js';
+import { rawFloor, rawMonitorFloor, type FloorResult, type MonitorFloor } from './floor.js';
 import { naiveCold, naiveService, naiveWarm, type NaiveCold, type NaiveService, type Sampled } from './naive.js';
 import { runOvnscale, type OvnscaleResult, type SteadySizes } from './ovnscale-mode.js';
 import { startSimChild } from './sim-child.js';
@@ -50,10 +50,12 @@ export interface BenchSyncResult {
   options: { mode: Mode; steady: SteadySizes; naiveSample: number; damageShare: number; northd: boolean };
   ovnscale?: OvnscaleResult;
   floor?: FloorResult;
+  /** The warm restart's floor: ovsdb-server sending the converged NB as the controller monitors it. */
+  monitorFloor?: MonitorFloor;
   naive?: { cold: NaiveCold; warm: Sampled; service: NaiveService };
   /** Per mode and phase: time, NB write transactions, operations. */
   phases: PhaseRow[];
-  ratios: { coldOverFloor?: number; naiveOverOvnscale: Record<string, number> };
+  ratios: { coldOverFloor?: number; warmOverFloor?: number; naiveOverOvnscale: Record<string, number> };
   wallSeconds: number;
 }
 
@@ -63,6 +65,8 @@ function ratio(a: number | undefined, b: number | undefined): number | undefined
   const q = a / b;
   return q >= 1 ? Math.round(q * 100) / 100 : Number(q.toPrecision(3));
 }
+
+const MONITOR_FLOOR_REPS = 3;
 
 export async function runBenchSync(o: BenchSyncOptions): Promise<BenchSyncResult> {
   const t0 = performance.now();
@@ -114,6 +118,8 @@ export async function runBenchSync(o: BenchSyncOptions): Promise<BenchSyncResult
     const floorNb = await newNb();
     result.floor = await rawFloor(floorNb, data, o.controller.maxOpsPerTxn ?? 1000);
     o.progress(`floor: ${result.floor.operations} operations in ${result.floor.transactions} raw transactions: ${result.floor.seconds} s`);
+    result.monitorFloor = await rawMonitorFloor(floorNb, MONITOR_FLOOR_REPS);
+    o.progress(`floor: the NB's monitor replies (${(result.monitorFloor.bytes / 1e6).toFixed(1)} MB) read raw in ${result.monitorFloor.seconds} s (median of ${MONITOR_FLOOR_REPS})`);
     if (o.mode !== 'ovnscale') {
       const cold = await naiveCold(await newNb(), data, o.naiveSample, result.floor.objectGroups);
       o.progress(`naive: cold sync ${cold.sampled} of ${cold.total} one-object transactions in ${cold.sampleSeconds} s -> ${cold.seconds} s scaled`);
@@ -144,6 +150,7 @@ function fillPhases(r: BenchSyncResult): void {
     if (o.relabel) rows.push({ mode: 'ovnscale', phase: 'namespace relabel', seconds: o.relabel.latencyMs / 1000, writeTransactions: o.relabel.touched.transactions, operations: o.relabel.touched.operations });
   }
   if (r.floor) rows.push({ mode: 'floor', phase: 'cold sync', seconds: r.floor.seconds, writeTransactions: r.floor.transactions, operations: r.floor.operations });
+  if (r.monitorFloor) rows.push({ mode: 'floor', phase: 'warm restart (monitor)', seconds: r.monitorFloor.seconds, writeTransactions: 0, operations: 0 });
   const n = r.naive;
   if (n) {
     rows.push({ mode: 'naive', phase: 'cold sync', seconds: n.cold.seconds, writeTransactions: n.cold.total, operations: Math.round((n.cold.operations * n.cold.total) / Math.max(1, n.cold.sampled)), scaled: n.cold.scaled });
@@ -151,6 +158,7 @@ function fillPhases(r: BenchSyncResult): void {
     rows.push({ mode: 'naive', phase: 'Service create', seconds: n.service.seconds, writeTransactions: 0, operations: 0, scaled: n.service.scaled });
   }
   r.ratios.coldOverFloor = ratio(o?.cold.seconds, r.floor?.seconds);
+  r.ratios.warmOverFloor = ratio(o?.warmOwnProcess.seconds, r.monitorFloor?.seconds);
   if (o && n) {
     const add = (k: string, v: number | undefined) => v !== undefined && (r.ratios.naiveOverOvnscale[k] = v);
     add('cold sync', ratio(n.cold.seconds, o.cold.seconds));

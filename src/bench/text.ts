@@ -51,6 +51,7 @@ export function formatBenchSync(r: BenchSyncResult): string {
   }
   out.push('');
   if (r.ratios.coldOverFloor !== undefined) out.push(`cold sync / raw floor: ${r.ratios.coldOverFloor}`);
+  if (r.ratios.warmOverFloor !== undefined) out.push(`warm restart in its own process / raw monitor floor: ${r.ratios.warmOverFloor}`);
   for (const [k, v] of Object.entries(r.ratios.naiveOverOvnscale)) out.push(`naive / ovnscale, ${k}: ${v}`);
   out.push(`wall time ${r.wallSeconds} s`);
   return out.join('\n');

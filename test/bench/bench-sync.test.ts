@@ -40,6 +40,10 @@ describe('ovnscale bench sync at a tiny size', () => {
     expect(r.floor!.operations).toBeLessThanOrEqual(o.cold.operations);
     expect(o.cold.operations).toBeLessThan(r.floor!.operations * 1.05);
     expect(r.ratios.coldOverFloor).toBeGreaterThan(0);
+    // The monitor floor reads the NB the floor wrote: every table's reply, the whole NB's bytes.
+    expect(r.monitorFloor!.reps).toBe(3);
+    expect(r.monitorFloor!.bytes).toBeGreaterThan(r.floor!.operations * 50);
+    expect(r.ratios.warmOverFloor).toBeGreaterThan(0);
     const n = r.naive!;
     expect(n.cold.writeTransactions).toBe(n.cold.sampled);
     // At this size the naive cold sync runs to the end: nothing scaled.
@@ -49,7 +53,7 @@ describe('ovnscale bench sync at a tiny size', () => {
     expect(n.warm.writeTransactions).toBe(0);
     expect(n.service.fanOut).toBeGreaterThan(0);
     for (const k of ['cold sync', 'warm restart', 'Service create']) expect(r.ratios.naiveOverOvnscale[k]).toBeGreaterThan(0);
-    expect(r.phases.map((p) => `${p.mode}/${p.phase}`)).toEqual(expect.arrayContaining(['ovnscale/cold sync', 'ovnscale/warm restart', 'floor/cold sync', 'naive/cold sync']));
+    expect(r.phases.map((p) => `${p.mode}/${p.phase}`)).toEqual(expect.arrayContaining(['ovnscale/cold sync', 'ovnscale/warm restart', 'floor/cold sync', 'floor/warm restart (monitor)', 'naive/cold sync']));
 
     const parsed = JSON.parse(JSON.stringify(r)) as typeof r;
     expect(parsed.cluster.pods).toBe(300);
