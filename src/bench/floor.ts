@@ -12,11 +12,11 @@
 import { connectNb, existingRows, waitForCache } from '../controller/nb-writer.js';
 import { plan } from '../nb/plan.js';
 import { chunkOperations } from '../ovsdb/index.js';
-import { rawSocket, sendRaw, transactText } from '../cli/bench-ovsdb.js';
-import { NB_COLUMNS, NB_TABLES } from '../nb/rows.js';
-import { JsonSplitter } from '../ovsdb/framing.js';
+import { rawMonitor, sendRaw, transactText } from '../cli/bench-ovsdb.js';
+import { NB_COLUMNS } from '../nb/rows.js';
 import { silentLogger } from '../util/log.js';
 import type { Dataset } from './dataset.js';
+import { quantile } from './stats.js';
 
 export interface FloorResult {
   seconds: number;
@@ -66,7 +66,7 @@ export async function rawFloor(remote: string, data: Dataset, maxOps: number): P
 }
 
 export interface MonitorFloor {
-  /** Median over the repetitions: from the requests' write to the last reply's last byte. */
+  /** Median over the repetitions (see rawMonitor). */
   seconds: number;
   bytes: number;
   reps: number;
@@ -77,58 +77,9 @@ export async function rawMonitorFloor(remote: string, reps: number): Promise<Mon
   const times: number[] = [];
   let bytes = 0;
   for (let r = 0; r < reps; r++) {
-    const one = await rawMonitor(remote);
+    const one = await rawMonitor(remote, NB_COLUMNS);
     times.push(one.seconds);
     bytes = one.bytes;
   }
-  times.sort((a, b) => a - b);
-  return { seconds: Math.round(times[times.length >> 1]! * 1000) / 1000, bytes, reps };
-}
-
-const SMALL_MESSAGE = 1 << 16;
-
-async function rawMonitor(remote: string): Promise<{ seconds: number; bytes: number }> {
-  const sock = await rawSocket(remote);
-  try {
-    const splitter = new JsonSplitter();
-    const t0 = performance.now();
-    let bytes = 0;
-    await new Promise<void>((resolve, reject) => {
-      let left = NB_TABLES.length;
-      sock.once('error', reject).once('close', () => reject(new Error('monitor floor: the server closed the connection')));
-      sock.on('data', (chunk: Buffer) => {
-        bytes += chunk.length;
-        let frames: string[];
-        try {
-          frames = splitter.push(chunk);
-        } catch (e) {
-          reject(e as Error);
-          return;
-        }
-        for (const text of frames) {
-          // Small messages are read: the server's inactivity probe (answered, not counted) or an error reply.
-          // A large one can only be a table's rows, and stays unparsed.
-          if (text.length < SMALL_MESSAGE) {
-            const m = JSON.parse(text) as { id?: unknown; method?: unknown; params?: unknown; error?: unknown };
-            if (m.method === 'echo') {
-              sock.write(JSON.stringify({ id: m.id, result: m.params, error: null }));
-              continue;
-            }
-            if (m.error !== null && m.error !== undefined) {
-              reject(new Error(`monitor floor: ${text.slice(0, 300)}`));
-              return;
-            }
-          }
-          if (--left === 0) resolve();
-        }
-      });
-      for (const table of NB_TABLES) {
-        const params = ['OVN_Northbound', `floor/${table}`, { [table]: [{ columns: [...NB_COLUMNS[table]] }] }];
-        sock.write(JSON.stringify({ method: 'monitor_cond', params, id: table }));
-      }
-    });
-    return { seconds: (performance.now() - t0) / 1000, bytes };
-  } finally {
-    sock.destroy();
-  }
+  return { seconds: Math.round(quantile(times, 0.5) * 1000) / 1000, bytes, reps };
 }

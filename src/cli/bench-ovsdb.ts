@@ -166,7 +166,7 @@ export async function sendRaw(remote: string, texts: readonly string[]): Promise
 }
 
 /** A plain socket to a unix: or tcp: remote (the raw floor does not use TLS). */
-export async function rawSocket(remote: string): Promise<net.Socket> {
+async function rawSocket(remote: string): Promise<net.Socket> {
   const r = parseRemote(remote);
   if (r.kind === 'ssl') throw new UsageError('the raw floor needs a unix: or tcp: remote');
   const sock = r.kind === 'unix' ? net.createConnection({ path: r.path }) : net.createConnection({ host: r.host, port: r.port });
@@ -220,7 +220,8 @@ async function monitorDecode(opts: BenchOptions): Promise<{ rows: number; decode
       await m.close();
       // The reply bytes alone, then the client's path (framing, lazy parse, decode into a cache), timed.
       const schema = parseSchema(c.schema.raw);
-      const bytes = await rawMonitorReply(t.remote, schema.tables.get('Logical_Router_Policy')!.columns.keys());
+      const raw = await rawMonitor(t.remote, { Logical_Router_Policy: schema.tables.get('Logical_Router_Policy')!.columns.keys() }, true);
+      const bytes = Buffer.concat(raw.chunks);
       // Median of three: the machine is shared and one run can be unlucky.
       const decodes: number[] = [];
       let cached = 0;
@@ -241,20 +242,65 @@ async function monitorDecode(opts: BenchOptions): Promise<{ rows: number; decode
   }
 }
 
-async function rawMonitorReply(remote: string, columns: Iterable<string>): Promise<Buffer> {
+/** Small messages are read: the server's inactivity probe or an error reply. A larger one can only be a table's rows. */
+const SMALL_MESSAGE = 1 << 16;
+
+export interface RawMonitor {
+  /** From the requests' write to the last reply's last byte. */
+  seconds: number;
+  bytes: number;
+  /** The bytes received, when asked to keep them. */
+  chunks: Buffer[];
+}
+
+/**
+ * One monitor_cond per table (the given columns), all written at once on a
+ * plain socket; the replies are read to their last byte, not parsed: what
+ * ovsdb-server needs to send them.
+ */
+export async function rawMonitor(remote: string, tables: Readonly<Record<string, Iterable<string>>>, keep = false): Promise<RawMonitor> {
   const sock = await rawSocket(remote);
-  const chunks: Buffer[] = [];
-  const splitter = new JsonSplitter();
-  sock.write(JSON.stringify({ method: 'monitor_cond', params: [DB, null, { Logical_Router_Policy: [{ columns: [...columns] }] }], id: 1 }));
-  await new Promise<void>((resolve, reject) => {
-    sock.once('error', reject);
-    sock.on('data', (c: Buffer) => {
-      chunks.push(c);
-      if (splitter.push(c).length > 0) resolve();
+  try {
+    const splitter = new JsonSplitter();
+    const chunks: Buffer[] = [];
+    const t0 = performance.now();
+    let bytes = 0;
+    await new Promise<void>((resolve, reject) => {
+      let left = Object.keys(tables).length;
+      sock.once('error', reject).once('close', () => reject(new Error('raw monitor: the server closed the connection')));
+      sock.on('data', (chunk: Buffer) => {
+        bytes += chunk.length;
+        if (keep) chunks.push(chunk);
+        let frames: string[];
+        try {
+          frames = splitter.push(chunk);
+        } catch (e) {
+          reject(e as Error);
+          return;
+        }
+        for (const text of frames) {
+          if (text.length < SMALL_MESSAGE) {
+            const m = JSON.parse(text) as { id?: unknown; method?: unknown; params?: unknown; error?: unknown };
+            if (m.method === 'echo') {
+              sock.write(JSON.stringify({ id: m.id, result: m.params, error: null }));
+              continue;
+            }
+            if (m.error !== null && m.error !== undefined) {
+              reject(new Error(`raw monitor: ${text.slice(0, 300)}`));
+              return;
+            }
+          }
+          if (--left === 0) resolve();
+        }
+      });
+      for (const [table, columns] of Object.entries(tables)) {
+        sock.write(JSON.stringify({ method: 'monitor_cond', params: [DB, `raw/${table}`, { [table]: [{ columns: [...columns] }] }], id: table }));
+      }
     });
-  });
-  sock.destroy();
-  return Buffer.concat(chunks);
+    return { seconds: (performance.now() - t0) / 1000, bytes, chunks };
+  } finally {
+    sock.destroy();
+  }
 }
 
 export async function runOvsdbBench(opts: BenchOptions): Promise<BenchResult> {
