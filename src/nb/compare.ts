@@ -4,6 +4,7 @@
  * (Kube-OVN keeps its own keys in external_ids and options): only the keys we
  * set are compared, and an update keeps the others.
  */
+import { differingKeys } from '../ovsdb/map-lineage.js';
 import type { OvsMap, Value } from '../ovsdb/types.js';
 
 export const MERGE_COLUMNS: ReadonlySet<string> = new Set(['external_ids', 'options', 'other_config']);
@@ -32,9 +33,9 @@ export function satisfies(column: string, desired: Value, actual: Value | undefi
   }
   if (isMap(desired)) {
     const act: OvsMap = isMap(actual) ? actual : {};
-    const keys = Object.keys(desired);
-    for (const k of keys) if (act[k] !== desired[k]) return false;
-    return MERGE_COLUMNS.has(column) || Object.keys(act).length === keys.length;
+    if (!MERGE_COLUMNS.has(column)) return differingKeys(desired, act).length === 0;
+    for (const k in desired) if (act[k] !== desired[k]) return false;
+    return true;
   }
   // A scalar read back from an optional column arrives as a one-element set.
   if (Array.isArray(actual)) return actual.length === 1 && actual[0] === desired;

@@ -10,6 +10,7 @@
 import type { Atom, Mutation, Operation, OvsMap, RowData, Value } from '../ovsdb/types.js';
 import { isMap, MERGE_COLUMNS } from './compare.js';
 import { asUuids } from './existing-view.js';
+import { differingKeys, related } from '../ovsdb/map-lineage.js';
 import { NB_TABLES, type NbTable } from './rows.js';
 
 /** Named-uuids `row<N>` in the order they were assigned. */
@@ -47,11 +48,19 @@ export function diffWrite(table: NbTable, uuid: string, column: string, want: Va
   }
   if (!isMap(want) || MERGE_COLUMNS.has(column)) return false;
   const have: OvsMap = isMap(cur) ? cur : {};
-  const wantMap = want;
-  if (Object.keys(wantMap).length < DIFF_WRITE_MIN || Object.keys(have).length < DIFF_WRITE_MIN) return false;
-  for (const k in have) if (!(k in wantMap) || wantMap[k] !== have[k]) maps.removeKey(table, uuid, column, k);
-  for (const k in wantMap) if (have[k] !== wantMap[k]) maps.put(table, uuid, column, k, wantMap[k]!);
+  // Maps with a known lineage are large; counting 12k keys would cost more than the diff.
+  if (!related(want, have) && (!atLeast(want, DIFF_WRITE_MIN) || !atLeast(have, DIFF_WRITE_MIN))) return false;
+  for (const k of differingKeys(want, have)) {
+    if (k in have) maps.removeKey(table, uuid, column, k);
+    if (k in want) maps.put(table, uuid, column, k, want[k]!);
+  }
   return true;
+}
+
+function atLeast(m: OvsMap, n: number): boolean {
+  let i = 0;
+  for (const _ in m) if (++i >= n) return true;
+  return false;
 }
 
 

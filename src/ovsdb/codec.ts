@@ -6,6 +6,7 @@
  * of anything the server got wrong.
  */
 import { OvsdbEncodeError, OvsdbProtocolError } from './errors.js';
+import { copyMap, recordDerived } from './map-lineage.js';
 import type { BaseType, ColumnSchema, DatabaseSchema, TableSchema } from './schema.js';
 import type { Atom, OvsMap, Row, RowData, Value } from './types.js';
 
@@ -230,11 +231,15 @@ export function applyColumnDiff(col: ColumnSchema, old: Value | undefined, diff:
     return next;
   }
   // Maps: same key and value removes the pair, another value replaces it, a new key is added.
-  const next: OvsMap = { ...((old as OvsMap | undefined) ?? {}) };
-  for (const [k, v] of Object.entries(decoded as OvsMap)) {
+  const prev = (old as OvsMap | undefined) ?? {};
+  const { copy: next, size } = copyMap(prev);
+  const changed = Object.keys(decoded as OvsMap);
+  for (const k of changed) {
+    const v = (decoded as OvsMap)[k]!;
     if (k in next && next[k] === v) delete next[k];
     else next[k] = v;
   }
+  recordDerived(next, prev, size, changed);
   return next;
 }
 

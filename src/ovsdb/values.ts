@@ -1,4 +1,5 @@
 /** Equality of native column values: sets unordered, maps per key. */
+import { sameMap } from './map-lineage.js';
 import type { Value } from './types.js';
 
 export function sameValue(a: Value | undefined, b: Value | undefined): boolean {
@@ -14,7 +15,5 @@ export function sameValue(a: Value | undefined, b: Value | undefined): boolean {
     return s.size === new Set(b).size && b.every((x) => s.has(x));
   }
   if (typeof a !== 'object' || typeof b !== 'object') return false;
-  const ka = Object.keys(a);
-  if (ka.length !== Object.keys(b).length) return false;
-  return ka.every((k) => a[k] === b[k]);
+  return sameMap(a, b);
 }

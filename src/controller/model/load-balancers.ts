@@ -2,11 +2,14 @@
  * The cluster load balancers' vips, kept per Service: a Service or
  * EndpointSlice event recomputes that Service's VIPs and copies only the vips
  * map of a load balancer it changes (the other rows stay the same objects,
- * so the desired state sees them unchanged without comparing 10k entries).
+ * so the desired state sees them unchanged without comparing 10k entries),
+ * and records the copy's lineage, so later comparisons read only the vips
+ * it wrote.
  */
 import type { EndpointSliceRecord, ServiceRecord } from '../../k8s/records.js';
 import { recordKey } from '../../k8s/resources.js';
 import type { DesiredRow } from '../../nb/desired.js';
+import { copyMap, recordDerived } from '../../ovsdb/map-lineage.js';
 import type { OvsMap } from '../../ovsdb/types.js';
 import type { ClusterConfig } from '../desired/common.js';
 import { loadBalancerRows, serviceKeyOf, serviceVips, sliceServiceKey, type ServiceVip } from '../desired/services.js';
@@ -77,14 +80,18 @@ export class LoadBalancerTable {
     const r = svc ? serviceVips(svc, this.slices.get(key)?.values() ?? []) : { vips: [], errors: [] };
     if (r.errors.length) this.errorsOf.set(key, r.errors);
     else this.errorsOf.delete(key);
-    const copied = new Set<string>();
-    const writable = (lb: string): OvsMap => {
+    // Per copied map: its parent, the parent's size and the vips written, for the lineage.
+    const copied = new Map<string, { parent: OvsMap; size: number; keys: string[] }>();
+    const writable = (lb: string, vip: string): OvsMap => {
       let m = this.vips.get(lb);
       if (!m || (!inPlace && !copied.has(lb))) {
-        copied.add(lb);
-        this.vips.set(lb, (m = { ...(m ?? {}) }));
+        const parent = m ?? {};
+        const { copy, size } = copyMap(parent);
+        copied.set(lb, { parent, size, keys: [] });
+        this.vips.set(lb, (m = copy));
         this.rowsCache = undefined;
       }
+      copied.get(lb)?.keys.push(vip);
       return m;
     };
     const id = (v: ServiceVip) => `${v.lb}\u0000${v.vip}`;
@@ -94,16 +101,17 @@ export class LoadBalancerTable {
       // A VIP now held by another Service (a ClusterIP reused) is theirs.
       if (next.has(k) || this.holder.get(k) !== key) continue;
       this.holder.delete(k);
-      delete writable(v.lb)[v.vip];
+      delete writable(v.lb, v.vip)[v.vip];
     }
     for (const v of r.vips) {
       const k = id(v);
       if (this.holder.get(k) === key && this.vips.get(v.lb)?.[v.vip] === v.backends) continue;
       this.holder.set(k, key);
-      writable(v.lb)[v.vip] = v.backends;
+      writable(v.lb, v.vip)[v.vip] = v.backends;
     }
     if (r.vips.length) this.vipsOf.set(key, r.vips);
     else this.vipsOf.delete(key);
+    for (const [lb, c] of copied) recordDerived(this.vips.get(lb)!, c.parent, c.size, c.keys);
   }
 
   /** Everything from scratch. */
