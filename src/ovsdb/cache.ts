@@ -37,22 +37,6 @@ export type ChangeListener = (change: RowChange) => void;
 const SLICE_MS = 20;
 const yieldToLoop = (): Promise<void> => new Promise((r) => setImmediate(r));
 
-/** A deferred row update that inserts (compact JSON, as ovsdb-server writes it; a miss only costs the slower diff). */
-const INSERT_TEXT = /^\{\s*"insert"/;
-
-/** The uuids of the rows an update inserts (malformed parts are left to the decoder to report). */
-function insertedBy(tables: ReadonlyMap<string, unknown>): Set<string> {
-  const out = new Set<string>();
-  for (const rows of tables.values()) {
-    if (!isObject(rows)) continue;
-    for (const uuid in rows) {
-      const ru = rows[uuid];
-      if (ru instanceof Deferred ? INSERT_TEXT.test(ru.text) : isObject(ru) && 'insert' in ru) out.add(uuid);
-    }
-  }
-  return out;
-}
-
 function sameRow(a: Row, b: Row, columns: readonly string[]): boolean {
   for (const c of columns) if (!sameValue(a[c], b[c])) return false;
   return true;
@@ -114,7 +98,6 @@ export class DatabaseCache {
     let n = 0;
     const tables = new Map<string, unknown>();
     for (const tname in update) tables.set(tname, settle(update[tname]));
-    const fresh = resynced ? undefined : insertedBy(tables);
     for (const [tname, tableRows] of tables) {
       const cache = this.caches.get(tname);
       if (!cache) throw new OvsdbProtocolError(`update: table '${tname}' is not monitored`);
@@ -129,7 +112,7 @@ export class DatabaseCache {
         }
         caches.push(cache);
         uuids.push(uuid);
-        rows.push(this.decodeRowUpdate(cache, ts, decode, uuid, settle(tableRows[uuid]), resynced !== undefined, fresh));
+        rows.push(this.decodeRowUpdate(cache, ts, decode, uuid, settle(tableRows[uuid]), resynced !== undefined));
       }
     }
     const changes: RowChange[] | undefined = this.listeners.size > 0 ? [] : undefined;
@@ -155,7 +138,6 @@ export class DatabaseCache {
     uuid: string,
     ru: unknown,
     resync: boolean,
-    fresh: ReadonlySet<string> | undefined,
   ): Row | null {
     // Only for errors and modifies: built on demand, not for each of a resync's rows.
     const where = () => `update: ${cache.name} row ${uuid}`;
@@ -173,7 +155,7 @@ export class DatabaseCache {
       for (const [c, diff] of Object.entries(ru.modify)) {
         const col = columnOf(ts, c);
         if (!col || !cache.columns.includes(c)) throw new OvsdbProtocolError(`${at}: modify of unknown or unmonitored column '${c}'`);
-        next[c] = applyColumnDiff(col, old[c], diff, `${at} column ${c}`, fresh);
+        next[c] = applyColumnDiff(col, old[c], diff, `${at} column ${c}`);
       }
       return next as Row;
     }
