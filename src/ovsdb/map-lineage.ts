@@ -91,7 +91,7 @@ export function candidateKeys(a: OvsMap, b: OvsMap): Set<string> | undefined {
   return out;
 }
 
-/** Whether anything is known between `a` and `b` (then both are large, or were when the fact was recorded). */
+/** Whether anything is known between `a` and `b` (then at least one of them is large, or was when the fact was recorded). */
 export function related(a: OvsMap, b: OvsMap): boolean {
   return candidateKeys(a, b) !== undefined;
 }
