@@ -15,7 +15,7 @@
  */
 import { applyColumnDiff, columnOf, fullRowDecoder, type Wire } from './codec.js';
 import { OvsdbProtocolError } from './errors.js';
-import { Deferred, settle } from './lazy-json.js';
+import { type Deferred, settle } from './lazy-json.js';
 import { isObject, type DatabaseSchema, type TableSchema } from './schema.js';
 import { TableCache } from './table-cache.js';
 import { sameValue } from './values.js';

@@ -6,7 +6,7 @@
  * after the update each read all 12k (several ms each, on dictionary-mode
  * objects).
  *
- * Two facts are kept, both about immutable maps, in weak maps so they die
+ * Two facts are kept, both about immutable maps, in a weak map so they die
  * with the maps:
  * - lineage: `child` equals `base` except possibly at `keys` (recorded where
  *   a map is copied and edited: the model's copy-on-write, the cache's
@@ -28,18 +28,17 @@ export const LINEAGE_MIN_KEYS = 256;
 /** Past this many accumulated keys a lineage is dropped: the next comparison reads everything and anchors afresh. */
 const MAX_KEYS = 4096;
 
-interface Lineage {
-  base: OvsMap;
-  keys: ReadonlySet<string>;
+/**
+ * What is known of one map: it equals `base` except possibly at `keys`
+ * (lineage), and it differs from `other` at most at `diff` (anchor). One
+ * record per map: an untracked pair costs two weak-map lookups.
+ */
+interface Facts {
+  lineage?: { base: OvsMap; keys: ReadonlySet<string> };
+  anchor?: { other: OvsMap; diff: readonly string[] };
 }
 
-interface Anchor {
-  other: OvsMap;
-  diff: readonly string[];
-}
-
-const lineages = new WeakMap<OvsMap, Lineage>();
-const anchors = new WeakMap<OvsMap, Anchor>();
+const facts = new WeakMap<OvsMap, Facts>();
 
 /** A copy of `m`, with its key count (a keyed loop: faster than a spread on dictionary-mode objects). */
 export function copyMap(m: OvsMap): { copy: OvsMap; size: number } {
@@ -58,42 +57,50 @@ export function copyMap(m: OvsMap): { copy: OvsMap; size: number } {
  */
 export function recordDerived(child: OvsMap, parent: OvsMap, parentSize: number, keys: Iterable<string>): void {
   if (parentSize < LINEAGE_MIN_KEYS) return;
-  const up = anchors.has(parent) ? undefined : lineages.get(parent);
+  const pf = facts.get(parent);
+  const up = pf?.anchor ? undefined : pf?.lineage;
   const acc = new Set(up?.keys);
   for (const k of keys) acc.add(k);
   if (acc.size > MAX_KEYS) return;
-  lineages.set(child, { base: up?.base ?? parent, keys: acc });
+  facts.set(child, { lineage: { base: up?.base ?? parent, keys: acc } });
 }
 
 const NONE: readonly string[] = [];
 
 /** What is known of two versions: equal (none), equal outside `diff` (an anchor), or nothing (undefined). */
-function knownDiff(x: OvsMap, y: OvsMap): readonly string[] | undefined {
+function knownDiff(x: OvsMap, y: OvsMap, fx = facts.get(x), fy = facts.get(y)): readonly string[] | undefined {
   if (x === y) return NONE;
-  const ax = anchors.get(x);
-  if (ax?.other === y) return ax.diff;
-  const ay = anchors.get(y);
-  return ay?.other === x ? ay.diff : undefined;
+  if (fx?.anchor?.other === y) return fx.anchor.diff;
+  return fy?.anchor?.other === x ? fy.anchor.diff : undefined;
+}
+
+/** The known relation of `a` and `b`, through themselves or their bases: the anchor's diff and the key sets edited since. */
+function relation(a: OvsMap, b: OvsMap): { diff: readonly string[]; since: ReadonlyArray<ReadonlySet<string>> } | undefined {
+  const fa = facts.get(a);
+  const fb = facts.get(b);
+  const direct = knownDiff(a, b, fa, fb);
+  if (direct) return { diff: direct, since: [] };
+  const la = fa?.lineage;
+  const lb = fb?.lineage;
+  let diff: readonly string[] | undefined;
+  if (lb && (diff = knownDiff(a, lb.base, fa))) return { diff, since: [lb.keys] };
+  if (la && (diff = knownDiff(la.base, b, undefined, fb))) return { diff, since: [la.keys] };
+  if (la && lb && (diff = knownDiff(la.base, lb.base))) return { diff, since: [la.keys, lb.keys] };
+  return undefined;
 }
 
 /** Keys outside of which `a` and `b` are known equal (through themselves or their bases); undefined when nothing is known. */
 export function candidateKeys(a: OvsMap, b: OvsMap): Set<string> | undefined {
-  const la = lineages.get(a);
-  const lb = lineages.get(b);
-  let since: Array<ReadonlySet<string>> = [];
-  let diff = knownDiff(a, b);
-  if (diff === undefined && lb) [diff, since] = [knownDiff(a, lb.base), [lb.keys]];
-  if (diff === undefined && la) [diff, since] = [knownDiff(la.base, b), [la.keys]];
-  if (diff === undefined && la && lb) [diff, since] = [knownDiff(la.base, lb.base), [la.keys, lb.keys]];
-  if (diff === undefined) return undefined;
-  const out = new Set(diff);
-  for (const s of since) for (const k of s) out.add(k);
+  const r = relation(a, b);
+  if (!r) return undefined;
+  const out = new Set(r.diff);
+  for (const s of r.since) for (const k of s) out.add(k);
   return out;
 }
 
 /** Whether anything is known between `a` and `b` (then at least one of them is large, or was when the fact was recorded). */
 export function related(a: OvsMap, b: OvsMap): boolean {
-  return candidateKeys(a, b) !== undefined;
+  return relation(a, b) !== undefined;
 }
 
 /**
@@ -116,11 +123,9 @@ export function differingKeys(a: OvsMap, b: OvsMap): readonly string[] {
     for (const k in b) if (!(k in a)) out.push(k);
     if (n < LINEAGE_MIN_KEYS) return out;
   }
-  anchors.set(a, { other: b, diff: out });
-  anchors.set(b, { other: a, diff: out });
   // An anchored map is the base of its children; its own lineage would chain every older version to the newest.
-  lineages.delete(a);
-  lineages.delete(b);
+  facts.set(a, { anchor: { other: b, diff: out } });
+  facts.set(b, { anchor: { other: a, diff: out } });
   return out;
 }
 
