@@ -242,7 +242,7 @@ async function monitorDecode(opts: BenchOptions): Promise<{ rows: number; decode
   }
 }
 
-/** Small messages are read: the server's inactivity probe or an error reply. A larger one can only be a table's rows. */
+/** Messages up to this size are read: the server's inactivity probe or an error reply. A larger one can only be a table's rows. */
 const SMALL_MESSAGE = 1 << 16;
 
 export interface RawMonitor {
@@ -261,7 +261,8 @@ export interface RawMonitor {
 export async function rawMonitor(remote: string, tables: Readonly<Record<string, Iterable<string>>>, keep = false): Promise<RawMonitor> {
   const sock = await rawSocket(remote);
   try {
-    const splitter = new JsonSplitter();
+    // Large replies are only delimited, not decoded: the floor is the server's time, not ours.
+    const splitter = new JsonSplitter(undefined, undefined, SMALL_MESSAGE);
     const chunks: Buffer[] = [];
     const t0 = performance.now();
     let bytes = 0;
@@ -279,7 +280,7 @@ export async function rawMonitor(remote: string, tables: Readonly<Record<string,
           return;
         }
         for (const text of frames) {
-          if (text.length < SMALL_MESSAGE) {
+          if (text !== '') {
             const m = JSON.parse(text) as { id?: unknown; method?: unknown; params?: unknown; error?: unknown };
             if (m.method === 'echo') {
               sock.write(JSON.stringify({ id: m.id, result: m.params, error: null }));

@@ -64,10 +64,14 @@ export class JsonSplitter {
    * @param maxValueBytes a value larger than this is a protocol error (a
    *   peer streaming an endless value must not exhaust memory).
    * @param spanMinBytes values at least this large get spans.
+   * @param textMaxBytes values larger than this are only delimited: their
+   *   frame's text is '' (never a JSON value). For a reader that times the
+   *   bytes and must not pay for decoding them (`bench`'s raw floors).
    */
   constructor(
     private readonly maxValueBytes = 1 << 30,
     private readonly spanMinBytes = SPAN_MIN_BYTES,
+    private readonly textMaxBytes = Infinity,
   ) {}
 
   /** Feeds one chunk; returns the JSON texts of the values it completed. */
@@ -137,7 +141,7 @@ export class JsonSplitter {
         this.reset();
         throw new OvsdbProtocolError(`framing: a JSON value exceeds ${this.maxValueBytes} bytes`);
       }
-      this.pieces.push(this.decoder.write(tail));
+      if (this.partBytes <= this.textMaxBytes) this.pieces.push(this.decoder.write(tail));
     }
     return out;
   }
@@ -173,9 +177,13 @@ export class JsonSplitter {
     const bytes = this.partBytes + last.length;
     const spans = bytes >= this.spanMinBytes ? this.spans.slice(0, 3 * this.nSpans) : undefined;
     this.nSpans = 0;
-    if (this.partBytes === 0) return { text: last.toString('utf8'), spans, bytes };
-    this.pieces.push(this.decoder.end(last));
-    const text = this.pieces.join('');
+    if (this.partBytes === 0) return { text: bytes > this.textMaxBytes ? '' : last.toString('utf8'), spans, bytes };
+    let text = '';
+    if (bytes > this.textMaxBytes) this.decoder = new StringDecoder('utf8');
+    else {
+      this.pieces.push(this.decoder.end(last));
+      text = this.pieces.join('');
+    }
     this.pieces = [];
     this.partBytes = 0;
     return { text, spans, bytes };

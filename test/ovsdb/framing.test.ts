@@ -35,6 +35,27 @@ describe('JsonSplitter', () => {
     );
   });
 
+  it('only delimits values over textMaxBytes, for any chunking, and reads the others whole (property)', () => {
+    fc.assert(
+      fc.property(fc.array(jsonValue, { minLength: 1, maxLength: 8 }), fc.array(fc.nat(), { maxLength: 40 }), fc.nat({ max: 64 }), (values, cuts, max) => {
+        const texts = values.map((v) => JSON.stringify(v));
+        const s = new JsonSplitter(undefined, undefined, max);
+        const got: { text: string; bytes: number }[] = [];
+        for (const chunk of split(Buffer.from(texts.join(' '), 'utf8'), cuts)) for (const f of s.frames(chunk)) got.push({ text: f.text, bytes: f.bytes });
+        expect(got).toEqual(texts.map((t) => ({ text: Buffer.byteLength(t) > max ? '' : t, bytes: Buffer.byteLength(t) })));
+        expect(s.pendingBytes).toBe(0);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('drops a half-read UTF-8 character of a value it only delimits', () => {
+    const s = new JsonSplitter(undefined, undefined, 6);
+    const a = Buffer.from('["ééé"]');
+    const got = [...s.frames(a.subarray(0, 3)), ...s.frames(a.subarray(3)), ...s.frames(Buffer.from('["a')), ...s.frames(Buffer.from('b"]'))];
+    expect(got.map((f) => f.text)).toEqual(['', '["ab"]']);
+  });
+
   it('tracks runs of backslashes before quotes across chunk boundaries', () => {
     const tricky = fc.string({ unit: fc.constantFrom('\\', '"', '}', 'a', 'é', '😀'), maxLength: 30 });
     fc.assert(
