@@ -91,6 +91,17 @@ async function startedOnce(ctx: OvnscaleContext): Promise<{ run: Running; phase:
   }
 }
 
+/**
+ * One more cold sync into the empty NB at `nbRemote` (a side-by-side
+ * repetition, see run.ts), as `ovnscale sync` in its own process: by then
+ * this process holds the benchmark's dataset, whose heap a controller here
+ * would share (its collections mark it too).
+ */
+export async function coldSyncInto(ctx: OvnscaleContext, nbRemote: string): Promise<StartupPhase & { peakRssMiB: number }> {
+  const alone = await syncInOwnProcess(nbRemote, ctx.kubeconfig, ctx.controller, ctx.timeoutMs);
+  return { ...startup(alone), peakRssMiB: alone.report.peakRssMiB };
+}
+
 export async function runOvnscale(ctx: OvnscaleContext): Promise<OvnscaleResult> {
   const mem = sampleMemory();
   ctx.progress('ovnscale: cold sync into an empty NB');

@@ -12,9 +12,9 @@ import { silentLogger, type Logger } from '../util/log.js';
 import { loadDataset } from './dataset.js';
 import { rawFloor, rawMonitorFloor, type FloorResult, type MonitorFloor } from './floor.js';
 import { naiveCold, naiveService, naiveWarm, type NaiveCold, type NaiveService, type Sampled } from './naive.js';
-import { runOvnscale, type OvnscaleResult, type SteadySizes } from './ovnscale-mode.js';
+import { coldSyncInto, runOvnscale, type OvnscaleContext, type OvnscaleResult, type SteadySizes } from './ovnscale-mode.js';
 import { startSimChild } from './sim-child.js';
-import { r1 } from './stats.js';
+import { quantile, r1 } from './stats.js';
 
 export type Mode = 'all' | 'ovnscale' | 'naive';
 
@@ -29,6 +29,12 @@ export interface BenchSyncOptions {
   northd: boolean;
   controller: Partial<ControllerOptions>;
   timeoutMs: number;
+  /**
+   * Cold sync and raw floor pairs, each into fresh NBs one after the other; the cold ratio is their median
+   * (the lower middle one of an even count). The first pair is the phases' cold sync; the others run
+   * `ovnscale sync` in its own process.
+   */
+  coldPairs: number;
   log?: Logger;
   progress: (line: string) => void;
 }
@@ -43,16 +49,28 @@ export interface PhaseRow {
   scaled?: boolean;
 }
 
+export interface ColdPair {
+  coldSeconds: number;
+  /** NB operations the cold sync issued. */
+  coldOperations: number;
+  floorSeconds: number;
+  ratio: number;
+  /** The cold sync's peak RSS, when it ran in its own process. */
+  peakRssMiB?: number;
+}
+
 export interface BenchSyncResult {
   date: string;
   machine: { cpus: number; loadAverage: number[] };
   cluster: ClusterSpec & { objects: number };
-  options: { mode: Mode; steady: SteadySizes; naiveSample: number; damageShare: number; northd: boolean };
+  options: { mode: Mode; steady: SteadySizes; naiveSample: number; damageShare: number; northd: boolean; coldPairs: number };
   ovnscale?: OvnscaleResult;
   floor?: FloorResult;
   /** The warm restart's floor: ovsdb-server sending the converged NB as the controller monitors it. */
   monitorFloor?: MonitorFloor;
   naive?: { cold: NaiveCold; warm: Sampled; service: NaiveService };
+  /** Every cold sync beside its floor, the first being the phases' own; ratios.coldOverFloor is the median ratio. */
+  coldPairs?: ColdPair[];
   /** Per mode and phase: time, NB write transactions, operations. */
   phases: PhaseRow[];
   ratios: { coldOverFloor?: number; warmOverFloor?: number; naiveOverOvnscale: Record<string, number> };
@@ -68,6 +86,14 @@ function ratio(a: number | undefined, b: number | undefined): number | undefined
 
 const MONITOR_FLOOR_REPS = 3;
 
+const pairOf = (cold: { seconds: number; operations: number; peakRssMiB?: number }, floorSeconds: number): ColdPair => ({
+  coldSeconds: cold.seconds,
+  coldOperations: cold.operations,
+  floorSeconds,
+  ratio: ratio(cold.seconds, floorSeconds) ?? 0,
+  peakRssMiB: cold.peakRssMiB,
+});
+
 export async function runBenchSync(o: BenchSyncOptions): Promise<BenchSyncResult> {
   const t0 = performance.now();
   const log = o.log ?? silentLogger;
@@ -78,7 +104,7 @@ export async function runBenchSync(o: BenchSyncOptions): Promise<BenchSyncResult
     date: new Date().toISOString(),
     machine: { cpus: cpus().length, loadAverage: loadavg().map(r1) },
     cluster: { ...o.cluster, objects: sim.objects },
-    options: { mode: o.mode, steady: o.steady, naiveSample: o.naiveSample, damageShare: o.damageShare, northd: o.northd },
+    options: { mode: o.mode, steady: o.steady, naiveSample: o.naiveSample, damageShare: o.damageShare, northd: o.northd, coldPairs: o.coldPairs },
     phases: [],
     ratios: { naiveOverOvnscale: {} },
     wallSeconds: 0,
@@ -88,31 +114,33 @@ export async function runBenchSync(o: BenchSyncOptions): Promise<BenchSyncResult
     const api = new KubeApi(loadKubeConfig(sim.kubeconfig));
     const nodes = await api.request<{ items: { metadata: { name: string } }[] }>('GET', '/api/v1/nodes', { query: { limit: 1 } });
     const namespace = 'ns-' + '0'.repeat(Math.max(4, String(o.cluster.namespaces).length));
-    const newNb = async () => {
+    const startNb = async (): Promise<{ remote: string; stop: () => Promise<unknown> }> => {
       if (o.northd) {
         const c = await startOvnCentral();
-        stops.push(() => c.stop());
-        return c.nb.remote;
+        return { remote: c.nb.remote, stop: () => c.stop() };
       }
       const s = await startOvsdbServer();
-      stops.push(() => s.stop());
-      return s.remote;
+      return { remote: s.remote, stop: () => s.stop() };
     };
-    if (o.mode !== 'naive') {
-      result.ovnscale = await runOvnscale({
-        nbRemote: await newNb(),
-        kubeconfig: sim.kubeconfig,
-        api,
-        controller: o.controller,
-        steady: o.steady,
-        namespace,
-        node: nodes.items[0]!.metadata.name,
-        damageShare: o.damageShare,
-        timeoutMs: o.timeoutMs,
-        log,
-        progress: o.progress,
-      });
-    }
+    const newNb = async () => {
+      const nb = await startNb();
+      stops.push(nb.stop);
+      return nb.remote;
+    };
+    const ctx: OvnscaleContext = {
+      nbRemote: '',
+      kubeconfig: sim.kubeconfig,
+      api,
+      controller: o.controller,
+      steady: o.steady,
+      namespace,
+      node: nodes.items[0]!.metadata.name,
+      damageShare: o.damageShare,
+      timeoutMs: o.timeoutMs,
+      log,
+      progress: o.progress,
+    };
+    if (o.mode !== 'naive') result.ovnscale = await runOvnscale({ ...ctx, nbRemote: await newNb() });
     o.progress('dataset: listing the cluster and computing the desired NB rows for the floor and the baseline');
     const data = await loadDataset(sim.kubeconfig, { ...DEFAULT_OPTIONS, ...o.controller }, log);
     const floorNb = await newNb();
@@ -120,6 +148,19 @@ export async function runBenchSync(o: BenchSyncOptions): Promise<BenchSyncResult
     o.progress(`floor: ${result.floor.operations} operations in ${result.floor.transactions} raw transactions: ${result.floor.seconds} s`);
     result.monitorFloor = await rawMonitorFloor(floorNb, MONITOR_FLOOR_REPS);
     o.progress(`floor: the NB's monitor replies (${(result.monitorFloor.bytes / 1e6).toFixed(1)} MB) read raw in ${result.monitorFloor.seconds} s (median of ${MONITOR_FLOOR_REPS})`);
+    if (result.ovnscale) {
+      const pairs = [pairOf(result.ovnscale.cold, result.floor.seconds)];
+      // Alternating, each into fresh NBs: the machine's load drifts over a run, and both sides see the same drift.
+      for (let i = 1; i < o.coldPairs; i++) {
+        const a = await startNb();
+        const cold = await coldSyncInto(ctx, a.remote).finally(() => a.stop());
+        const b = await startNb();
+        const floor = await rawFloor(b.remote, data, o.controller.maxOpsPerTxn ?? 1000).finally(() => b.stop());
+        pairs.push(pairOf(cold, floor.seconds));
+        o.progress(`cold sync pair ${i + 1} of ${o.coldPairs}: \`ovnscale sync\` ${cold.seconds} s (peak RSS ${cold.peakRssMiB} MiB), floor ${floor.seconds} s, ratio ${pairs.at(-1)!.ratio}`);
+      }
+      result.coldPairs = pairs;
+    }
     if (o.mode !== 'ovnscale') {
       const cold = await naiveCold(await newNb(), data, o.naiveSample, result.floor.objectGroups);
       o.progress(`naive: cold sync ${cold.sampled} of ${cold.total} one-object transactions in ${cold.sampleSeconds} s -> ${cold.seconds} s scaled`);
@@ -157,7 +198,7 @@ function fillPhases(r: BenchSyncResult): void {
     rows.push({ mode: 'naive', phase: 'warm restart', seconds: n.warm.seconds, writeTransactions: 0, operations: 0, scaled: n.warm.scaled });
     rows.push({ mode: 'naive', phase: 'Service create', seconds: n.service.seconds, writeTransactions: 0, operations: 0, scaled: n.service.scaled });
   }
-  r.ratios.coldOverFloor = ratio(o?.cold.seconds, r.floor?.seconds);
+  r.ratios.coldOverFloor = r.coldPairs ? ratio(quantile(r.coldPairs.map((p) => p.ratio), 0.5), 1) : ratio(o?.cold.seconds, r.floor?.seconds);
   r.ratios.warmOverFloor = ratio(o?.warmOwnProcess.seconds, r.monitorFloor?.seconds);
   if (o && n) {
     const add = (k: string, v: number | undefined) => v !== undefined && (r.ratios.naiveOverOvnscale[k] = v);

@@ -50,7 +50,9 @@ export function formatBenchSync(r: BenchSyncResult): string {
     out.push(`  Service create in ${n.service.namespace}: fan-out ${n.service.fanOut} policy updates, ${n.service.policyRowsTouched} policy rows checked; ${n.service.sampled} run in ${n.service.sampleSeconds} s`);
   }
   out.push('');
-  if (r.ratios.coldOverFloor !== undefined) out.push(`cold sync / raw floor: ${r.ratios.coldOverFloor}`);
+  const pairs = r.coldPairs ?? [];
+  if (pairs.length > 1) out.push(`cold sync / raw floor, ${pairs.length} pairs side by side: ${pairs.map((p) => `${p.coldSeconds} / ${p.floorSeconds} s = ${p.ratio}`).join('; ')}`);
+  if (r.ratios.coldOverFloor !== undefined) out.push(`cold sync / raw floor${pairs.length > 1 ? ' (median of the pairs)' : ''}: ${r.ratios.coldOverFloor}`);
   if (r.ratios.warmOverFloor !== undefined) out.push(`warm restart in its own process / raw monitor floor: ${r.ratios.warmOverFloor}`);
   for (const [k, v] of Object.entries(r.ratios.naiveOverOvnscale)) out.push(`naive / ovnscale, ${k}: ${v}`);
   out.push(`wall time ${r.wallSeconds} s`);

@@ -36,6 +36,7 @@ const mod: CommandModule = {
         'max-ops-per-txn': { type: 'string', default: '1000' },
         'wasm-workers': { type: 'string', default: '2' },
         'timeout-s': { type: 'string', default: '600' },
+        'cold-pairs': { type: 'string', default: '1' },
         json: { type: 'boolean' },
         report: { type: 'string' },
         'json-out': { type: 'string' },
@@ -51,6 +52,7 @@ const mod: CommandModule = {
         'max-ops-per-txn': 'operations per NB transaction at most (controller and floor)',
         'wasm-workers': 'controller wasm worker threads',
         'timeout-s': 'longest wait for one change to reach the NB',
+        'cold-pairs': 'cold syncs, each beside a raw floor into fresh NBs, alternating (from the second on, `ovnscale sync` in its own process); the cold ratio is their median',
         json: 'print one JSON object (progress goes to stderr)',
         report: 'write a self-contained HTML report (charts + JSON) to this file',
         'json-out': 'also write the JSON object to this file',
@@ -71,6 +73,7 @@ const mod: CommandModule = {
       northd: false,
       controller: { maxOpsPerTxn: intFlag(p, 'max-ops-per-txn', 1, 1_000_000), wasmWorkers: intFlag(p, 'wasm-workers', 0, 64) },
       timeoutMs: intFlag(p, 'timeout-s', 1, 86_400) * 1000,
+      coldPairs: intFlag(p, 'cold-pairs', 1, 20),
       progress,
     });
     const report = stringFlag(p, 'report');

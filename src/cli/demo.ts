@@ -86,6 +86,7 @@ const mod: CommandModule = {
         northd: true,
         controller: { wasmWorkers: intFlag(p, 'wasm-workers', 0, 64) },
         timeoutMs: 600_000,
+        coldPairs: 1,
         progress: (s) => out.line(s),
       });
     } finally {

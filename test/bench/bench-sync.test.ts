@@ -9,13 +9,13 @@ import { clusterSpec } from '../../src/sim/gen/cluster.js';
 import { packageRoot } from '../../src/util/paths.js';
 
 /** The benchmark on a 300-pod cluster, without ovn-northd. */
-const tiny = (o: Pick<Parameters<typeof runBenchSync>[0], 'mode' | 'steady' | 'naiveSample' | 'timeoutMs' | 'progress'>) =>
-  runBenchSync({ cluster: clusterSpec({ nodes: 4, subnets: 2, pods: 300, policies: 8, services: 10 }), damageShare: 0.05, northd: false, controller: { wasmWorkers: 0 }, ...o });
+const tiny = (o: Pick<Parameters<typeof runBenchSync>[0], 'mode' | 'steady' | 'naiveSample' | 'timeoutMs' | 'progress'> & { coldPairs?: number }) =>
+  runBenchSync({ cluster: clusterSpec({ nodes: 4, subnets: 2, pods: 300, policies: 8, services: 10 }), damageShare: 0.05, northd: false, controller: { wasmWorkers: 0 }, coldPairs: 1, ...o });
 
 describe('ovnscale bench sync at a tiny size', () => {
   it.runIf(existsSync(join(packageRoot(), 'dist', 'src', 'cli', 'main.js')))('runs every mode and phase end to end; the JSON holds the figures and their invariants', async () => {
     const lines: string[] = [];
-    const r = await tiny({ mode: 'all', steady: { services: 2, churnPods: 10, netpols: 1 }, naiveSample: 2000, timeoutMs: 30_000, progress: (l) => lines.push(l) });
+    const r = await tiny({ mode: 'all', steady: { services: 2, churnPods: 10, netpols: 1 }, naiveSample: 2000, timeoutMs: 30_000, coldPairs: 2, progress: (l) => lines.push(l) });
     const o = r.ovnscale!;
     expect(o.cold.writeTransactions).toBeGreaterThan(0);
     expect(o.cold.inserted).toBeGreaterThan(300);
@@ -39,7 +39,19 @@ describe('ovnscale bench sync at a tiny size', () => {
     // in plans of their own, so their parents' mutates are split into a few more.
     expect(r.floor!.operations).toBeLessThanOrEqual(o.cold.operations);
     expect(o.cold.operations).toBeLessThan(r.floor!.operations * 1.05);
-    expect(r.ratios.coldOverFloor).toBeGreaterThan(0);
+    // A second cold sync (in its own process) beside a second floor, each into fresh NBs: the same rows again, and the ratio is the pairs' median.
+    const pairs = r.coldPairs!;
+    expect(pairs).toHaveLength(2);
+    expect(pairs[0]!.coldSeconds).toBe(o.cold.seconds);
+    expect(pairs[0]!.floorSeconds).toBe(r.floor!.seconds);
+    expect(pairs[1]!.peakRssMiB).toBeGreaterThan(20);
+    expect(pairs[1]!.coldOperations).toBeGreaterThanOrEqual(r.floor!.operations);
+    expect(pairs[1]!.coldOperations).toBeLessThan(r.floor!.operations * 1.05);
+    for (const p of pairs) expect(p.ratio).toBeCloseTo(p.coldSeconds / p.floorSeconds, 1);
+    const sorted = pairs.map((p) => p.ratio).sort((a, b) => a - b);
+    expect(r.ratios.coldOverFloor).toBeGreaterThanOrEqual(sorted[0]!);
+    expect(r.ratios.coldOverFloor).toBeLessThanOrEqual(sorted.at(-1)!);
+    expect(lines.some((l) => l.includes('cold sync pair 2 of 2'))).toBe(true);
     // The monitor floor reads the NB the floor wrote: every table's reply, the whole NB's bytes.
     expect(r.monitorFloor!.reps).toBe(3);
     expect(r.monitorFloor!.bytes).toBeGreaterThan(r.floor!.operations * 50);
