@@ -97,7 +97,7 @@ async function startedOnce(ctx: OvnscaleContext): Promise<{ run: Running; phase:
  * this process holds the benchmark's dataset, whose heap a controller here
  * would share (its collections mark it too).
  */
-export async function coldSyncInto(ctx: OvnscaleContext, nbRemote: string): Promise<StartupPhase & { peakRssMiB: number }> {
+export async function coldSyncInto(nbRemote: string, ctx: Pick<OvnscaleContext, 'kubeconfig' | 'controller' | 'timeoutMs'>): Promise<StartupPhase & { peakRssMiB: number }> {
   const alone = await syncInOwnProcess(nbRemote, ctx.kubeconfig, ctx.controller, ctx.timeoutMs);
   return { ...startup(alone), peakRssMiB: alone.report.peakRssMiB };
 }

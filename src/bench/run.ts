@@ -12,7 +12,7 @@ import { silentLogger, type Logger } from '../util/log.js';
 import { loadDataset } from './dataset.js';
 import { rawFloor, rawMonitorFloor, type FloorResult, type MonitorFloor } from './floor.js';
 import { naiveCold, naiveService, naiveWarm, type NaiveCold, type NaiveService, type Sampled } from './naive.js';
-import { coldSyncInto, runOvnscale, type OvnscaleContext, type OvnscaleResult, type SteadySizes } from './ovnscale-mode.js';
+import { coldSyncInto, runOvnscale, type OvnscaleResult, type SteadySizes } from './ovnscale-mode.js';
 import { startSimChild } from './sim-child.js';
 import { quantile, r1 } from './stats.js';
 
@@ -127,24 +127,26 @@ export async function runBenchSync(o: BenchSyncOptions): Promise<BenchSyncResult
       stops.push(nb.stop);
       return nb.remote;
     };
-    const ctx: OvnscaleContext = {
-      nbRemote: '',
-      kubeconfig: sim.kubeconfig,
-      api,
-      controller: o.controller,
-      steady: o.steady,
-      namespace,
-      node: nodes.items[0]!.metadata.name,
-      damageShare: o.damageShare,
-      timeoutMs: o.timeoutMs,
-      log,
-      progress: o.progress,
-    };
-    if (o.mode !== 'naive') result.ovnscale = await runOvnscale({ ...ctx, nbRemote: await newNb() });
+    if (o.mode !== 'naive') {
+      result.ovnscale = await runOvnscale({
+        nbRemote: await newNb(),
+        kubeconfig: sim.kubeconfig,
+        api,
+        controller: o.controller,
+        steady: o.steady,
+        namespace,
+        node: nodes.items[0]!.metadata.name,
+        damageShare: o.damageShare,
+        timeoutMs: o.timeoutMs,
+        log,
+        progress: o.progress,
+      });
+    }
     o.progress('dataset: listing the cluster and computing the desired NB rows for the floor and the baseline');
     const data = await loadDataset(sim.kubeconfig, { ...DEFAULT_OPTIONS, ...o.controller }, log);
+    const maxOps = o.controller.maxOpsPerTxn ?? 1000;
     const floorNb = await newNb();
-    result.floor = await rawFloor(floorNb, data, o.controller.maxOpsPerTxn ?? 1000);
+    result.floor = await rawFloor(floorNb, data, maxOps);
     o.progress(`floor: ${result.floor.operations} operations in ${result.floor.transactions} raw transactions: ${result.floor.seconds} s`);
     result.monitorFloor = await rawMonitorFloor(floorNb, MONITOR_FLOOR_REPS);
     o.progress(`floor: the NB's monitor replies (${(result.monitorFloor.bytes / 1e6).toFixed(1)} MB) read raw in ${result.monitorFloor.seconds} s (median of ${MONITOR_FLOOR_REPS})`);
@@ -153,9 +155,9 @@ export async function runBenchSync(o: BenchSyncOptions): Promise<BenchSyncResult
       // Alternating, each into fresh NBs: the machine's load drifts over a run, and both sides see the same drift.
       for (let i = 1; i < o.coldPairs; i++) {
         const a = await startNb();
-        const cold = await coldSyncInto(ctx, a.remote).finally(() => a.stop());
+        const cold = await coldSyncInto(a.remote, { kubeconfig: sim.kubeconfig, controller: o.controller, timeoutMs: o.timeoutMs }).finally(() => a.stop());
         const b = await startNb();
-        const floor = await rawFloor(b.remote, data, o.controller.maxOpsPerTxn ?? 1000).finally(() => b.stop());
+        const floor = await rawFloor(b.remote, data, maxOps).finally(() => b.stop());
         pairs.push(pairOf(cold, floor.seconds));
         o.progress(`cold sync pair ${i + 1} of ${o.coldPairs}: \`ovnscale sync\` ${cold.seconds} s (peak RSS ${cold.peakRssMiB} MiB), floor ${floor.seconds} s, ratio ${pairs.at(-1)!.ratio}`);
       }
@@ -198,7 +200,8 @@ function fillPhases(r: BenchSyncResult): void {
     rows.push({ mode: 'naive', phase: 'warm restart', seconds: n.warm.seconds, writeTransactions: 0, operations: 0, scaled: n.warm.scaled });
     rows.push({ mode: 'naive', phase: 'Service create', seconds: n.service.seconds, writeTransactions: 0, operations: 0, scaled: n.service.scaled });
   }
-  r.ratios.coldOverFloor = r.coldPairs ? ratio(quantile(r.coldPairs.map((p) => p.ratio), 0.5), 1) : ratio(o?.cold.seconds, r.floor?.seconds);
+  // The pairs exist whenever both a cold sync and a floor ran; each ratio is already rounded.
+  r.ratios.coldOverFloor = r.coldPairs && quantile(r.coldPairs.map((p) => p.ratio), 0.5);
   r.ratios.warmOverFloor = ratio(o?.warmOwnProcess.seconds, r.monitorFloor?.seconds);
   if (o && n) {
     const add = (k: string, v: number | undefined) => v !== undefined && (r.ratios.naiveOverOvnscale[k] = v);
