@@ -1,25 +1,29 @@
 /**
- * The controller, in this process, as the benchmark drives it: every pass
- * recorded with its time, so a phase can sum the NB work the passes it
- * caused did.
+ * The controller as the benchmark drives it (controller-child.ts runs it in
+ * its own process): every pass recorded with its time, so a phase can sum
+ * the NB work the passes it caused did.
  */
-import { Controller, type ControllerRunOptions } from '../controller/controller.js';
+import type { ControllerRunOptions } from '../controller/controller.js';
 import { DEFAULT_OPTIONS, type ControllerOptions } from '../controller/options.js';
 import type { SyncReport } from '../controller/sync-once.js';
 import type { NbTable } from '../nb/rows.js';
-import type { Logger } from '../util/log.js';
+import type { MemoryPeak } from './stats.js';
 
 export interface Pass {
+  /** performance.now() of this process when the pass finished. */
   at: number;
   first: boolean;
   report: SyncReport;
 }
 
 export interface Running {
-  controller: Controller;
   passes: Pass[];
-  /** The startup bulk sync: its report and ms from start() to ready. */
+  /** The startup bulk sync: its report and ms from start to ready. */
   ready: Promise<{ report: SyncReport; ms: number }>;
+  /** Resolves once no pass has been reported for `quietMs`: a pass finishing just after the NB showed its change is counted. */
+  settled(quietMs?: number): Promise<void>;
+  /** Stops the controller; its process's peak RSS and V8 heap. */
+  stop(): Promise<MemoryPeak>;
 }
 
 export function controllerOptions(nbAddr: string, kubeconfig: string, over: Partial<ControllerOptions> = {}): ControllerRunOptions {
@@ -35,28 +39,6 @@ export function controllerOptions(nbAddr: string, kubeconfig: string, over: Part
     coalesceMs: 20,
     resyncIntervalMs: 0,
   };
-}
-
-export async function startController(o: ControllerRunOptions, log: Logger): Promise<Running> {
-  const passes: Pass[] = [];
-  const t0 = performance.now();
-  let resolveReady!: (v: { report: SyncReport; ms: number }) => void;
-  const ready = new Promise<{ report: SyncReport; ms: number }>((r) => (resolveReady = r));
-  const controller = new Controller(o, log, {
-    onPass(report, first) {
-      const at = performance.now();
-      passes.push({ at, first, report });
-      if (first) resolveReady({ report, ms: at - t0 });
-    },
-  });
-  try {
-    await controller.start();
-  } catch (err) {
-    // A half-started controller holds its status server and watches open.
-    await controller.stop().catch(() => undefined);
-    throw err;
-  }
-  return { controller, passes, ready };
 }
 
 export interface Touched {

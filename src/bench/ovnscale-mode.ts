@@ -1,19 +1,20 @@
 /**
- * ovnscale's phases: cold sync into an empty NB, warm restart (in this
- * process, then as `ovnscale sync` in its own), restart with a share of the
- * rows removed behind its back, then the steady-state phases on the running
- * controller. The other controllers run in this process; the memory sampler
- * runs for the whole mode.
+ * ovnscale's phases: cold sync into an empty NB, warm restart (the
+ * controller, then `ovnscale sync`), restart with a share of the rows
+ * removed behind its back, then the steady-state phases on the running
+ * controller. Every controller runs in a process of its own, as an operator
+ * runs it: its time, heap and collections are not shared with the
+ * benchmark's NB watcher.
  */
 import type { ControllerOptions } from '../controller/options.js';
 import type { SyncReport } from '../controller/sync-once.js';
 import type { KubeApi } from '../k8s/index.js';
-import type { Logger } from '../util/log.js';
-import { controllerOptions, startController, type Running } from './controller-run.js';
+import { startControllerChild } from './controller-child.js';
+import { controllerOptions, type Running } from './controller-run.js';
 import { removeShare, type Damage } from './damage.js';
 import { collectGarbage } from '../util/gc.js';
 import { NbWatch, nbResponsive } from './nb-watch.js';
-import { sampleMemory, seconds, type MemoryPeak } from './stats.js';
+import { seconds, type MemoryPeak } from './stats.js';
 import { syncInOwnProcess } from './sync-child.js';
 import { churnPhase, netpolPhase, relabelPhase, servicePhase, type ChurnPhase, type NetpolPhase, type RelabelPhase, type ServicePhase, type SteadyContext } from './steady.js';
 
@@ -31,8 +32,8 @@ export interface StartupPhase {
 }
 
 export interface OvnscaleResult {
-  cold: StartupPhase;
-  warm: StartupPhase;
+  cold: StartupPhase & { peakRssMiB: number };
+  warm: StartupPhase & { peakRssMiB: number };
   /** The warm restart again, as `ovnscale sync` in its own process: wall time from spawn to exit, and its peak RSS. */
   warmOwnProcess: StartupPhase & { peakRssMiB: number };
   damaged: StartupPhase & { removed: Damage };
@@ -40,7 +41,7 @@ export interface OvnscaleResult {
   churn?: ChurnPhase;
   netpol?: NetpolPhase;
   relabel?: RelabelPhase;
-  /** Peaks of this process over the mode: its controllers one after another, plus the benchmark's NB watcher. */
+  /** Peaks of the controller's process that repaired the NB and then ran the event phases. */
   memory: MemoryPeak;
 }
 
@@ -60,7 +61,6 @@ export interface OvnscaleContext {
   node: string;
   damageShare: number;
   timeoutMs: number;
-  log: Logger;
   progress: (line: string) => void;
 }
 
@@ -82,39 +82,31 @@ function startup(r: { report: SyncReport; ms: number }): StartupPhase {
 async function startedOnce(ctx: OvnscaleContext): Promise<{ run: Running; phase: StartupPhase }> {
   const busyMs = await nbResponsive(ctx.nbRemote, ctx.timeoutMs);
   if (busyMs > 2000) ctx.progress(`NB server busy for ${(busyMs / 1000).toFixed(1)} s before the controller started (not counted)`);
-  const run = await startController(controllerOptions(ctx.nbRemote, ctx.kubeconfig, ctx.controller), ctx.log);
+  const run = startControllerChild(controllerOptions(ctx.nbRemote, ctx.kubeconfig, ctx.controller));
   try {
     return { run, phase: startup(await run.ready) };
   } catch (err) {
-    await run.controller.stop();
+    await run.stop().catch(() => undefined);
     throw err;
   }
 }
 
-/**
- * One more cold sync into the empty NB at `nbRemote` (a side-by-side
- * repetition, see run.ts), as `ovnscale sync` in its own process: by then
- * this process holds the benchmark's dataset, whose heap a controller here
- * would share (its collections mark it too).
- */
+/** One more cold sync into the empty NB at `nbRemote` (a side-by-side repetition, see run.ts), as `ovnscale sync`. */
 export async function coldSyncInto(nbRemote: string, ctx: Pick<OvnscaleContext, 'kubeconfig' | 'controller' | 'timeoutMs'>): Promise<StartupPhase & { peakRssMiB: number }> {
   const alone = await syncInOwnProcess(nbRemote, ctx.kubeconfig, ctx.controller, ctx.timeoutMs);
   return { ...startup(alone), peakRssMiB: alone.report.peakRssMiB };
 }
 
 export async function runOvnscale(ctx: OvnscaleContext): Promise<OvnscaleResult> {
-  const mem = sampleMemory();
   ctx.progress('ovnscale: cold sync into an empty NB');
   let s = await startedOnce(ctx);
-  await s.run.controller.stop();
-  const cold = s.phase;
-  ctx.progress(`ovnscale: cold sync done in ${cold.seconds} s: ${cold.inserted} rows written, ${cold.writeTransactions} transactions`);
+  const cold = { ...s.phase, peakRssMiB: (await s.run.stop()).rssMiB };
+  ctx.progress(`ovnscale: cold sync done in ${cold.seconds} s: ${cold.inserted} rows written, ${cold.writeTransactions} transactions, peak RSS ${cold.peakRssMiB} MiB`);
 
   ctx.progress('ovnscale: warm restart on the converged NB');
   s = await startedOnce(ctx);
-  await s.run.controller.stop();
-  const warm = s.phase;
-  ctx.progress(`ovnscale: warm restart in ${warm.seconds} s, ${warm.writeTransactions} write transactions`);
+  const warm = { ...s.phase, peakRssMiB: (await s.run.stop()).rssMiB };
+  ctx.progress(`ovnscale: warm restart in ${warm.seconds} s, ${warm.writeTransactions} write transactions, peak RSS ${warm.peakRssMiB} MiB`);
 
   await nbResponsive(ctx.nbRemote, ctx.timeoutMs);
   const alone = await syncInOwnProcess(ctx.nbRemote, ctx.kubeconfig, ctx.controller, ctx.timeoutMs);
@@ -128,9 +120,13 @@ export async function runOvnscale(ctx: OvnscaleContext): Promise<OvnscaleResult>
   ctx.progress(`ovnscale: repaired in ${damaged.seconds} s with ${damaged.operations} operations`);
 
   const out: OvnscaleResult = { cold, warm, warmOwnProcess, damaged, memory: { rssMiB: 0, heapUsedMiB: 0 } };
-  const watch = await NbWatch.open(ctx.nbRemote);
-  // The watcher's initial replication is the instrument's garbage, not the controller's: collected before timing events.
+  const watch = await NbWatch.open(ctx.nbRemote).catch(async (err: unknown) => {
+    await s.run.stop().catch(() => undefined);
+    throw err;
+  });
+  // The watcher's initial replication left garbage whose collection would pause the instrument mid-sample.
   collectGarbage();
+  let stopped = false;
   try {
     const steady: SteadyContext = { api: ctx.api, watch, run: s.run, namespace: ctx.namespace, node: ctx.node, timeoutMs: ctx.timeoutMs, progress: ctx.progress };
     if (ctx.steady.services > 0) {
@@ -147,10 +143,12 @@ export async function runOvnscale(ctx: OvnscaleContext): Promise<OvnscaleResult>
     }
     out.relabel = await relabelPhase(steady);
     ctx.progress(`ovnscale: namespace relabel -> ${out.relabel.touched.operations} NB operations in ${out.relabel.latencyMs} ms`);
+    stopped = true;
+    out.memory = await s.run.stop();
+    ctx.progress(`ovnscale: the controller's process peaked at ${out.memory.rssMiB} MiB RSS, ${out.memory.heapUsedMiB} MiB V8 heap`);
   } finally {
     await watch.close();
-    await s.run.controller.stop();
+    if (!stopped) await s.run.stop().catch(() => undefined);
   }
-  out.memory = mem.stop();
   return out;
 }

@@ -138,7 +138,6 @@ export async function runBenchSync(o: BenchSyncOptions): Promise<BenchSyncResult
         node: nodes.items[0]!.metadata.name,
         damageShare: o.damageShare,
         timeoutMs: o.timeoutMs,
-        log,
         progress: o.progress,
       });
     }

@@ -111,6 +111,8 @@ export async function servicePhase(ctx: SteadyContext, n: number): Promise<Servi
     creates.push(r.create);
     deletes.push(r.delete);
   }
+  const end = performance.now();
+  await ctx.run.settled();
   const t = touched(ctx.run.passes, t0, performance.now());
   return {
     samples: n,
@@ -119,7 +121,7 @@ export async function servicePhase(ctx: SteadyContext, n: number): Promise<Servi
     delete: latency(deletes),
     touched: t,
     policyRowsTouched: policyRows(t),
-    seconds: seconds(performance.now() - t0),
+    seconds: seconds(end - t0),
   };
 }
 
@@ -184,6 +186,7 @@ export async function churnPhase(ctx: SteadyContext, n: number): Promise<ChurnPh
     await write(api, 'DELETE', `/api/v1/namespaces/${namespace}/pods/${name}`);
   });
   const deletedAt = await deleted;
+  await ctx.run.settled();
   return {
     pods: n,
     createsPerSec: Math.round(n / ((createdAt - t0) / 1000)),
@@ -191,7 +194,7 @@ export async function churnPhase(ctx: SteadyContext, n: number): Promise<ChurnPh
     create: latency(createMs),
     delete: latency(deleteMs),
     touched: touched(ctx.run.passes, t0, performance.now()),
-    seconds: seconds(performance.now() - t0),
+    seconds: seconds(deletedAt - t0),
   };
 }
 
@@ -222,7 +225,9 @@ export async function netpolPhase(ctx: SteadyContext, n: number): Promise<Netpol
     await api.request('DELETE', `${path}/${name}`);
     await gone;
   }
-  return { create: latency(creates), update: latency(updates), touched: touched(ctx.run.passes, t0, performance.now()), seconds: seconds(performance.now() - t0) };
+  const end = performance.now();
+  await ctx.run.settled();
+  return { create: latency(creates), update: latency(updates), touched: touched(ctx.run.passes, t0, performance.now()), seconds: seconds(end - t0) };
 }
 
 /** Changes a namespace's `team` label (namespaceSelectors of other namespaces' policies read it), then puts it back. */

@@ -1,7 +1,7 @@
 /**
  * `ovnscale demo`: the main job on an embedded default. A real NB
  * ovsdb-server with ovn-northd beside it, the simulated API server loaded
- * with a synthetic cluster, and the controller in this process: cold sync,
+ * with a synthetic cluster, and the controller in a process of its own: cold sync,
  * warm restart, repair after rows were removed, Service / pod / policy
  * events, the raw floor; progress as it goes (a bar on a terminal, plain
  * lines otherwise), then a summary and an HTML report.
@@ -47,7 +47,7 @@ function summary(r: BenchSyncResult, report: string): string {
   if (o.service) lines.push(`Service        create -> NB commit p50 ${o.service.create.p50Ms} ms, p99 ${o.service.create.p99Ms} ms (${o.service.create.n} Services, after a first one at ${o.service.firstAfterRestart.createMs} ms); policy rows touched: ${o.service.policyRowsTouched}`);
   if (o.churn) lines.push(`pod churn      ${o.churn.createsPerSec} creates/s, ${o.churn.deletesPerSec} deletes/s, create p99 ${o.churn.create.p99Ms} ms`);
   if (o.netpol) lines.push(`NetworkPolicy  update -> NB p50 ${o.netpol.update.p50Ms} ms`);
-  lines.push(`memory         peak RSS ${o.memory.rssMiB} MiB, V8 heap ${o.memory.heapUsedMiB} MiB (this process: its controllers one after another)`);
+  lines.push(`memory         controller peak RSS: cold sync ${o.cold.peakRssMiB} MiB, warm restart ${o.warm.peakRssMiB} MiB, repair and events ${o.memory.rssMiB} MiB (V8 heap ${o.memory.heapUsedMiB} MiB)`);
   lines.push(`report         ${report}`);
   return lines.join('\n');
 }
@@ -74,7 +74,7 @@ const mod: CommandModule = {
     const spec = clusterFlags(p)!;
     const report = stringFlag(p, 'report') ?? join(tmpdir(), `ovnscale-demo-${new Date().toISOString().replace(/[:.]/g, '-')}.html`);
     const out = progressPrinter(process.stdout.isTTY === true);
-    out.line('starting: OVN NB ovsdb-server + ovn-northd, the simulated API server, the controller in this process');
+    out.line('starting: OVN NB ovsdb-server + ovn-northd, the simulated API server, the controller in its own process');
     let r: BenchSyncResult;
     try {
       r = await runBenchSync({
