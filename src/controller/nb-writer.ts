@@ -22,7 +22,8 @@ export function connectNb(remotes: string, log: Logger, metrics?: ControllerMetr
     database: 'OVN_Northbound',
     leaderOnly: true,
     initialConnectTimeoutMs: 600_000,
-    monitor: Object.fromEntries(NB_TABLES.map((t) => [t, { columns: [...NB_COLUMNS[t]] }])),
+    // A pod's address is in its namespace's address set and in every policy's that selects it: one string each.
+    monitor: Object.fromEntries(NB_TABLES.map((t) => [t, { columns: [...NB_COLUMNS[t]], ...(t === 'Address_Set' ? { intern: ['addresses'] } : {}) }])),
     logger: log,
     ...(metrics ? { requestLatency: metrics.ovsRequestLatency } : {}),
   });

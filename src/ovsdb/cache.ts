@@ -16,6 +16,7 @@
 import { applyColumnDiff, columnOf, fullRowDecoder, type Wire } from './codec.js';
 import { OvsdbProtocolError } from './errors.js';
 import { type Deferred, settle } from './lazy-json.js';
+import { StringPool } from './string-pool.js';
 import { isObject, type DatabaseSchema, type TableSchema } from './schema.js';
 import { TableCache } from './table-cache.js';
 import { sameValue } from './values.js';
@@ -54,12 +55,16 @@ export class DatabaseCache {
     tables: ReadonlyMap<string, readonly string[]>,
     /** Where a throwing change listener is reported: it must not break the update path (nor reconnect forever). */
     private readonly onListenerError: (err: unknown, change: RowChange) => void = () => {},
+    /** Per table, set columns of strings whose atoms are shared through one pool (MonitorTable.intern). */
+    intern: ReadonlyMap<string, readonly string[]> = new Map(),
   ) {
+    const pool = new StringPool();
     for (const [name, columns] of tables) {
       const ts = schema.tables.get(name);
       if (!ts) throw new OvsdbProtocolError(`database ${schema.name} has no table '${name}' to monitor`);
       this.caches.set(name, new TableCache(name, columns));
-      this.decoders.set(name, fullRowDecoder(ts, columns));
+      const interned = intern.get(name);
+      this.decoders.set(name, fullRowDecoder(ts, columns, interned?.length ? { columns: interned, pool } : undefined));
       this.schemas.set(name, ts);
     }
   }

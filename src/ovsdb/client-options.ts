@@ -15,6 +15,11 @@ export interface MonitorTable {
   columns?: string[];
   /** monitor_cond condition; all rows by default. */
   where?: Condition[];
+  /**
+   * Set columns of strings whose values repeat across rows (addresses in
+   * address sets): decoded through one pool, one string per distinct value.
+   */
+  intern?: string[];
 }
 
 /** Records request latency; prom-client's Histogram<'db'|'method'|'code'> fits as is. */

@@ -308,12 +308,17 @@ export class OvsdbClient extends EventEmitter<ClientEvents> {
     if (!this.schemaValue) {
       this.schemaValue = schema;
       const tables = new Map<string, string[]>();
+      const intern = new Map<string, string[]>();
       for (const [name, m] of this.monitorSpec) {
         const ts = requireTable(schema, name);
         tables.set(name, m.columns ?? [...ts.columns.keys()]);
+        if (m.intern) intern.set(name, m.intern);
       }
-      this.cacheValue = new DatabaseCache(schema, tables, (err, ch) =>
-        this.note(new OvsdbError(`change listener failed on ${ch.kind} of ${ch.table} row ${ch.row._uuid}: ${err instanceof Error ? err.message : String(err)}`, { cause: err })),
+      this.cacheValue = new DatabaseCache(
+        schema,
+        tables,
+        (err, ch) => this.note(new OvsdbError(`change listener failed on ${ch.kind} of ${ch.table} row ${ch.row._uuid}: ${err instanceof Error ? err.message : String(err)}`, { cause: err })),
+        intern,
       );
     }
     if (this.monitorSpec.size > 0) await this.monitor(s);

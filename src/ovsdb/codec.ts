@@ -8,6 +8,7 @@
 import { OvsdbEncodeError, OvsdbProtocolError } from './errors.js';
 import { copyMap, recordDerived } from './map-lineage.js';
 import type { BaseType, ColumnSchema, DatabaseSchema, TableSchema } from './schema.js';
+import type { StringPool } from './string-pool.js';
 import type { Atom, OvsMap, Row, RowData, Value } from './types.js';
 
 export type Wire = unknown;
@@ -75,6 +76,19 @@ function isTagged(w: Wire, tag: string): w is [string, unknown[]] {
 }
 
 type RawDecoder = (w: Wire) => Value;
+
+/** A set column's decoder: ["set", [atoms]], or one atom alone. */
+function setDecoder(atom: AtomDecoder): RawDecoder {
+  return (w) => {
+    if (isTagged(w, 'set')) {
+      const elems = w[1];
+      const out = new Array<Atom>(elems.length);
+      for (let i = 0; i < elems.length; i++) out[i] = atom(elems[i]);
+      return out;
+    }
+    return [atom(w)];
+  };
+}
 const decoders = new WeakMap<ColumnSchema, RawDecoder>();
 
 function rawDecoder(col: ColumnSchema): RawDecoder {
@@ -82,17 +96,8 @@ function rawDecoder(col: ColumnSchema): RawDecoder {
   if (d) return d;
   const key = atomDecoder(col.key);
   if (col.kind === 'scalar') d = key;
-  else if (col.kind === 'set') {
-    d = (w) => {
-      if (isTagged(w, 'set')) {
-        const elems = w[1];
-        const out = new Array<Atom>(elems.length);
-        for (let i = 0; i < elems.length; i++) out[i] = key(elems[i]);
-        return out;
-      }
-      return [key(w)];
-    };
-  } else {
+  else if (col.kind === 'set') d = setDecoder(key);
+  else {
     const value = atomDecoder(col.value!);
     d = (w) => {
       if (!isTagged(w, 'map')) throw new BadValue(`expected ["map", [...]], got ${show(w)}`);
@@ -158,15 +163,29 @@ export function columnOf(table: TableSchema, name: string): ColumnSchema | undef
   return table.columns.get(name) ?? (name === '_uuid' ? uuidColumn : name === '_version' ? versionColumn : undefined);
 }
 
+/** A set column's decoder whose string atoms come from `pool`. */
+function internedSetDecoder(col: ColumnSchema, pool: StringPool): RawDecoder {
+  const key = atomDecoder(col.key);
+  return setDecoder((w) => pool.intern(key(w) as string));
+}
+
 /**
  * A decoder of full rows for a fixed column list: absent columns take their
  * default (update2 omits them), every row gets the same property order.
+ * Set columns of strings named in `intern` take their atoms from the pool.
  */
-export function fullRowDecoder(table: TableSchema, columns: readonly string[]): (uuid: string, w: Wire) => Row {
+export function fullRowDecoder(table: TableSchema, columns: readonly string[], intern?: { columns: readonly string[]; pool: StringPool }): (uuid: string, w: Wire) => Row {
+  for (const name of intern?.columns ?? []) {
+    const col = columnOf(table, name);
+    if (!col || !columns.includes(name) || col.kind !== 'set' || col.key.type !== 'string') {
+      throw new OvsdbEncodeError(`table ${table.name} column '${name}': only a monitored set column of strings can be interned`);
+    }
+  }
   const cols = columns.map((name) => {
     const col = columnOf(table, name);
     if (!col) throw new OvsdbEncodeError(`table ${table.name} has no column '${name}'`);
-    return { name, decode: rawDecoder(col), dflt: defaultValue(col) };
+    const decode = intern?.columns.includes(name) ? internedSetDecoder(col, intern.pool) : rawDecoder(col);
+    return { name, decode, dflt: defaultValue(col) };
   });
   return (uuid, w) => {
     if (typeof w !== 'object' || w === null || Array.isArray(w)) throw new OvsdbProtocolError(`${table.name} row ${uuid}: expected a row object, got ${show(w)}`);

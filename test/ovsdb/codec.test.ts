@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { applyColumnDiff, columnDecoder, encodeValue, fullRowDecoder } from '../../src/ovsdb/codec.js';
+import { StringPool } from '../../src/ovsdb/string-pool.js';
 import { OvsdbProtocolError, parseSchema, type Atom, type ColumnSchema, type Operation, type Value } from '../../src/ovsdb/index.js';
 import { useClients, useOvsdbServer } from '../support/servers.js';
 
@@ -88,6 +89,33 @@ describe('codec (every column of the real NB schema)', () => {
     expect(() => decode('u1', { priority: 'high' })).toThrow(/ACL row u1 column priority: expected an integer, got "high"/);
     expect(() => decode('u1', { name: ['map', []] })).toThrow(/column name: expected a string/);
     expect(decode('u1', {})).toEqual({ _uuid: 'u1', priority: 0, name: [] });
+  });
+
+  it('decodes interned set columns through one pool: one string per distinct value, the same rows', () => {
+    const t = schema.tables.get('Address_Set')!;
+    const pool = new StringPool();
+    const decode = fullRowDecoder(t, ['name', 'addresses'], { columns: ['addresses'], pool });
+    const rows = [
+      decode('u1', { name: 'a', addresses: ['set', ['10.0.0.1', '10.0.0.2']] }),
+      decode('u2', { name: 'b', addresses: ['set', ['10.0.0.2', '10.0.0.3']] }),
+      decode('u3', { name: 'c', addresses: '10.0.0.1' }),
+      decode('u4', { name: 'd' }),
+    ];
+    expect(rows.map((r) => r['addresses'])).toEqual([['10.0.0.1', '10.0.0.2'], ['10.0.0.2', '10.0.0.3'], ['10.0.0.1'], []]);
+    expect(pool.size).toBe(3);
+    expect(() => decode('u5', { addresses: ['set', [7]] })).toThrow(/Address_Set row u5 column addresses: expected a string/);
+    // Only a monitored set of strings: a name is a scalar, a port group's ports are uuids.
+    expect(() => fullRowDecoder(t, ['name'], { columns: ['name'], pool })).toThrow(/only a monitored set column of strings/);
+    expect(() => fullRowDecoder(schema.tables.get('Port_Group')!, ['ports'], { columns: ['ports'], pool })).toThrow(/Port_Group column 'ports'/);
+  });
+
+  it('a string pool starts over at its limit, and keeps answering with equal strings', () => {
+    const pool = new StringPool(4);
+    for (const s of ['a', 'b', 'c', 'd']) expect(pool.intern(s)).toBe(s);
+    expect(pool.size).toBe(4);
+    expect(pool.intern('e')).toBe('e');
+    expect(pool.size).toBe(1);
+    expect(pool.intern('a')).toBe('a');
   });
 
   it('applies update2 diffs: set symmetric difference, map add/replace/remove, scalar replace', () => {
