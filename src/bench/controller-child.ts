@@ -48,6 +48,8 @@ export function startControllerChild(o: ControllerRunOptions): Running {
   });
   const exited = new Promise<void>((r) => child.once('exit', () => r()));
   child.once('exit', (code, signal) => failed(new Error(`controller process exited (${signal ?? code}) ${stderr.trim().slice(-1500)}`)));
+  // A send to a process that is already going away: its failure or exit says why.
+  child.on('error', (err) => failed(new Error(`controller process: ${err.message}`)));
   child.send({ type: 'start', options: o } satisfies ParentMessage);
   return {
     passes,
@@ -56,7 +58,8 @@ export function startControllerChild(o: ControllerRunOptions): Running {
       while (performance.now() - lastMessage < quietMs) await new Promise((r) => setTimeout(r, quietMs / 4));
     },
     async stop() {
-      if (child.exitCode === null && child.signalCode === null) {
+      // Once the channel is closed (it failed, or it stopped already) the process is on its way out.
+      if (child.connected) {
         const memory = Promise.race([new Promise<MemoryPeak>((r) => (stopped = r)), failure]);
         child.send({ type: 'stop' } satisfies ParentMessage);
         try {
@@ -64,7 +67,7 @@ export function startControllerChild(o: ControllerRunOptions): Running {
         } finally {
           await exited;
         }
-      }
+      } else await exited;
       if (!peak) return failure;
       return peak;
     },

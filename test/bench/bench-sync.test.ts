@@ -2,6 +2,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { startControllerChild } from '../../src/bench/controller-child.js';
+import { controllerOptions } from '../../src/bench/controller-run.js';
 import { writeReport } from '../../src/bench/html.js';
 import { runBenchSync } from '../../src/bench/run.js';
 import { formatBenchSync } from '../../src/bench/text.js';
@@ -93,4 +95,15 @@ describe('ovnscale bench sync at a tiny size', () => {
     const run = tiny({ mode: 'ovnscale', steady: { services: 0, churnPods: 200, netpols: 0 }, naiveSample: 0, timeoutMs: 120_000, progress: () => undefined });
     await expect(run).rejects.toThrow(/pod churn: the controller rejected a churn pod: Pod ns-\d+\/bench-churn-\d+: metadata\.annotations\[ovn\.kubernetes\.io\/ip_address\]: no free address/);
   }, 60_000);
+
+  it.runIf(existsSync(join(packageRoot(), 'dist', 'src', 'bench', 'controller-child-main.js')))('a controller process that cannot start fails its phase with the reason, and its process is gone', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ovnscale-child-'));
+    try {
+      const run = startControllerChild(controllerOptions('unix:/nonexistent/nb.sock', join(dir, 'no-kubeconfig')));
+      await expect(run.ready).rejects.toThrow(/controller process failed: .*no-kubeconfig/);
+      await expect(run.stop()).rejects.toThrow(/controller process/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 30_000);
 });
