@@ -28,10 +28,7 @@ async function start(options: Extract<ParentMessage, { type: 'start' }>['options
 
 async function stop(): Promise<void> {
   await stopOnce();
-  const peak = mem.stop();
-  // The kernel's high-water mark also counts what fell between two samples.
-  const rssMiB = Math.max(peak.rssMiB, Math.round(process.resourceUsage().maxRSS / 1024));
-  send({ type: 'stopped', memory: { rssMiB, heapUsedMiB: peak.heapUsedMiB } }, () => process.disconnect?.());
+  send({ type: 'stopped', memory: mem.stop() }, () => process.disconnect?.());
 }
 
 process.on('message', (m: ParentMessage) => {

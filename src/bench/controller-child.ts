@@ -6,10 +6,9 @@
  * NB work the passes it caused did.
  */
 import { fork } from 'node:child_process';
-import { join } from 'node:path';
 import type { ControllerRunOptions } from '../controller/controller.js';
 import type { SyncReport } from '../controller/sync-once.js';
-import { CLI_NODE_FLAGS, packageRoot } from '../util/paths.js';
+import { CLI_NODE_FLAGS, controllerChildPath } from '../util/paths.js';
 import type { Pass, Running } from './controller-run.js';
 import type { MemoryPeak } from './stats.js';
 
@@ -19,14 +18,12 @@ export type ChildMessage =
   | { type: 'stopped'; memory: MemoryPeak }
   | { type: 'failed'; message: string };
 
-const entry = (): string => join(packageRoot(), 'dist', 'src', 'bench', 'controller-child-main.js');
-
 /** Forks the controller process (dist/ must be built) and starts its controller; ready settles with the startup sync. */
 export function startControllerChild(o: ControllerRunOptions): Running {
   const t0 = performance.now();
   const passes: Pass[] = [];
   let stderr = '';
-  const child = fork(entry(), [], { execArgv: [...CLI_NODE_FLAGS], stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
+  const child = fork(controllerChildPath(), [], { execArgv: [...CLI_NODE_FLAGS], stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
   child.stderr!.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
   let lastMessage = performance.now();
   let stopped: ((m: MemoryPeak) => void) | undefined;

@@ -120,14 +120,11 @@ export async function runOvnscale(ctx: OvnscaleContext): Promise<OvnscaleResult>
   ctx.progress(`ovnscale: repaired in ${damaged.seconds} s with ${damaged.operations} operations`);
 
   const out: OvnscaleResult = { cold, warm, warmOwnProcess, damaged, memory: { rssMiB: 0, heapUsedMiB: 0 } };
-  const watch = await NbWatch.open(ctx.nbRemote).catch(async (err: unknown) => {
-    await s.run.stop().catch(() => undefined);
-    throw err;
-  });
-  // The watcher's initial replication left garbage whose collection would pause the instrument mid-sample.
-  collectGarbage();
-  let stopped = false;
+  let watch: NbWatch | undefined;
   try {
+    watch = await NbWatch.open(ctx.nbRemote);
+    // The watcher's initial replication left garbage whose collection would pause the instrument mid-sample.
+    collectGarbage();
     const steady: SteadyContext = { api: ctx.api, watch, run: s.run, namespace: ctx.namespace, node: ctx.node, timeoutMs: ctx.timeoutMs, progress: ctx.progress };
     if (ctx.steady.services > 0) {
       out.service = await servicePhase(steady, ctx.steady.services);
@@ -143,12 +140,12 @@ export async function runOvnscale(ctx: OvnscaleContext): Promise<OvnscaleResult>
     }
     out.relabel = await relabelPhase(steady);
     ctx.progress(`ovnscale: namespace relabel -> ${out.relabel.touched.operations} NB operations in ${out.relabel.latencyMs} ms`);
-    stopped = true;
     out.memory = await s.run.stop();
     ctx.progress(`ovnscale: the controller's process peaked at ${out.memory.rssMiB} MiB RSS, ${out.memory.heapUsedMiB} MiB V8 heap`);
   } finally {
-    await watch.close();
-    if (!stopped) await s.run.stop().catch(() => undefined);
+    await watch?.close();
+    // After the stop above this answers at once; after a failure it stops the controller.
+    await s.run.stop().catch(() => undefined);
   }
   return out;
 }

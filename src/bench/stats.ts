@@ -33,7 +33,7 @@ export interface MemoryPeak {
   heapUsedMiB: number;
 }
 
-/** Samples this process's RSS and V8 heap every `everyMs` until stopped; returns the peaks. */
+/** Samples this process's RSS and V8 heap every `everyMs` until stopped; returns the peaks (RSS also the kernel's high-water mark, which counts what fell between two samples). */
 export function sampleMemory(everyMs = 250): { stop(): MemoryPeak } {
   const peak = { rss: 0, heap: 0 };
   const take = () => {
@@ -48,7 +48,8 @@ export function sampleMemory(everyMs = 250): { stop(): MemoryPeak } {
     stop() {
       take();
       clearInterval(timer);
-      return { rssMiB: Math.round(peak.rss / 2 ** 20), heapUsedMiB: Math.round(peak.heap / 2 ** 20) };
+      const rss = Math.max(peak.rss, process.resourceUsage().maxRSS * 1024);
+      return { rssMiB: Math.round(rss / 2 ** 20), heapUsedMiB: Math.round(peak.heap / 2 ** 20) };
     },
   };
 }

@@ -24,6 +24,8 @@ export const wasmPath = (): string => join(packageRoot(), 'build', 'kernels.wasm
 export const workerPath = (name: string): string => join(packageRoot(), 'dist', 'workers', `${name}.js`);
 /** The compiled `ovnscale` CLI. */
 export const cliPath = (): string => join(packageRoot(), 'dist', 'src', 'cli', 'main.js');
+/** The compiled entry of the benchmark's controller process (src/bench/controller-child-main.ts). */
+export const controllerChildPath = (): string => join(packageRoot(), 'dist', 'src', 'bench', 'controller-child-main.js');
 
 /**
  * The V8 flags `ovnscale` runs with (docs/controller.md): the shebang of

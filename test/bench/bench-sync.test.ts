@@ -8,7 +8,7 @@ import { writeReport } from '../../src/bench/html.js';
 import { runBenchSync } from '../../src/bench/run.js';
 import { formatBenchSync } from '../../src/bench/text.js';
 import { clusterSpec } from '../../src/sim/gen/cluster.js';
-import { packageRoot } from '../../src/util/paths.js';
+import { controllerChildPath, packageRoot } from '../../src/util/paths.js';
 
 /** The benchmark on a 300-pod cluster, without ovn-northd. */
 const tiny = (o: Pick<Parameters<typeof runBenchSync>[0], 'mode' | 'steady' | 'naiveSample' | 'timeoutMs' | 'progress'> & { coldPairs?: number }) =>
@@ -96,7 +96,7 @@ describe('ovnscale bench sync at a tiny size', () => {
     await expect(run).rejects.toThrow(/pod churn: the controller rejected a churn pod: Pod ns-\d+\/bench-churn-\d+: metadata\.annotations\[ovn\.kubernetes\.io\/ip_address\]: no free address/);
   }, 60_000);
 
-  it.runIf(existsSync(join(packageRoot(), 'dist', 'src', 'bench', 'controller-child-main.js')))('a controller process that cannot start fails its phase with the reason, and its process is gone', async () => {
+  it.runIf(existsSync(controllerChildPath()))('a controller process that cannot start fails its phase with the reason, and its process is gone', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'ovnscale-child-'));
     try {
       const run = startControllerChild(controllerOptions('unix:/nonexistent/nb.sock', join(dir, 'no-kubeconfig')));
