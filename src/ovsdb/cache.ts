@@ -87,11 +87,26 @@ export class DatabaseCache {
   }
 
   /**
+   * Fills an empty table with rows taken from a snapshot (they were checked
+   * by snapshotMismatch). No change is reported: the rows are where the cache
+   * starts from. Their strings are not interned again: an unpacked snapshot
+   * (snapshot-pack.ts) already shares each distinct string.
+   */
+  load(name: string, rows: readonly Row[]): void {
+    const cache = this.table(name);
+    if (cache.size > 0) throw new Error(`table '${name}' is not empty: a snapshot seeds an empty cache only`);
+    for (const row of rows) cache.set(row);
+  }
+
+  /**
    * Applies a <table-updates2> object. With `resync`, the update is the
    * complete content of the tables it names (true: every monitored table) and
    * replaces what we hold of them; a named table absent from it is empty.
+   * `applied` runs in the same synchronous step as the rows' application (the
+   * client records there which transaction the rows reflect). Resolves to
+   * the number of row updates it held.
    */
-  async apply(wire: Wire | Deferred, resync: boolean | readonly string[]): Promise<void> {
+  async apply(wire: Wire | Deferred, resync: boolean | readonly string[], applied?: () => void): Promise<number> {
     const update = settle(wire);
     if (!isObject(update)) throw new OvsdbProtocolError(`update: expected an object of table updates, got ${JSON.stringify(update)?.slice(0, 80)}`);
     const resynced = resync === true ? this.tableNames() : resync === false ? undefined : resync;
@@ -123,6 +138,7 @@ export class DatabaseCache {
     const changes: RowChange[] | undefined = this.listeners.size > 0 ? [] : undefined;
     if (resynced) this.diffResync(resynced, caches, uuids, rows, changes);
     else for (let i = 0; i < rows.length; i++) this.applyOne(caches[i]!, uuids[i]!, rows[i]!, changes);
+    applied?.();
     if (changes) {
       for (const ch of changes) {
         for (const l of this.listeners) {
@@ -134,6 +150,7 @@ export class DatabaseCache {
         }
       }
     }
+    return n;
   }
 
   private decodeRowUpdate(

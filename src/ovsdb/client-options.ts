@@ -7,6 +7,7 @@ import {
   OvsdbTimeoutError,
   OvsdbTransactError,
 } from './errors.js';
+import type { CacheSnapshot } from './cache-snapshot.js';
 import type { TlsFiles } from './transport.js';
 import type { Condition } from './types.js';
 
@@ -53,6 +54,12 @@ export interface ConnectOptions {
   requestTimeoutMs?: number;
   requestLatency?: LatencyObserver;
   logger?: Logger;
+  /**
+   * The cache to start from (`client.snapshot()` of an earlier process):
+   * each table's monitor asks only for the changes since. One of another
+   * database, schema or monitor is not used (logged).
+   */
+  resume?: CacheSnapshot;
 }
 
 export interface ClientEvents {
@@ -63,7 +70,7 @@ export interface ClientEvents {
   warning: [err: Error];
 }
 
-export type ResolvedOptions = Required<Omit<ConnectOptions, 'monitor' | 'tls' | 'requestLatency' | 'logger' | 'remotes' | 'database'>>;
+export type ResolvedOptions = Required<Omit<ConnectOptions, 'monitor' | 'tls' | 'requestLatency' | 'logger' | 'remotes' | 'database' | 'resume'>>;
 
 export function resolveOptions(o: ConnectOptions): ResolvedOptions {
   return {

@@ -10,6 +10,7 @@ import { EventEmitter } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import { silentLogger, type Logger } from '../util/log.js';
 import { DatabaseCache } from './cache.js';
+import { resumable, snapshotMismatch, type CacheSnapshot } from './cache-snapshot.js';
 import { encodeValue, requireColumn, requireTable, ZERO_UUID, type Wire } from './codec.js';
 import { OvsdbClosedError, OvsdbConnectionError, OvsdbError, OvsdbProtocolError, OvsdbRpcError } from './errors.js';
 import { RpcConnection } from './jsonrpc.js';
@@ -37,6 +38,7 @@ const sleep = (ms: number, signal: AbortSignal): Promise<void> =>
 export class OvsdbClient extends EventEmitter<ClientEvents> {
   readonly database: string;
   private readonly remotes: Remote[];
+  private readonly options: Omit<ConnectOptions, 'resume'>;
   private readonly opts: ResolvedOptions;
   private readonly log: Logger;
   private readonly monitorSpec: Map<string, MonitorTable>;
@@ -51,6 +53,14 @@ export class OvsdbClient extends EventEmitter<ClientEvents> {
   /** Per monitor: the last transaction its updates brought, where monitor_cond_since resumes. */
   private readonly lastTxnIds = new Map<string, string>();
   private sinceSupported = true;
+  /** Where the first connection's cache starts (connect's `resume`), until it is used. */
+  private resumeFrom?: CacheSnapshot;
+  private loadedFromSnapshot = false;
+  /** Monitor updates received on any connection: snapshot() waits for a round trip without one. */
+  private updatesReceived = 0;
+  /** The transaction of the last update applied since this connection's monitors were all set up (see snapshot()). */
+  private lastRoundTxnId?: string;
+  private unchangedSinceSnapshot = false;
   private lastError?: Error;
   private loopDone?: Promise<void>;
   private sendTail: Promise<void> = Promise.resolve();
@@ -58,8 +68,11 @@ export class OvsdbClient extends EventEmitter<ClientEvents> {
   private readonly waiters = new Set<(err?: Error) => void>();
 
   /** Use connect(). */
-  constructor(private readonly options: ConnectOptions) {
+  constructor({ resume, ...options }: ConnectOptions) {
     super();
+    // The snapshot's rows are held by the cache once loaded, not by the options.
+    this.resumeFrom = resume;
+    this.options = options;
     this.database = options.database;
     this.remotes = parseRemotes(options.remotes);
     this.log = (options.logger ?? silentLogger).child({ component: 'ovsdb', db: options.database });
@@ -77,6 +90,15 @@ export class OvsdbClient extends EventEmitter<ClientEvents> {
   get cache(): DatabaseCache {
     if (!this.cacheValue) throw new OvsdbConnectionError('not connected yet: no cache');
     return this.cacheValue;
+  }
+
+  /**
+   * The cache was loaded from connect's `resume` and the server confirmed,
+   * table by table, that nothing had changed since: it held the database
+   * exactly as it is when the first connection was up.
+   */
+  get resumedUnchanged(): boolean {
+    return this.unchangedSinceSnapshot;
   }
 
   get isConnected(): boolean {
@@ -195,6 +217,47 @@ export class OvsdbClient extends EventEmitter<ClientEvents> {
     await this.loopDone;
   }
 
+  /**
+   * The cache as of the transactions it reflects, for `connect({ resume })`
+   * in a later process; undefined when not connected, when the server kept
+   * sending updates through several round trips, and where the server keeps
+   * no transaction history (a standalone database), since resuming there
+   * would fetch everything anyway. Rows are shared, not copied: they are
+   * never changed in place. Take it after the last write, before close().
+   *
+   * Each table is monitored on its own, and a table's own last transaction
+   * may be one the server has long dropped from its history (it keeps about
+   * a hundred): then a restart would fetch that table again. But the server
+   * sends every monitor's update of a round together, each naming the same
+   * latest transaction, and a reply comes after the rounds before it. So
+   * once an echo has come back with no update on the way, every table is
+   * current as of the last round received, and all of them resume from it.
+   */
+  async snapshot(): Promise<CacheSnapshot | undefined> {
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const s = this.session;
+      if (!this.ready || !s || !this.cacheValue || !this.schemaValue) return undefined;
+      const received = this.updatesReceived;
+      await this.request('echo', []);
+      await s.chain;
+      if (this.updatesReceived === received && this.session === s && this.ready) return this.capture(this.cacheValue, this.schemaValue);
+    }
+    return undefined;
+  }
+
+  private capture(cache: DatabaseCache, schema: DatabaseSchema): CacheSnapshot | undefined {
+    const tables: Record<string, CacheSnapshot['tables'][string]> = {};
+    for (const name of this.monitorSpec.keys()) {
+      const lastTxnId = this.lastRoundTxnId ?? this.lastTxnIds.get(MONITOR_PREFIX + name);
+      if (lastTxnId === undefined) return undefined;
+      const t = cache.table(name);
+      tables[name] = { columns: t.columns, rows: [...t.rows()], lastTxnId };
+    }
+    const { version, cksum } = schema;
+    const snap: CacheSnapshot = { database: this.database, schema: cksum === undefined ? { version } : { version, cksum }, tables };
+    return resumable(snap) ? snap : undefined;
+  }
+
   private async loop(): Promise<void> {
     let delay = this.opts.backoffInitialMs;
     while (!this.closed) {
@@ -250,6 +313,8 @@ export class OvsdbClient extends EventEmitter<ClientEvents> {
       });
       const s: Session = newSession(rpc, remote);
       this.session = s;
+      // Rounds of an earlier connection say nothing about this one's monitors until it has set them all up.
+      this.lastRoundTxnId = undefined;
     });
     const s = this.session!;
     let synced = false;
@@ -320,9 +385,29 @@ export class OvsdbClient extends EventEmitter<ClientEvents> {
         (err, ch) => this.note(new OvsdbError(`change listener failed on ${ch.kind} of ${ch.table} row ${ch.row._uuid}: ${err instanceof Error ? err.message : String(err)}`, { cause: err })),
         intern,
       );
+      if (this.resumeFrom) this.resume(this.resumeFrom, tables);
+      this.resumeFrom = undefined;
     }
     if (this.monitorSpec.size > 0) await this.monitor(s);
     await s.chain;
+  }
+
+  /** Seeds the new cache from a snapshot, each table's monitor to resume after its last transaction. */
+  private resume(snap: CacheSnapshot, tables: ReadonlyMap<string, readonly string[]>): void {
+    const mismatch = snapshotMismatch(snap, this.schemaValue!, tables);
+    if (mismatch !== undefined) {
+      this.log.warn('cache snapshot not used', { reason: mismatch });
+      return;
+    }
+    let rows = 0;
+    for (const name of tables.keys()) {
+      const t = snap.tables[name]!;
+      this.cacheValue!.load(name, t.rows);
+      this.lastTxnIds.set(MONITOR_PREFIX + name, t.lastTxnId);
+      rows += t.rows.length;
+    }
+    this.loadedFromSnapshot = true;
+    this.log.info('cache loaded from a snapshot', { tables: tables.size, rows });
   }
 
   /** Reads `_Server` and keeps watching it: a clustered server must be usable (see judgeServer). */
@@ -368,6 +453,8 @@ export class OvsdbClient extends EventEmitter<ClientEvents> {
     });
     const send = (method: string, params: Wire[]) => this.rpc(s, method, params);
     if (this.sinceSupported) {
+      let resumed = 0;
+      let updated = 0;
       const outcomes = await Promise.allSettled(
         monitors.map((m) =>
           monitorRequest(s, send, 'monitor_cond_since', [this.database, m.id, m.requests, this.lastTxnIds.get(m.id) ?? ZERO_UUID], m.id, (reply) => {
@@ -377,12 +464,18 @@ export class OvsdbClient extends EventEmitter<ClientEvents> {
             }
             const [found, txn, updates] = r as [boolean, string, Wire];
             this.log.debug('monitor_cond_since', { table: m.table, found, txn });
-            return cache.apply(updates, found ? false : [m.table]).then(() => void this.lastTxnIds.set(m.id, txn));
+            if (found) resumed++;
+            return cache.apply(updates, found ? false : [m.table], () => this.lastTxnIds.set(m.id, txn)).then((n) => void (updated += n));
           }),
         ),
       );
       const failed = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');
-      if (!failed) return;
+      if (!failed) {
+        if (resumed > 0) this.log.info('monitors resumed', { resumed, resynced: monitors.length - resumed, rowUpdates: updated });
+        if (this.loadedFromSnapshot) this.unchangedSinceSnapshot = resumed === monitors.length && updated === 0;
+        this.loadedFromSnapshot = false;
+        return;
+      }
       const err: unknown = failed.reason;
       if (!(err instanceof OvsdbRpcError && /unknown method/i.test(JSON.stringify(err.error)))) throw err;
       this.log.info('server lacks monitor_cond_since: using monitor_cond');
@@ -395,7 +488,7 @@ export class OvsdbClient extends EventEmitter<ClientEvents> {
     if (s.rpc.isClosed) return;
     const p = Array.isArray(params) ? params : [];
     const id = typeof p[0] === 'string' ? p[0] : undefined;
-    let work: (() => Promise<void>) | undefined;
+    let work: (() => Promise<unknown>) | undefined;
     if ((method === 'update2' || method === 'update3') && Array.isArray(params)) {
       const update = method === 'update2' ? p[1] : p[2];
       if (method === 'update3' && typeof p[1] !== 'string') {
@@ -404,7 +497,14 @@ export class OvsdbClient extends EventEmitter<ClientEvents> {
       }
       if (id !== undefined && id.startsWith(MONITOR_PREFIX) && this.monitorSpec.has(id.slice(MONITOR_PREFIX.length))) {
         const cache = this.cacheValue!;
-        work = () => cache.apply(update, false).then(() => void (method === 'update3' && this.lastTxnIds.set(id, p[1] as string)));
+        this.updatesReceived++;
+        const txn = method === 'update3' ? (p[1] as string) : undefined;
+        work = () =>
+          cache.apply(update, false, () => {
+            if (txn === undefined) return;
+            this.lastTxnIds.set(id, txn);
+            if (this.ready && this.session === s) this.lastRoundTxnId = txn;
+          });
       } else if (id === SERVER_MONITOR_ID && s.serverCache) {
         const cache = s.serverCache;
         work = () =>

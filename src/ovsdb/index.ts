@@ -2,6 +2,8 @@
 export { connect, OvsdbClient, type ClientEvents, type ConnectOptions, type LatencyObserver, type MonitorTable } from './client.js';
 export { DatabaseCache, type ChangeKind, type ChangeListener, type RowChange } from './cache.js';
 export { TableCache } from './table-cache.js';
+export type { CacheSnapshot, TableSnapshot } from './cache-snapshot.js';
+export { packSnapshot, unpackSnapshot, type PackedSnapshot, type PackedTable } from './snapshot-pack.js';
 export { chunkOperations, DEFAULT_MAX_OPS } from './chunk.js';
 export {
   OvsdbClosedError,

@@ -12,7 +12,7 @@ import type { Remote } from './transport.js';
 export interface Session {
   rpc: RpcConnection;
   remote: Remote;
-  chain: Promise<void>;
+  chain: Promise<unknown>;
   /** Notifications that arrived while their monitor request was outstanding. */
   buffered: Map<string, unknown[]>;
   serverCache?: DatabaseCache;
@@ -23,7 +23,7 @@ export function newSession(rpc: RpcConnection, remote: Remote): Session {
 }
 
 /** Appends work to the session's update chain; a failure closes the connection (the client resyncs). */
-export function enqueue(s: Session, work: () => Promise<void>): void {
+export function enqueue(s: Session, work: () => Promise<unknown>): void {
   s.chain = s.chain.then(work).catch((err: unknown) => {
     s.rpc.close(err instanceof Error ? err : new OvsdbProtocolError(String(err)));
   });
@@ -40,7 +40,7 @@ export async function monitorRequest(
   method: string,
   params: Wire[],
   id: string,
-  onReply: (reply: unknown) => Promise<void>,
+  onReply: (reply: unknown) => Promise<unknown>,
 ): Promise<void> {
   s.buffered.set(id, []);
   let reply: unknown;
@@ -53,6 +53,6 @@ export async function monitorRequest(
   const early = s.buffered.get(id) ?? [];
   s.buffered.delete(id);
   enqueue(s, () => onReply(reply));
-  for (const n of early) enqueue(s, n as () => Promise<void>);
+  for (const n of early) enqueue(s, n as () => Promise<unknown>);
   await s.chain;
 }

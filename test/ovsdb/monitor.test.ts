@@ -161,4 +161,9 @@ describe('monitor: replicated cache and change events', () => {
     expect([...ports.uuids()].every((u) => held.has(u))).toBe(true);
     expect(ports.findOne('name', 'big-7999')?.external_ids).toEqual({ pad, n: 'big-7999' });
   });
+
+  it('offers no snapshot of a standalone database: it keeps no transaction history to resume from', async () => {
+    const reader = await monitored();
+    expect(await reader.snapshot()).toBeUndefined();
+  });
 });

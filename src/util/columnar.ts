@@ -1,0 +1,160 @@
+/**
+ * Arrays of plain objects of one shape, packed column by column for a file
+ * (v8.serialize): each distinct string once, in one text with their end
+ * offsets; a column of strings, string sets or string maps as typed arrays
+ * of indexes into it; any other column value by value. Reading back creates
+ * one string per distinct value instead of one per occurrence, and far
+ * fewer objects to deserialize: the NB cache at 150k pods packs to 121 MB
+ * instead of 272 MB and reads back in ~2 s instead of ~5 s.
+ */
+type Plain = Record<string, unknown>;
+
+export type PackedColumn =
+  | { kind: 'string'; ids: Int32Array }
+  | { kind: 'stringSet'; lengths: Int32Array; ids: Int32Array }
+  | { kind: 'stringMap'; lengths: Int32Array; keys: Int32Array; values: Int32Array }
+  /** Anything else (numbers, booleans, objects, mixed, absent), value by value. */
+  | { kind: 'values'; values: unknown[] };
+
+export interface PackedStrings {
+  /** Every distinct string, concatenated; `ends[i]` is where string i ends. */
+  text: string;
+  ends: Int32Array;
+}
+
+export class StringTable {
+  private readonly ids = new Map<string, number>();
+  private readonly parts: string[] = [];
+  private readonly ends: number[] = [];
+  private length = 0;
+
+  id(s: string): number {
+    let i = this.ids.get(s);
+    if (i === undefined) {
+      i = this.parts.length;
+      this.ids.set(s, i);
+      this.parts.push(s);
+      this.length += s.length;
+      this.ends.push(this.length);
+    }
+    return i;
+  }
+
+  packed(): PackedStrings {
+    return { text: this.parts.join(''), ends: Int32Array.from(this.ends) };
+  }
+}
+
+/** The strings of a packed table, and a lookup that throws on an index out of range. */
+export function unpackStrings(p: PackedStrings): (id: number) => string {
+  const strings = new Array<string>(p.ends.length);
+  for (let i = 0, start = 0; i < p.ends.length; i++) {
+    const end = p.ends[i]!;
+    if (end < start || end > p.text.length) throw new Error(`packed strings: string ${i} ends at ${end}, outside ${start}..${p.text.length}`);
+    strings[i] = p.text.slice(start, end);
+    start = end;
+  }
+  return (id) => {
+    const s = strings[id];
+    if (s === undefined) throw new Error(`packed strings: index ${id} out of range`);
+    return s;
+  };
+}
+
+const isStringArray = (v: unknown): v is string[] => Array.isArray(v) && v.every((x) => typeof x === 'string');
+const isStringMap = (v: unknown): v is Record<string, string> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v) && Object.values(v).every((x) => typeof x === 'string');
+
+export function packColumn(objects: readonly Plain[], key: string, strings: StringTable): PackedColumn {
+  if (objects.every((o) => typeof o[key] === 'string')) return { kind: 'string', ids: Int32Array.from(objects, (o) => strings.id(o[key] as string)) };
+  if (objects.every((o) => isStringArray(o[key]))) {
+    const lengths = Int32Array.from(objects, (o) => (o[key] as string[]).length);
+    const ids = new Int32Array(lengths.reduce((a, b) => a + b, 0));
+    let k = 0;
+    for (const o of objects) for (const s of o[key] as string[]) ids[k++] = strings.id(s);
+    return { kind: 'stringSet', lengths, ids };
+  }
+  if (objects.every((o) => isStringMap(o[key]))) {
+    const lengths = Int32Array.from(objects, (o) => Object.keys(o[key] as object).length);
+    const n = lengths.reduce((a, b) => a + b, 0);
+    const keys = new Int32Array(n);
+    const values = new Int32Array(n);
+    let k = 0;
+    for (const o of objects) {
+      const m = o[key] as Record<string, string>;
+      for (const mk in m) {
+        keys[k] = strings.id(mk);
+        values[k++] = strings.id(m[mk]!);
+      }
+    }
+    return { kind: 'stringMap', lengths, keys, values };
+  }
+  return { kind: 'values', values: objects.map((o) => o[key]) };
+}
+
+/** Sets `key` on every object from its packed column; throws, naming `where`, on a column that does not fit them. */
+export function unpackColumn(col: PackedColumn | undefined, objects: Plain[], key: string, str: (id: number) => string, where: string): void {
+  const n = objects.length;
+  const need = (ok: boolean) => {
+    if (!ok) throw new Error(`packed column ${where} does not match its ${n} objects`);
+  };
+  if (!col) throw new Error(`packed column ${where} is missing`);
+  switch (col.kind) {
+    case 'string':
+      need(col.ids.length === n);
+      for (let i = 0; i < n; i++) objects[i]![key] = str(col.ids[i]!);
+      return;
+    case 'stringSet': {
+      need(col.lengths.length === n);
+      let k = 0;
+      for (let i = 0; i < n; i++) {
+        const len = col.lengths[i]!;
+        need(len >= 0 && k + len <= col.ids.length);
+        const set = new Array<string>(len);
+        for (let j = 0; j < len; j++) set[j] = str(col.ids[k++]!);
+        objects[i]![key] = set;
+      }
+      return;
+    }
+    case 'stringMap': {
+      need(col.lengths.length === n && col.keys.length === col.values.length);
+      let k = 0;
+      for (let i = 0; i < n; i++) {
+        const len = col.lengths[i]!;
+        need(len >= 0 && k + len <= col.keys.length);
+        const m: Record<string, string> = {};
+        for (let j = 0; j < len; j++, k++) m[str(col.keys[k]!)] = str(col.values[k]!);
+        objects[i]![key] = m;
+      }
+      return;
+    }
+    case 'values':
+      need(col.values.length === n);
+      for (let i = 0; i < n; i++) if (col.values[i] !== undefined) objects[i]![key] = col.values[i];
+      return;
+    default:
+      need(false);
+  }
+}
+
+/** Objects of one shape, column by column (the keys: every key any of them has, in first-seen order). */
+export interface PackedObjects {
+  count: number;
+  keys: string[];
+  data: Record<string, PackedColumn>;
+}
+
+export function packObjects(objects: readonly Plain[], strings: StringTable): PackedObjects {
+  const keys = new Set<string>();
+  for (const o of objects) for (const k in o) keys.add(k);
+  const data: Record<string, PackedColumn> = {};
+  for (const k of keys) data[k] = packColumn(objects, k, strings);
+  return { count: objects.length, keys: [...keys], data };
+}
+
+export function unpackObjects(p: PackedObjects, str: (id: number) => string, where: string): Plain[] {
+  const objects: Plain[] = new Array<Plain>(p.count);
+  for (let i = 0; i < p.count; i++) objects[i] = {};
+  for (const k of p.keys) unpackColumn(p.data[k], objects, k, str, `${where}.${k}`);
+  return objects;
+}

@@ -1,0 +1,32 @@
+import { deserialize, serialize } from 'node:v8';
+import { describe, expect, it } from 'vitest';
+import { packObjects, StringTable, unpackObjects, unpackStrings, type PackedObjects, type PackedStrings } from '../../src/util/columnar.js';
+
+describe('columnar packing of records', () => {
+  it('round-trips records with optional fields, label maps, string lists and nested objects, each distinct string once', () => {
+    const pods = Array.from({ length: 50 }, (_, i) => ({
+      uid: `uid-${i}`,
+      name: `pod-${i}`,
+      namespace: `ns-${i % 3}`,
+      labels: { app: `app-${i % 5}`, tier: 'web' },
+      podIPs: i % 2 ? [`10.0.0.${i}`] : [],
+      ports: [{ containerPort: 80, protocol: 'TCP' }],
+      deleting: i === 7,
+      ...(i % 10 === 0 ? { selector: { a: 'b' } } : {}),
+    }));
+    const strings = new StringTable();
+    const packed = packObjects(pods, strings);
+    const file = deserialize(serialize({ strings: strings.packed(), packed })) as { strings: PackedStrings; packed: PackedObjects };
+    expect(unpackObjects(file.packed, unpackStrings(file.strings), 'pods')).toEqual(pods);
+    expect(file.packed.data['namespace']!.kind).toBe('string');
+    expect(file.packed.data['labels']!.kind).toBe('stringMap');
+    expect(file.packed.data['ports']!.kind).toBe('values');
+    // 50 uids, 50 names, 3 namespaces, 25 addresses, label keys and values: one string each (the optional selector is kept value by value).
+    expect(file.strings.ends.length).toBe(50 + 50 + 3 + 25 + 2 + 5 + 1);
+  });
+
+  it('an empty list packs and unpacks to an empty list', () => {
+    const strings = new StringTable();
+    expect(unpackObjects(packObjects([], strings), unpackStrings(strings.packed()), 'none')).toEqual([]);
+  });
+});
