@@ -53,6 +53,12 @@ export interface ReflectorStats {
 
 type Listener<R> = (e: RecordEvent<R>) => void;
 
+/** A reflector's store as of a resourceVersion: what a restarted process resumes from. */
+export interface ReflectorSnapshot<R> {
+  resourceVersion: string;
+  records: readonly R[];
+}
+
 const sleep = (ms: number, signal: { wake?: () => void }): Promise<void> =>
   new Promise((resolve) => {
     const t = setTimeout(resolve, ms);
@@ -131,6 +137,24 @@ export class Reflector<R extends ObjectRecord> {
     return () => this.listeners.delete(listener);
   }
 
+  /** The store and the resourceVersion it reflects; undefined before the first list. */
+  snapshot(): ReflectorSnapshot<R> | undefined {
+    return this.synced ? { resourceVersion: this.rv, records: [...this.items.values()] } : undefined;
+  }
+
+  /**
+   * Before start(): begin from an earlier process's snapshot instead of a
+   * list. The watch resumes from its resourceVersion; a version the server
+   * no longer has (410) brings a full list, diffed against these records.
+   * No events are emitted for them: they are where the store starts from.
+   */
+  resume(snap: ReflectorSnapshot<R>): void {
+    if (this.running || this.synced) throw new Error(`${this.type.plural}: resume() must come before start() and any list`);
+    for (const rec of snap.records) this.items.set(recordKey(rec), rec);
+    this.rv = snap.resourceVersion;
+    this.synced = true;
+  }
+
   start(): void {
     if (this.running) return;
     this.running = true;
@@ -149,7 +173,7 @@ export class Reflector<R extends ObjectRecord> {
     const initial = this.opts.backoffInitialMs ?? 200;
     const max = this.opts.backoffMaxMs ?? 30_000;
     let backoff = initial;
-    let needList = true;
+    let needList = !this.synced;
     while (this.running) {
       try {
         if (needList) {

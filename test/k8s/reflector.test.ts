@@ -134,6 +134,46 @@ describe('Reflector against the simulator', () => {
     expect(events.filter((e) => e.type === 'update')).toHaveLength(0);
   });
 
+  it('resumes from a snapshot without a list: the watch brings only what changed since; a version too old brings a diffed list', async () => {
+    const s = await sim({ cluster: { pods: 40, nodes: 2, namespaces: 2 }, historySize: 10 });
+    const first = reflect(s, Pods).r;
+    await first.waitForSync(5000);
+    const snap = first.snapshot()!;
+    await first.stop();
+    expect(snap.records).toHaveLength(42);
+    const store = s.server!.store;
+    const [ns, name] = podKeys(s)[0]!.split('/');
+    store.delete(pods, ns!, name!);
+    store.create(pods, 'ns-0000', { metadata: { name: 'while-down' }, spec: {} });
+
+    const lists = s.server!.stats.lists;
+    const r = new Reflector(s.api(), Pods, { backoffInitialMs: 50 });
+    r.resume(snap);
+    const events: RecordEvent<PodRecord>[] = [];
+    r.on((e) => events.push(e));
+    r.start();
+    cleanup.push(() => r.stop());
+    await r.waitForSync(1000);
+    await until(() => r.store.has('ns-0000/while-down') && !r.store.has(`${ns}/${name}`), 'the changes since the snapshot');
+    expect(s.server!.stats.lists).toBe(lists);
+    expect(events.map((e) => e.type).sort()).toEqual(['add', 'delete']);
+    expect([...r.store.keys()].sort()).toEqual(podKeys(s));
+
+    // More changes than the server's history holds: 410, then one list diffed against the snapshot.
+    for (let i = 0; i < 20; i++) store.create(namespaces, '', { metadata: { name: `churn-${i}` } });
+    store.create(pods, 'ns-0000', { metadata: { name: 'after-churn' }, spec: {} });
+    const old = new Reflector(s.api(), Pods, { backoffInitialMs: 50 });
+    old.resume(snap);
+    const oldEvents: RecordEvent<PodRecord>[] = [];
+    old.on((e) => oldEvents.push(e));
+    old.start();
+    cleanup.push(() => old.stop());
+    await until(() => old.stats.relists > 0 && old.store.has('ns-0000/after-churn'), 'the relist');
+    expect([...old.store.keys()].sort()).toEqual(podKeys(s));
+    expect(oldEvents.map((e) => e.type).sort()).toEqual(['add', 'add', 'delete']);
+    expect(() => old.resume(snap)).toThrow(/before start/);
+  });
+
   it('reconnects after the API server restarts on the same port, converging on its contents', async () => {
     const a = await startSim({ cluster: { pods: 30, nodes: 2, namespaces: 2, seed: 1 } });
     const { r, events } = reflect(a, Pods);
