@@ -18,6 +18,7 @@ const mod: CommandModule = {
         'lease-name': { type: 'string', default: 'ovnscale-controller' },
         'coalesce-ms': { type: 'string', default: '20' },
         'resync-interval': { type: 'string', default: '300' },
+        'state-file': { type: 'string' },
       },
       {
         ...controllerFlagHelp,
@@ -27,6 +28,7 @@ const mod: CommandModule = {
         'lease-name': 'name of the Lease',
         'coalesce-ms': 'events within this many ms are handled in one pass',
         'resync-interval': 'seconds between full passes without events, repairing NB drift (0: never)',
+        'state-file': 'save the caches here on stop and start from them (watches and NB monitors resume instead of listing everything); on a volume that outlives the process',
       },
     );
     if (!p) return 0;
@@ -41,6 +43,7 @@ const mod: CommandModule = {
         leaseName: stringFlag(p, 'lease-name')!,
         coalesceMs: intFlag(p, 'coalesce-ms', 0, 60_000),
         resyncIntervalMs: intFlag(p, 'resync-interval', 0, 86_400) * 1000,
+        stateFile: stringFlag(p, 'state-file'),
       },
       log,
     );

@@ -24,7 +24,7 @@ import { LeaderElector } from './leader.js';
 import { createMetrics, type ControllerMetrics } from './metrics.js';
 import { MigrationReconciler } from './migration/reconciler.js';
 import { SB_MONITOR } from './migration/southbound.js';
-import { ClusterModel, emptyDirty, type ClusterStores, type DirtyKeys } from './model/cluster-model.js';
+import { ClusterModel, emptyDirty, noneDirty, type ClusterStores, type DirtyKeys } from './model/cluster-model.js';
 import { writeInfrastructureWhenListed, type AheadWrite } from './infrastructure.js';
 import { connectNb } from './nb-writer.js';
 import type { ControllerOptions } from './options.js';
@@ -35,6 +35,7 @@ import { scopedSync } from './scoped-sync.js';
 import { bulkSync, type SyncReport } from './sync-once.js';
 import type { ValidationError } from './validation.js';
 import { WorkQueue, runWorkers } from './workqueue.js';
+import { captureState, loadState, optionsFingerprint, resumeReflectors, saveState } from './warm-state.js';
 
 const EVENTS_PER_PASS = 100;
 /** The one queue key: passes never overlap, and events during a pass make one more. */
@@ -67,6 +68,8 @@ export interface ControllerRunOptions extends ControllerOptions {
   coalesceMs: number;
   /** At this interval, even without events, the current desired state is planned against the whole NB to repair drift (0: never). */
   resyncIntervalMs: number;
+  /** Where the caches are saved at stop and resumed from at start (warm-state.ts); none when unset. */
+  stateFile?: string;
 }
 
 export interface ControllerEvents {
@@ -105,6 +108,8 @@ export class Controller {
   /** The Subnet- and Node-only rows written while the pods are listed (infrastructure.ts): the first pass leaves them to its second round. */
   private infrastructure?: AheadWrite;
   private wroteAhead = false;
+  /** The state file says the NB held the desired rows of the caches it resumed (warm-state.ts). */
+  private resumedConverged = false;
 
   constructor(
     private readonly o: ControllerRunOptions,
@@ -131,9 +136,12 @@ export class Controller {
     const api = new KubeApi(loadKubeConfig(this.o.kubeconfig));
     this.writer = new KubeWriter(api);
     this.cache = await createClusterCache(api, this.log);
+    const state = this.o.stateFile ? await loadState(this.o.stateFile, api, this.log, this.metrics) : undefined;
+    if (state) resumeReflectors(state, this.cache);
+    this.resumedConverged = state?.convergedWith !== undefined && state.convergedWith === optionsFingerprint(this.o);
     this.cache.start();
     // The NB replicates while the cluster is listed and the first pass computes; that pass waits for it only to plan.
-    const nb = connectNb(this.o.nbAddr, this.log, this.metrics);
+    const nb = connectNb(this.o.nbAddr, this.log, this.metrics, state?.nb);
     nb.catch(() => undefined);
     this.nbReady = nb;
     // The lease is sought while the cluster is listed: a replica leading by the time the Nodes and Subnets are
@@ -203,15 +211,24 @@ export class Controller {
 
   async stop(): Promise<void> {
     clearInterval(this.resyncTimer);
-    this.patchRetries.stop();
     this.queue.shutDown();
     await this.workers;
+    const converged = this.ready && !this.fullPending && !this.repairPending && noneDirty(this.dirtyKeys) && this.patchRetries.size === 0;
+    this.patchRetries.stop();
     await this.migration?.stop();
     await this.elector?.stop();
     await this.cache?.stop();
-    await this.nbReady?.then((c) => c.close(), () => undefined);
+    const nb = await this.nbReady?.catch(() => undefined);
+    // After the last write, before the connection closes: the NB cache as of a transaction the server knows.
+    const nbSnapshot = this.o.stateFile ? await nb?.snapshot().catch(() => undefined) : undefined;
+    await nb?.close();
     // Settles once its lists stop or its NB connection closes.
     await this.infrastructure?.done;
+    if (this.o.stateFile && this.cache) {
+      const state = captureState(this.cache, nbSnapshot, converged ? optionsFingerprint(this.o) : undefined);
+      if (state) await saveState(this.o.stateFile, state, this.log);
+      else this.log.info('state not saved: the caches never finished their first list', { path: this.o.stateFile });
+    }
     await this.sb?.close();
     await this.status?.close();
     this.model.dispose();
@@ -251,8 +268,15 @@ export class Controller {
     if (full) {
       this.fullPending = false;
       // Kept until a full pass succeeds: a failed one may leave it still writing, and the next must not insert its rows too.
-      report = await bulkSync(snapshotOf(this.cache!), this.nbReady!, this.model, { ...this.o, dryRun: false }, { ...deps, infrastructure: this.infrastructure });
+      // A warm restart on which no event has come yet may find the NB already holding the desired rows.
+      const resumedConverged = first && this.resumedConverged && noneDirty(dirty);
+      report = await bulkSync(snapshotOf(this.cache!), this.nbReady!, this.model, { ...this.o, dryRun: false }, { ...deps, infrastructure: this.infrastructure, resumedConverged });
       this.infrastructure = undefined;
+      // Rows changed behind our back before the stop are still found: the whole NB is planned right after.
+      if (report.planSkipped) {
+        this.repairPending = true;
+        this.queue.add(PASS);
+      }
       warmScopeIndexes((await this.nbReady!).cache);
     } else {
       const nb = await this.nbReady!;

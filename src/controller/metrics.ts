@@ -18,6 +18,7 @@ export interface ControllerMetrics {
   nbTransactions: Counter<'result'>;
   wasmTaskDuration: Histogram<'kernel'>;
   invalidObjects: Counter<'kind' | 'reason'>;
+  stateLoads: Counter<'outcome' | 'reason'>;
   migrationNbLatency: Histogram<'stage'>;
   migrationSbLatency: Histogram<'stage'>;
 }
@@ -74,6 +75,12 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}): Controll
       name: 'ovnscale_invalid_objects_total',
       help: 'Kubernetes objects rejected as invalid, by kind and reason',
       labelNames: ['kind', 'reason'],
+      registers,
+    }),
+    stateLoads: new Counter({
+      name: 'ovnscale_state_file_loads_total',
+      help: 'Warm-restart state file at startup: loaded, absent, or rejected (with the reason)',
+      labelNames: ['outcome', 'reason'],
       registers,
     }),
     migrationNbLatency: new Histogram({

@@ -3,7 +3,7 @@
  * applied in bounded transactions (named-uuid references kept inside their
  * chunk), each behind the leader fence.
  */
-import { chunkOperations, connect, type OvsdbClient } from '../ovsdb/index.js';
+import { chunkOperations, connect, type CacheSnapshot, type OvsdbClient } from '../ovsdb/index.js';
 import type { Operation } from '../ovsdb/types.js';
 import { NB_COLUMNS, NB_TABLES } from '../nb/rows.js';
 import type { ExistingRows } from '../nb/plan.js';
@@ -16,7 +16,8 @@ import type { ControllerMetrics } from './metrics.js';
  * tens of seconds (log compaction), and a controller must wait that out, not
  * exit; every failed attempt is logged by the client meanwhile.
  */
-export function connectNb(remotes: string, log: Logger, metrics?: ControllerMetrics): Promise<OvsdbClient> {
+/** `resume`: the NB cache of an earlier process (warm-state.ts), where each table's monitor picks up. */
+export function connectNb(remotes: string, log: Logger, metrics?: ControllerMetrics, resume?: CacheSnapshot): Promise<OvsdbClient> {
   return connect({
     remotes,
     database: 'OVN_Northbound',
@@ -26,6 +27,7 @@ export function connectNb(remotes: string, log: Logger, metrics?: ControllerMetr
     monitor: Object.fromEntries(NB_TABLES.map((t) => [t, { columns: [...NB_COLUMNS[t]], ...(t === 'Address_Set' ? { intern: ['addresses'] } : {}) }])),
     logger: log,
     ...(metrics ? { requestLatency: metrics.ovsRequestLatency } : {}),
+    ...(resume ? { resume } : {}),
   });
 }
 

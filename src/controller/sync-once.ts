@@ -5,7 +5,7 @@
  */
 import { KubeApi, KubeWriter, loadKubeConfig } from '../k8s/index.js';
 import type { OvsdbClient } from '../ovsdb/index.js';
-import type { PlanResult } from '../nb/plan.js';
+import { emptyCounts, type PlanResult } from '../nb/plan.js';
 import { activeGatewaysInNb } from '../nb/read.js';
 import type { Logger } from '../util/log.js';
 import { writeBack } from './allocation.js';
@@ -15,7 +15,7 @@ import { createClusterCache } from './cluster-cache.js';
 import { Ipam } from './ipam/ipam.js';
 import { ClusterModel } from './model/cluster-model.js';
 import type { ControllerMetrics } from './metrics.js';
-import { addCounts, converge } from './converge.js';
+import { addCounts, converge, type Converged } from './converge.js';
 import { pendingOf, writeInfrastructureWhenListed, type AheadWrite } from './infrastructure.js';
 import { connectNb } from './nb-writer.js';
 import type { ControllerOptions } from './options.js';
@@ -38,6 +38,8 @@ export interface SyncReport {
   errors: ValidationError[];
   /** ms: list and nb (connect + cache) from the start, side by side; then ipam, resolve, desired, plan, apply, annotate. */
   timings: Record<string, number>;
+  /** The NB was known to hold the desired rows (bulkSync's resumedConverged): nothing was planned. */
+  planSkipped?: boolean;
 }
 
 /** What a reconciliation pass, full or scoped, works with besides the NB. */
@@ -59,6 +61,14 @@ export async function bulkSync(
   deps: PassDeps & {
     /** The Subnet- and Node-only rows being written ahead (infrastructure.ts): the plan leaves them to its second round. */
     infrastructure?: AheadWrite;
+    /**
+     * A warm restart (warm-state.ts) from a stop at which the NB held the
+     * desired rows, with no Kubernetes event since: when the NB confirms it
+     * has not changed either (resumedUnchanged) and the model allocated no
+     * new address, the NB holds this snapshot's desired rows, and the plan is
+     * left out (SyncReport.planSkipped).
+     */
+    resumedConverged?: boolean;
   },
 ): Promise<SyncReport> {
   // The cluster's desired state needs nothing from the NB but the gateways in use, set once it has replicated.
@@ -69,7 +79,8 @@ export async function bulkSync(
   const timings = { ...d.timings };
   if (timings.evaluate !== undefined) deps.metrics?.wasmTaskDuration.observe({ kernel: 'selector-set' }, timings.evaluate / 1000);
   deps.log.info('desired state computed', { rows: d.state.size, invalid: d.errors.length, allocated: d.allocated, ipamMs: Math.round(timings.ipam!), resolveMs: Math.round(timings.resolve!), desiredMs: Math.round(timings.desired!) });
-  const c = await converge(d.state, nb, o, { ...deps, pending: pendingOf(deps.infrastructure, snap) });
+  const skip = deps.resumedConverged === true && nb.resumedUnchanged && d.allocated === 0;
+  const c = skip ? planless() : await converge(d.state, nb, o, { ...deps, pending: pendingOf(deps.infrastructure, snap) });
   const ahead = await deps.infrastructure?.done;
   timings.plan = c.timings.plan;
   timings.apply = c.timings.apply;
@@ -92,7 +103,13 @@ export async function bulkSync(
     annotations,
     errors: d.errors,
     timings,
+    ...(skip ? { planSkipped: true } : {}),
   };
+}
+
+/** What converge() reports when there was nothing to plan. */
+function planless(): Converged {
+  return { plan: { counts: emptyCounts(), conflicts: [] }, operations: 0, transactions: 0, timings: { plan: 0, apply: 0 } };
 }
 
 /** Lists the cluster and connects to the NB (at once: neither waits for the other; the desired state is computed while the NB replicates), runs bulkSync once, closes everything. */

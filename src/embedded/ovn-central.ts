@@ -18,7 +18,8 @@ export interface OvnCentral {
   stop(): Promise<void>;
 }
 
-export async function startOvnCentral(opts: { tcp?: boolean } = {}): Promise<OvnCentral> {
+/** `clustered`: the NB as a one-member Raft cluster (see ServerOptions.clustered). */
+export async function startOvnCentral(opts: { tcp?: boolean; clustered?: boolean } = {}): Promise<OvnCentral> {
   const dir = makeTempDir('central');
   const started: Array<{ stop(): Promise<unknown> }> = [];
   const stopAll = async () => {
@@ -26,7 +27,7 @@ export async function startOvnCentral(opts: { tcp?: boolean } = {}): Promise<Ovn
     rmSync(dir, { recursive: true, force: true });
   };
   try {
-    const nb = await startOvsdbServer({ schema: NB_SCHEMA, dir, name: 'nb', ...(opts.tcp ? { tcp: true } : {}) });
+    const nb = await startOvsdbServer({ schema: NB_SCHEMA, dir, name: 'nb', ...(opts.tcp ? { tcp: true } : {}), ...(opts.clustered ? { clustered: true } : {}) });
     started.push(nb);
     const sb = await startOvsdbServer({ schema: SB_SCHEMA, dir, name: 'sb', ...(opts.tcp ? { tcp: true } : {}) });
     started.push(sb);

@@ -44,6 +44,12 @@ export interface ServerOptions {
   tcp?: boolean;
   /** Also listen for SSL on 127.0.0.1 (PEM files: private key, certificate, CA certificate that signs the clients'). */
   ssl?: { key: string; cert: string; ca: string };
+  /**
+   * A clustered database of one member (ovsdb-tool create-cluster), as
+   * Kube-OVN's ovn-central runs the NB: it keeps the transaction history
+   * monitor_cond_since resumes from, which a standalone database does not.
+   */
+  clustered?: boolean;
 }
 
 export function schemaName(schemaFile: string): string {
@@ -148,7 +154,8 @@ export async function startOvsdbServer(opts: ServerOptions = {}): Promise<Embedd
   const ssl = opts.ssl ? { ...opts.ssl, port: await freePort() } : undefined;
   const s = new Server(dir, opts.name ?? 'db', opts.dir === undefined, port, ssl);
   try {
-    await runTool('ovsdb-tool', ['create', s.dbFile, schema], { cwd: dir });
+    if (opts.clustered) await runTool('ovsdb-tool', ['create-cluster', s.dbFile, schema, `tcp:127.0.0.1:${await freePort()}`], { cwd: dir });
+    else await runTool('ovsdb-tool', ['create', s.dbFile, schema], { cwd: dir });
     await s.start();
   } catch (err) {
     await s.stop();

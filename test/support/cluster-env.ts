@@ -26,8 +26,9 @@ export interface ClusterEnv {
   stop(): Promise<string>;
 }
 
-export async function startClusterEnv(o: { cluster: Partial<ClusterSpec>; chassis?: string[] }): Promise<ClusterEnv> {
-  const central = await startOvnCentral();
+/** `clustered`: the NB as a one-member Raft cluster, which keeps the transaction history a warm restart resumes from. */
+export async function startClusterEnv(o: { cluster: Partial<ClusterSpec>; chassis?: string[]; clustered?: boolean }): Promise<ClusterEnv> {
+  const central = await startOvnCentral({ clustered: o.clustered ?? false });
   for (const [i, name] of (o.chassis ?? []).entries()) await runTool('ovn-sbctl', ['chassis-add', name, 'geneve', `127.0.1.${i + 1}`], { env: central.env });
   const spec = clusterSpec(o.cluster);
   const sim = new SimServer({ kubevirt: spec.kubevirt });

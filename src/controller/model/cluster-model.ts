@@ -47,7 +47,7 @@ import {
   type UpdateResult,
 } from './types.js';
 
-export { emptyDirty, type ClusterSnapshot, type ClusterStores, type DirtyKeys, type UpdateResult } from './types.js';
+export { emptyDirty, noneDirty, type ClusterSnapshot, type ClusterStores, type DirtyKeys, type UpdateResult } from './types.js';
 
 export class ClusterModel {
   readonly units = new DesiredUnits();

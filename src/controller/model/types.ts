@@ -35,6 +35,7 @@ export interface DirtyKeys {
 }
 
 export const emptyDirty = (): DirtyKeys => ({ pods: new Set(), nodes: new Set(), namespaces: new Set(), services: new Set(), endpointSlices: new Set(), policies: new Set() });
+export const noneDirty = (d: DirtyKeys): boolean => Object.values(d).every((keys: Set<string>) => keys.size === 0);
 
 export interface UpdateResult {
   scope: Scope;
