@@ -4,10 +4,15 @@
  * removed behind its back, then the steady-state phases on the running
  * controller. Every controller runs in a process of its own, as an operator
  * runs it: its time, heap and collections are not shared with the
- * benchmark's NB watcher.
+ * benchmark's NB watcher. The controllers keep one state file, as a
+ * Deployment would on a volume: each saves its caches when stopped and the
+ * next resumes from them (`ovnscale sync` lists everything).
  */
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
 import type { ControllerOptions } from '../controller/options.js';
 import type { SyncReport } from '../controller/sync-once.js';
+import { makeTempDir } from '../embedded/index.js';
 import type { KubeApi } from '../k8s/index.js';
 import { startControllerChild } from './controller-child.js';
 import { controllerOptions, type Running } from './controller-run.js';
@@ -29,6 +34,8 @@ export interface StartupPhase {
   desiredRows: number;
   /** ms per step of the bulk sync (list, ipam, resolve, desired, plan, apply, annotate). */
   timings: Record<string, number>;
+  /** A controller that resumed from the state file knew the NB held its desired rows: it planned nothing before ready. */
+  planSkipped: boolean;
 }
 
 export interface OvnscaleResult {
@@ -62,6 +69,8 @@ export interface OvnscaleContext {
   damageShare: number;
   timeoutMs: number;
   progress: (line: string) => void;
+  /** The controllers' state file (ControllerRunOptions.stateFile). */
+  stateFile?: string;
 }
 
 function startup(r: { report: SyncReport; ms: number }): StartupPhase {
@@ -76,13 +85,14 @@ function startup(r: { report: SyncReport; ms: number }): StartupPhase {
     deleted: c.reduce((n, x) => n + x.delete, 0),
     desiredRows: r.report.desiredRows,
     timings: round(r.report.timings),
+    planSkipped: r.report.planSkipped === true,
   };
 }
 
 async function startedOnce(ctx: OvnscaleContext): Promise<{ run: Running; phase: StartupPhase }> {
   const busyMs = await nbResponsive(ctx.nbRemote, ctx.timeoutMs);
   if (busyMs > 2000) ctx.progress(`NB server busy for ${(busyMs / 1000).toFixed(1)} s before the controller started (not counted)`);
-  const run = startControllerChild(controllerOptions(ctx.nbRemote, ctx.kubeconfig, ctx.controller));
+  const run = startControllerChild({ ...controllerOptions(ctx.nbRemote, ctx.kubeconfig, ctx.controller), stateFile: ctx.stateFile });
   try {
     return { run, phase: startup(await run.ready) };
   } catch (err) {
@@ -97,7 +107,16 @@ export async function coldSyncInto(nbRemote: string, ctx: Pick<OvnscaleContext, 
   return { ...startup(alone), peakRssMiB: alone.report.peakRssMiB };
 }
 
-export async function runOvnscale(ctx: OvnscaleContext): Promise<OvnscaleResult> {
+export async function runOvnscale(opts: OvnscaleContext): Promise<OvnscaleResult> {
+  const dir = makeTempDir('bench-state');
+  try {
+    return await phases({ ...opts, stateFile: join(dir, 'controller.state') });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function phases(ctx: OvnscaleContext): Promise<OvnscaleResult> {
   ctx.progress('ovnscale: cold sync into an empty NB');
   let s = await startedOnce(ctx);
   const cold = { ...s.phase, peakRssMiB: (await s.run.stop()).rssMiB };
@@ -106,7 +125,7 @@ export async function runOvnscale(ctx: OvnscaleContext): Promise<OvnscaleResult>
   ctx.progress('ovnscale: warm restart on the converged NB');
   s = await startedOnce(ctx);
   const warm = { ...s.phase, peakRssMiB: (await s.run.stop()).rssMiB };
-  ctx.progress(`ovnscale: warm restart in ${warm.seconds} s, ${warm.writeTransactions} write transactions, peak RSS ${warm.peakRssMiB} MiB`);
+  ctx.progress(`ovnscale: warm restart in ${warm.seconds} s${warm.planSkipped ? ' from the state file, nothing to plan' : ''}, ${warm.writeTransactions} write transactions, peak RSS ${warm.peakRssMiB} MiB`);
 
   await nbResponsive(ctx.nbRemote, ctx.timeoutMs);
   const alone = await syncInOwnProcess(ctx.nbRemote, ctx.kubeconfig, ctx.controller, ctx.timeoutMs);

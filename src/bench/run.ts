@@ -17,6 +17,9 @@ import { startSimChild } from './sim-child.js';
 import { quantile, r1 } from './stats.js';
 
 export type Mode = 'all' | 'ovnscale' | 'naive';
+/** How every NB of the run is kept: a one-member Raft cluster (as Kube-OVN runs it; resumable) or a standalone database. */
+export type NbKind = 'raft' | 'standalone';
+export const NB_KINDS: readonly NbKind[] = ['raft', 'standalone'];
 
 export interface BenchSyncOptions {
   cluster: ClusterSpec;
@@ -27,6 +30,7 @@ export interface BenchSyncOptions {
   damageShare: number;
   /** Run ovn-northd beside the NB (the demo does; the benchmark leaves it out so it does not compete for the cores). */
   northd: boolean;
+  nb: NbKind;
   controller: Partial<ControllerOptions>;
   timeoutMs: number;
   /**
@@ -63,7 +67,7 @@ export interface BenchSyncResult {
   date: string;
   machine: { cpus: number; loadAverage: number[] };
   cluster: ClusterSpec & { objects: number };
-  options: { mode: Mode; steady: SteadySizes; naiveSample: number; damageShare: number; northd: boolean; coldPairs: number };
+  options: { mode: Mode; steady: SteadySizes; naiveSample: number; damageShare: number; northd: boolean; nb: NbKind; coldPairs: number };
   ovnscale?: OvnscaleResult;
   floor?: FloorResult;
   /** The warm restart's floor: ovsdb-server sending the converged NB as the controller monitors it. */
@@ -104,7 +108,7 @@ export async function runBenchSync(o: BenchSyncOptions): Promise<BenchSyncResult
     date: new Date().toISOString(),
     machine: { cpus: cpus().length, loadAverage: loadavg().map(r1) },
     cluster: { ...o.cluster, objects: sim.objects },
-    options: { mode: o.mode, steady: o.steady, naiveSample: o.naiveSample, damageShare: o.damageShare, northd: o.northd, coldPairs: o.coldPairs },
+    options: { mode: o.mode, steady: o.steady, naiveSample: o.naiveSample, damageShare: o.damageShare, northd: o.northd, nb: o.nb, coldPairs: o.coldPairs },
     phases: [],
     ratios: { naiveOverOvnscale: {} },
     wallSeconds: 0,
@@ -115,11 +119,12 @@ export async function runBenchSync(o: BenchSyncOptions): Promise<BenchSyncResult
     const nodes = await api.request<{ items: { metadata: { name: string } }[] }>('GET', '/api/v1/nodes', { query: { limit: 1 } });
     const namespace = 'ns-' + '0'.repeat(Math.max(4, String(o.cluster.namespaces).length));
     const startNb = async (): Promise<{ remote: string; stop: () => Promise<unknown> }> => {
+      const clustered = o.nb === 'raft';
       if (o.northd) {
-        const c = await startOvnCentral();
+        const c = await startOvnCentral({ clustered });
         return { remote: c.nb.remote, stop: () => c.stop() };
       }
-      const s = await startOvsdbServer();
+      const s = await startOvsdbServer({ clustered });
       return { remote: s.remote, stop: () => s.stop() };
     };
     const newNb = async () => {

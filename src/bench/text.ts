@@ -37,6 +37,7 @@ export function formatBenchSync(r: BenchSyncResult): string {
       out.push(`  namespace relabel (${o.relabel.namespace}): ${o.relabel.latencyMs} ms, fan-out ${o.relabel.touched.operations} NB operations (${rows})`);
     }
     out.push(`  restart after removing ${o.damaged.removed.total} of ${o.damaged.removed.rowsBefore} rows: ${o.damaged.operations} operations, ${o.damaged.writeTransactions} transactions`);
+    out.push(`  warm restart of the controller: ${o.warm.planSkipped ? 'resumed from its state file (watches and NB monitors picked up where the last one stopped), nothing to plan before ready' : 'planned against the whole NB'}; NB ${r.options.nb}`);
     out.push(`  warm restart as \`ovnscale sync\` in its own process: ${o.warmOwnProcess.seconds} s, ${o.warmOwnProcess.writeTransactions} write transactions, peak RSS ${o.warmOwnProcess.peakRssMiB} MiB`);
     out.push(`  controller peak RSS: cold sync ${o.cold.peakRssMiB} MiB, warm restart ${o.warm.peakRssMiB} MiB, repair and event phases ${o.memory.rssMiB} MiB (peak V8 heap ${o.memory.heapUsedMiB} MiB); each controller in its own process`);
     out.push(`  cold sync steps (ms): ${Object.entries(o.cold.timings).map(([k, v]) => `${k} ${v}`).join(', ')}`);

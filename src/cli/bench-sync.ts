@@ -5,7 +5,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { writeReport } from '../bench/html.js';
-import { runBenchSync, type Mode } from '../bench/run.js';
+import { NB_KINDS, runBenchSync, type Mode, type NbKind } from '../bench/run.js';
 import { formatBenchSync } from '../bench/text.js';
 import { clusterSpec } from '../sim/gen/cluster.js';
 import type { CommandModule } from './commands.js';
@@ -37,6 +37,7 @@ const mod: CommandModule = {
         'wasm-workers': { type: 'string', default: '2' },
         'timeout-s': { type: 'string', default: '600' },
         'cold-pairs': { type: 'string', default: '1' },
+        nb: { type: 'string', default: 'raft' },
         json: { type: 'boolean' },
         report: { type: 'string' },
         'json-out': { type: 'string' },
@@ -53,6 +54,7 @@ const mod: CommandModule = {
         'wasm-workers': 'controller wasm worker threads',
         'timeout-s': 'longest wait for one change to reach the NB',
         'cold-pairs': 'cold syncs, each beside a raw floor into fresh NBs, alternating (from the second on, `ovnscale sync` in its own process); the cold ratio is their median',
+        nb: 'how each NB is kept: raft (a one-member cluster, as Kube-OVN runs it, whose transaction history lets a restart resume) or standalone',
         json: 'print one JSON object (progress goes to stderr)',
         report: 'write a self-contained HTML report (charts + JSON) to this file',
         'json-out': 'also write the JSON object to this file',
@@ -61,6 +63,8 @@ const mod: CommandModule = {
     if (!p) return 0;
     const mode = stringFlag(p, 'mode') as Mode;
     if (!MODES.includes(mode)) throw new UsageError(`--mode: expected one of ${MODES.join(', ')}, got '${mode}'`);
+    const nb = stringFlag(p, 'nb') as NbKind;
+    if (!NB_KINDS.includes(nb)) throw new UsageError(`--nb: expected one of ${NB_KINDS.join(', ')}, got '${nb}'`);
     const damage = intFlag(p, 'damage-percent', 1, 50);
     const json = boolFlag(p, 'json');
     const progress = (line: string) => (json ? process.stderr : process.stdout).write(`[bench sync] ${line}\n`);
@@ -71,6 +75,7 @@ const mod: CommandModule = {
       naiveSample: intFlag(p, 'naive-sample', 1, 10_000_000),
       damageShare: damage / 100,
       northd: false,
+      nb,
       controller: { maxOpsPerTxn: intFlag(p, 'max-ops-per-txn', 1, 1_000_000), wasmWorkers: intFlag(p, 'wasm-workers', 0, 64) },
       timeoutMs: intFlag(p, 'timeout-s', 1, 86_400) * 1000,
       coldPairs: intFlag(p, 'cold-pairs', 1, 20),

@@ -41,7 +41,7 @@ function summary(r: BenchSyncResult, report: string): string {
     `objects        ${c.objects} Kubernetes objects: ${c.nodes} nodes, ${c.subnets} subnets, ${c.pods} pods, ${c.namespaces} namespaces, ${c.policies} NetworkPolicies, ${c.services} Services`,
     `NB rows        ${o.cold.inserted} rows written by the cold sync (${o.cold.operations} operations in ${o.cold.writeTransactions} transactions)`,
     `cold sync      ${o.cold.seconds} s into an empty NB (raw floor for the same rows: ${r.floor?.seconds ?? '-'} s, ratio ${r.ratios.coldOverFloor ?? '-'})`,
-    `warm restart   ${o.warm.writeTransactions} write transactions, ${o.warm.seconds} s (as \`ovnscale sync\` in its own process: ${o.warmOwnProcess.writeTransactions} write transactions, ${o.warmOwnProcess.seconds} s, peak RSS ${o.warmOwnProcess.peakRssMiB} MiB; the NB's raw monitor replies alone: ${r.monitorFloor?.seconds ?? '-'} s)`,
+    `warm restart   ${o.warm.writeTransactions} write transactions, ${o.warm.seconds} s${o.warm.planSkipped ? ' from the state file' : ''} (as \`ovnscale sync\` in its own process: ${o.warmOwnProcess.writeTransactions} write transactions, ${o.warmOwnProcess.seconds} s, peak RSS ${o.warmOwnProcess.peakRssMiB} MiB; the NB's raw monitor replies alone: ${r.monitorFloor?.seconds ?? '-'} s)`,
     `repair         ${o.damaged.removed.total} rows removed behind its back: restored with ${o.damaged.operations} operations in ${o.damaged.seconds} s`,
   ];
   if (o.service) lines.push(`Service        create -> NB commit p50 ${o.service.create.p50Ms} ms, p99 ${o.service.create.p99Ms} ms (${o.service.create.n} Services, after a first one at ${o.service.firstAfterRestart.createMs} ms); policy rows touched: ${o.service.policyRowsTouched}`);
@@ -84,6 +84,7 @@ const mod: CommandModule = {
         naiveSample: 0,
         damageShare: 0.05,
         northd: true,
+        nb: 'raft',
         controller: { wasmWorkers: intFlag(p, 'wasm-workers', 0, 64) },
         timeoutMs: 600_000,
         coldPairs: 1,

@@ -12,7 +12,7 @@ import { controllerChildPath, packageRoot } from '../../src/util/paths.js';
 
 /** The benchmark on a 300-pod cluster, without ovn-northd. */
 const tiny = (o: Pick<Parameters<typeof runBenchSync>[0], 'mode' | 'steady' | 'naiveSample' | 'timeoutMs' | 'progress'> & { coldPairs?: number }) =>
-  runBenchSync({ cluster: clusterSpec({ nodes: 4, subnets: 2, pods: 300, policies: 8, services: 10 }), damageShare: 0.05, northd: false, controller: { wasmWorkers: 0 }, coldPairs: 1, ...o });
+  runBenchSync({ cluster: clusterSpec({ nodes: 4, subnets: 2, pods: 300, policies: 8, services: 10 }), damageShare: 0.05, northd: false, nb: 'raft', controller: { wasmWorkers: 0 }, coldPairs: 1, ...o });
 
 describe('ovnscale bench sync at a tiny size', () => {
   it.runIf(existsSync(join(packageRoot(), 'dist', 'src', 'cli', 'main.js')))('runs every mode and phase end to end; the JSON holds the figures and their invariants', async () => {
@@ -23,6 +23,10 @@ describe('ovnscale bench sync at a tiny size', () => {
     expect(o.cold.inserted).toBeGreaterThan(300);
     expect(o.warm.writeTransactions).toBe(0);
     expect(o.warm.operations).toBe(0);
+    // The warm restart resumed from the state file the cold controller saved: nothing changed, nothing to plan.
+    expect(o.warm.planSkipped).toBe(true);
+    // Rows removed behind its back while it was down: resumed, then planned and repaired.
+    expect(o.damaged.planSkipped).toBe(false);
     // The same restart as `ovnscale sync` in its own process: nothing to write, and its own peak RSS.
     expect(o.warmOwnProcess.writeTransactions).toBe(0);
     expect(o.warmOwnProcess.desiredRows).toBe(o.warm.desiredRows);
