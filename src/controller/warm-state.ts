@@ -127,9 +127,9 @@ function malformed(v: unknown): string | undefined {
  */
 export async function loadState(path: string, api: KubeApi, log: Logger, metrics: ControllerMetrics): Promise<WarmState | undefined> {
   const t0 = performance.now();
-  const refuse = (reason: string, message: string, err?: unknown): undefined => {
+  const refuse = (reason: string, message: string): undefined => {
     metrics.stateLoads.inc({ outcome: 'rejected', reason });
-    log.warn('state file not used; listing everything', { path, reason, message, ...(err ? { err } : {}) });
+    log.warn('state file not used; listing the cluster', { path, reason, message });
     return undefined;
   };
   let value: unknown;
@@ -156,7 +156,8 @@ export async function loadState(path: string, api: KubeApi, log: Logger, metrics
     (err: unknown) => err,
   );
   if (live !== uid) {
-    refuse('cluster', `namespace ${namespace} has uid ${typeof live === 'string' ? live : 'unknown'} here, ${uid} in the file: the Kubernetes records are of another cluster`, live instanceof Error ? live : undefined);
+    const seen = typeof live === 'string' ? `has uid ${live} here, ${uid} in the file` : `could not be confirmed (${live instanceof Error ? live.message : 'no uid'})`;
+    refuse('cluster', `namespace ${namespace} ${seen}: the file's Kubernetes records are not used`);
     return state.nb ? { cluster: state.cluster, reflectors: {}, nb: state.nb } : undefined;
   }
   metrics.stateLoads.inc({ outcome: 'loaded', reason: '' });
