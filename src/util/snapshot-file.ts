@@ -6,7 +6,8 @@
  * instead of being half-trusted.
  */
 import { createHash } from 'node:crypto';
-import { open, readFile, rename, unlink } from 'node:fs/promises';
+import { open, readdir, readFile, rename, unlink } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
 import { deserialize, serialize } from 'node:v8';
 
 const MAGIC = Buffer.from('ovnscale-snapshot\n');
@@ -35,6 +36,7 @@ export async function writeSnapshotFile(path: string, version: number, value: un
   header.writeUInt32BE(version, MAGIC.length);
   createHash(DIGEST).update(payload).digest().copy(header, MAGIC.length + 4);
   const tmp = `${path}.tmp-${process.pid}`;
+  await removeLeftovers(path);
   const f = await open(tmp, 'w', 0o600);
   try {
     await f.writev([header, payload]);
@@ -47,6 +49,13 @@ export async function writeSnapshotFile(path: string, version: number, value: un
   await f.close();
   await rename(tmp, path);
   return header.length + payload.length;
+}
+
+/** Temp files of writers killed mid-write (a stop past its grace period): each is as large as the file. */
+async function removeLeftovers(path: string): Promise<void> {
+  const prefix = `${basename(path)}.tmp-`;
+  const names = await readdir(dirname(path)).catch(() => [] as string[]);
+  await Promise.all(names.filter((n) => n.startsWith(prefix)).map((n) => unlink(join(dirname(path), n)).catch(() => undefined)));
 }
 
 /** The value of a file written as `version`; SnapshotFileError says why not. */

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -24,6 +24,15 @@ describe('snapshot files', () => {
     expect(statSync(path).size).toBe(bytes);
     expect(statSync(path).mode & 0o777).toBe(0o600);
     expect(await readSnapshotFile(path, 1)).toEqual(value);
+  });
+
+  it('removes what a writer killed mid-write left behind', async () => {
+    const path = join(dir, 'left');
+    writeFileSync(`${path}.tmp-99999`, 'half a snapshot');
+    writeFileSync(join(dir, 'unrelated.tmp-1'), 'x');
+    await writeSnapshotFile(path, 1, { ok: true });
+    expect(readdirSync(dir).filter((n) => n.startsWith('left'))).toEqual(['left']);
+    expect(readdirSync(dir)).toContain('unrelated.tmp-1');
   });
 
   it('refuses, naming the reason: no file, another format version, a truncated or corrupt file, not a snapshot at all', async () => {
