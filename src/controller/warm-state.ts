@@ -151,7 +151,8 @@ export async function loadState(path: string, api: KubeApi, log: Logger, metrics
     return refuse('shape', (err as Error).message);
   }
   const { namespace, uid } = state.cluster;
-  const live = await api.request<{ metadata?: { uid?: unknown } }>('GET', `/api/v1/namespaces/${encodeURIComponent(namespace)}`).then(
+  // Bounded: an API server slow to answer this costs a list, not a startup stuck here.
+  const live = await api.request<{ metadata?: { uid?: unknown } }>('GET', `/api/v1/namespaces/${encodeURIComponent(namespace)}`, { timeoutMs: 10_000 }).then(
     (o) => o.metadata?.uid,
     (err: unknown) => err,
   );

@@ -93,9 +93,9 @@ export class OvsdbClient extends EventEmitter<ClientEvents> {
   }
 
   /**
-   * The cache was loaded from connect's `resume` and the server confirmed,
-   * table by table, that nothing had changed since: it held the database
-   * exactly as it is when the first connection was up.
+   * The cache was loaded from connect's `resume`, the server confirmed,
+   * table by table, that nothing had changed since, and no update has come
+   * since then: the cache still holds exactly the snapshot's rows.
    */
   get resumedUnchanged(): boolean {
     return this.unchangedSinceSnapshot;
@@ -455,6 +455,7 @@ export class OvsdbClient extends EventEmitter<ClientEvents> {
     if (this.sinceSupported) {
       let resumed = 0;
       let updated = 0;
+      const received = this.updatesReceived;
       const outcomes = await Promise.allSettled(
         monitors.map((m) =>
           monitorRequest(s, send, 'monitor_cond_since', [this.database, m.id, m.requests, this.lastTxnIds.get(m.id) ?? ZERO_UUID], m.id, (reply) => {
@@ -472,7 +473,7 @@ export class OvsdbClient extends EventEmitter<ClientEvents> {
       const failed = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');
       if (!failed) {
         if (resumed > 0) this.log.info('monitors resumed', { resumed, resynced: monitors.length - resumed, rowUpdates: updated });
-        if (this.loadedFromSnapshot) this.unchangedSinceSnapshot = resumed === monitors.length && updated === 0;
+        if (this.loadedFromSnapshot) this.unchangedSinceSnapshot = resumed === monitors.length && updated === 0 && this.updatesReceived === received;
         this.loadedFromSnapshot = false;
         return;
       }
@@ -498,6 +499,7 @@ export class OvsdbClient extends EventEmitter<ClientEvents> {
       if (id !== undefined && id.startsWith(MONITOR_PREFIX) && this.monitorSpec.has(id.slice(MONITOR_PREFIX.length))) {
         const cache = this.cacheValue!;
         this.updatesReceived++;
+        this.unchangedSinceSnapshot = false;
         const txn = method === 'update3' ? (p[1] as string) : undefined;
         work = () =>
           cache.apply(update, false, () => {

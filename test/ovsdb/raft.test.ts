@@ -115,6 +115,9 @@ describe('clustered NB (3-member Raft)', () => {
     // Later updates apply on top of the loaded rows.
     await writer.transact([{ op: 'insert', table: 'Address_Set', row: { name: 'snap-as2', addresses: ['10.0.0.1'] } }]);
     await waitFor(() => resumed.cache.table('Address_Set').size === 2, 10_000, 'the second address set');
+    // The cache no longer holds just the snapshot's rows.
+    await waitFor(() => quiet.cache.table('Address_Set').size === 2, 10_000, 'the second address set, resumed quietly');
+    expect(quiet.resumedUnchanged).toBe(false);
 
     // A snapshot of a transaction the server does not know: every table's full content, diffed against the rows loaded.
     const stale: CacheSnapshot = { ...snap, tables: Object.fromEntries(Object.entries(snap.tables).map(([t, v]) => [t, { ...v, lastTxnId: '00000000-1111-4222-8333-444444444444' }])) };
