@@ -238,7 +238,8 @@ export class OvsdbClient extends EventEmitter<ClientEvents> {
       const s = this.session;
       if (!this.ready || !s || !this.cacheValue || !this.schemaValue) return undefined;
       const received = this.updatesReceived;
-      await this.request('echo', []);
+      // Bounded like the echo probe: a stopping process must not hang on a server that went silent.
+      await this.request('echo', [], this.opts.echoTimeoutMs);
       await s.chain;
       if (this.updatesReceived === received && this.session === s && this.ready) return this.capture(this.cacheValue, this.schemaValue);
     }

@@ -3,8 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Controller, type ControllerRunOptions } from '../../src/controller/controller.js';
+import { connect } from '../../src/ovsdb/index.js';
 import type { SyncReport } from '../../src/controller/sync-once.js';
-import { silentLogger } from '../../src/util/log.js';
+import { createLogger, silentLogger } from '../../src/util/log.js';
 import { startClusterEnv, type ClusterEnv } from '../support/cluster-env.js';
 import { waitForValue } from '../support/wait.js';
 
@@ -17,7 +18,7 @@ const ports = async () => (await env.nbctl('--bare', '--columns=name', 'list', '
 /** A controller run to its first pass; stop it to save the state. */
 async function ready(over: Partial<ControllerRunOptions>): Promise<{ c: Controller; passes: SyncReport[] }> {
   const passes: SyncReport[] = [];
-  const c = new Controller(env.controllerOptions(over), silentLogger, { onPass: (r) => passes.push(r) });
+  const c = new Controller(env.controllerOptions(over), process.env.E2E_LOG ? createLogger({ level: 'debug' }) : silentLogger, { onPass: (r) => passes.push(r) });
   await c.start();
   await until('startup sync', async () => (c.ready ? true : undefined));
   return { c, passes };
@@ -34,6 +35,12 @@ async function settled(passes: SyncReport[]): Promise<void> {
 beforeAll(async () => {
   env = await startClusterEnv({ cluster: { nodes: 3, subnets: 2, pods: 80, policies: 4, services: 3 }, clustered: true });
   dir = mkdtempSync(join(tmpdir(), 'ovnscale-warm-'));
+  // The server keeps no more transaction history than the database holds atoms. A real NB dwarfs any one
+  // transaction; this small one would drop the controller's last transaction at ovn-northd's next write.
+  const nb = await connect({ remotes: env.central.nb.remote, database: 'OVN_Northbound' });
+  const pad = Object.fromEntries(Array.from({ length: 20_000 }, (_, i) => [`k${i}`, 'v']));
+  await nb.transact([{ op: 'insert', table: 'Address_Set', row: { name: 'history_pad', external_ids: pad } }]);
+  await nb.close();
 });
 
 afterAll(async () => {
