@@ -6,6 +6,7 @@
  * from another database) gets the table's full content, diffed against the
  * rows loaded, so a stale snapshot costs time, never correctness.
  */
+import type { DatabaseCache } from './cache.js';
 import { ZERO_UUID } from './codec.js';
 import { isObject, type DatabaseSchema } from './schema.js';
 import type { Row } from './types.js';
@@ -43,8 +44,29 @@ export function snapshotMismatch(snap: unknown, schema: DatabaseSchema, tables: 
   return undefined;
 }
 
-/** A snapshot is worth keeping only where the server keeps a transaction history (a clustered database). */
-export function resumable(snap: CacheSnapshot): boolean {
-  const tables = Object.values(snap.tables);
-  return tables.length > 0 && tables.every((t) => t.lastTxnId !== ZERO_UUID);
+/** Fills an empty cache with `snap`'s rows; the reason it cannot (undefined: done). */
+export function seedCache(cache: DatabaseCache, snap: CacheSnapshot, schema: DatabaseSchema, tables: ReadonlyMap<string, readonly string[]>): string | undefined {
+  const mismatch = snapshotMismatch(snap, schema, tables);
+  if (mismatch !== undefined) return mismatch;
+  for (const name of tables.keys()) cache.load(name, snap.tables[name]!.rows);
+  return undefined;
+}
+
+/**
+ * The cache's rows, each table named with the transaction `pointOf` says it
+ * reflects. Undefined when a table has none yet, or where the server keeps
+ * no transaction history (a standalone database: resuming would fetch
+ * everything anyway).
+ */
+export function captureSnapshot(cache: DatabaseCache, schema: DatabaseSchema, pointOf: (table: string) => string | undefined): CacheSnapshot | undefined {
+  const tables: Record<string, TableSnapshot> = {};
+  for (const name of cache.tableNames()) {
+    const lastTxnId = pointOf(name);
+    if (lastTxnId === undefined || lastTxnId === ZERO_UUID) return undefined;
+    const t = cache.table(name);
+    tables[name] = { columns: t.columns, rows: [...t.rows()], lastTxnId };
+  }
+  if (Object.keys(tables).length === 0) return undefined;
+  const { version, cksum } = schema;
+  return { database: schema.name, schema: cksum === undefined ? { version } : { version, cksum }, tables };
 }

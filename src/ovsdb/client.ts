@@ -10,12 +10,13 @@ import { EventEmitter } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import { silentLogger, type Logger } from '../util/log.js';
 import { DatabaseCache } from './cache.js';
-import { resumable, snapshotMismatch, type CacheSnapshot } from './cache-snapshot.js';
-import { encodeValue, requireColumn, requireTable, ZERO_UUID, type Wire } from './codec.js';
+import { captureSnapshot, seedCache, type CacheSnapshot } from './cache-snapshot.js';
+import { encodeValue, requireColumn, requireTable, type Wire } from './codec.js';
 import { OvsdbClosedError, OvsdbConnectionError, OvsdbError, OvsdbProtocolError, OvsdbRpcError } from './errors.js';
 import { RpcConnection } from './jsonrpc.js';
 import { settle } from './lazy-json.js';
 import { decodeResults, encodeOperation } from './operations.js';
+import { ResumePoints } from './resume-points.js';
 import { parseSchema, type DatabaseSchema } from './schema.js';
 import { judgeServer, SERVER_COLUMNS, SERVER_DB, SERVER_TABLE, type ServerDatabaseRow } from './server-db.js';
 import { enqueue, monitorRequest, newSession, type Session } from './session.js';
@@ -50,17 +51,11 @@ export class OvsdbClient extends EventEmitter<ClientEvents> {
   private readonly stop = new AbortController();
   private nextRemote = 0;
   private maxIndex = 0;
-  /** Per monitor: the last transaction its updates brought, where monitor_cond_since resumes. */
-  private readonly lastTxnIds = new Map<string, string>();
+  /** Per monitor, the transaction its rows reflect: where monitor_cond_since resumes, what snapshot() names. */
+  private readonly points = new ResumePoints();
   private sinceSupported = true;
   /** Where the first connection's cache starts (connect's `resume`), until it is used. */
   private resumeFrom?: CacheSnapshot;
-  private loadedFromSnapshot = false;
-  /** Monitor updates received on any connection: snapshot() waits for a round trip without one. */
-  private updatesReceived = 0;
-  /** The transaction of the last update applied since this connection's monitors were all set up (see snapshot()). */
-  private lastRoundTxnId?: string;
-  private unchangedSinceSnapshot = false;
   private lastError?: Error;
   private loopDone?: Promise<void>;
   private sendTail: Promise<void> = Promise.resolve();
@@ -98,7 +93,7 @@ export class OvsdbClient extends EventEmitter<ClientEvents> {
    * since then: the cache still holds exactly the snapshot's rows.
    */
   get resumedUnchanged(): boolean {
-    return this.unchangedSinceSnapshot;
+    return this.points.resumedUnchanged;
   }
 
   get isConnected(): boolean {
@@ -224,39 +219,22 @@ export class OvsdbClient extends EventEmitter<ClientEvents> {
    * no transaction history (a standalone database), since resuming there
    * would fetch everything anyway. Rows are shared, not copied: they are
    * never changed in place. Take it after the last write, before close().
-   *
-   * Each table is monitored on its own, and a table's own last transaction
-   * may be one the server has long dropped from its history (it keeps about
-   * a hundred): then a restart would fetch that table again. But the server
-   * sends every monitor's update of a round together, each naming the same
-   * latest transaction, and a reply comes after the rounds before it. So
-   * once an echo has come back with no update on the way, every table is
-   * current as of the last round received, and all of them resume from it.
+   * It waits for an echo with no update on the way: then every table
+   * resumes from the last round received (resume-points.ts says why).
    */
   async snapshot(): Promise<CacheSnapshot | undefined> {
     for (let attempt = 0; attempt < 3; attempt++) {
       const s = this.session;
       if (!this.ready || !s || !this.cacheValue || !this.schemaValue) return undefined;
-      const received = this.updatesReceived;
+      const received = this.points.received;
       // Bounded like the echo probe: a stopping process must not hang on a server that went silent.
       await this.request('echo', [], this.opts.echoTimeoutMs);
       await s.chain;
-      if (this.updatesReceived === received && this.session === s && this.ready) return this.capture(this.cacheValue, this.schemaValue);
+      if (this.points.received === received && this.session === s && this.ready) {
+        return captureSnapshot(this.cacheValue, this.schemaValue, (table) => this.points.snapshotPoint(MONITOR_PREFIX + table));
+      }
     }
     return undefined;
-  }
-
-  private capture(cache: DatabaseCache, schema: DatabaseSchema): CacheSnapshot | undefined {
-    const tables: Record<string, CacheSnapshot['tables'][string]> = {};
-    for (const name of this.monitorSpec.keys()) {
-      const lastTxnId = this.lastRoundTxnId ?? this.lastTxnIds.get(MONITOR_PREFIX + name);
-      if (lastTxnId === undefined) return undefined;
-      const t = cache.table(name);
-      tables[name] = { columns: t.columns, rows: [...t.rows()], lastTxnId };
-    }
-    const { version, cksum } = schema;
-    const snap: CacheSnapshot = { database: this.database, schema: cksum === undefined ? { version } : { version, cksum }, tables };
-    return resumable(snap) ? snap : undefined;
   }
 
   private async loop(): Promise<void> {
@@ -315,7 +293,7 @@ export class OvsdbClient extends EventEmitter<ClientEvents> {
       const s: Session = newSession(rpc, remote);
       this.session = s;
       // Rounds of an earlier connection say nothing about this one's monitors until it has set them all up.
-      this.lastRoundTxnId = undefined;
+      this.points.reconnected();
     });
     const s = this.session!;
     let synced = false;
@@ -395,20 +373,14 @@ export class OvsdbClient extends EventEmitter<ClientEvents> {
 
   /** Seeds the new cache from a snapshot, each table's monitor to resume after its last transaction. */
   private resume(snap: CacheSnapshot, tables: ReadonlyMap<string, readonly string[]>): void {
-    const mismatch = snapshotMismatch(snap, this.schemaValue!, tables);
+    const mismatch = seedCache(this.cacheValue!, snap, this.schemaValue!, tables);
     if (mismatch !== undefined) {
       this.log.warn('cache snapshot not used', { reason: mismatch });
       return;
     }
-    let rows = 0;
-    for (const name of tables.keys()) {
-      const t = snap.tables[name]!;
-      this.cacheValue!.load(name, t.rows);
-      this.lastTxnIds.set(MONITOR_PREFIX + name, t.lastTxnId);
-      rows += t.rows.length;
-    }
-    this.loadedFromSnapshot = true;
-    this.log.info('cache loaded from a snapshot', { tables: tables.size, rows });
+    const names = [...tables.keys()];
+    this.points.seed(names.map((name) => [MONITOR_PREFIX + name, snap.tables[name]!.lastTxnId] as const));
+    this.log.info('cache loaded from a snapshot', { tables: names.length, rows: names.reduce((n, name) => n + snap.tables[name]!.rows.length, 0) });
   }
 
   /** Reads `_Server` and keeps watching it: a clustered server must be usable (see judgeServer). */
@@ -456,10 +428,10 @@ export class OvsdbClient extends EventEmitter<ClientEvents> {
     if (this.sinceSupported) {
       let resumed = 0;
       let updated = 0;
-      const received = this.updatesReceived;
+      const received = this.points.received;
       const outcomes = await Promise.allSettled(
         monitors.map((m) =>
-          monitorRequest(s, send, 'monitor_cond_since', [this.database, m.id, m.requests, this.lastTxnIds.get(m.id) ?? ZERO_UUID], m.id, (reply) => {
+          monitorRequest(s, send, 'monitor_cond_since', [this.database, m.id, m.requests, this.points.since(m.id)], m.id, (reply) => {
             const r = settle(reply);
             if (!Array.isArray(r) || r.length !== 3 || typeof r[0] !== 'boolean' || typeof r[1] !== 'string') {
               throw new OvsdbProtocolError(`monitor_cond_since ${m.table}: expected [found, last-txn-id, updates], got ${JSON.stringify(r)?.slice(0, 80)}`);
@@ -467,15 +439,14 @@ export class OvsdbClient extends EventEmitter<ClientEvents> {
             const [found, txn, updates] = r as [boolean, string, Wire];
             this.log.debug('monitor_cond_since', { table: m.table, found, txn });
             if (found) resumed++;
-            return cache.apply(updates, found ? false : [m.table], () => this.lastTxnIds.set(m.id, txn)).then((n) => void (updated += n));
+            return cache.apply(updates, found ? false : [m.table], () => this.points.applied(m.id, txn, false)).then((n) => void (updated += n));
           }),
         ),
       );
       const failed = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');
       if (!failed) {
         if (resumed > 0) this.log.info('monitors resumed', { resumed, resynced: monitors.length - resumed, rowUpdates: updated });
-        if (this.loadedFromSnapshot) this.unchangedSinceSnapshot = resumed === monitors.length && updated === 0 && this.updatesReceived === received;
-        this.loadedFromSnapshot = false;
+        this.points.setUp(resumed === monitors.length && updated === 0 && this.points.received === received);
         return;
       }
       const err: unknown = failed.reason;
@@ -499,15 +470,9 @@ export class OvsdbClient extends EventEmitter<ClientEvents> {
       }
       if (id !== undefined && id.startsWith(MONITOR_PREFIX) && this.monitorSpec.has(id.slice(MONITOR_PREFIX.length))) {
         const cache = this.cacheValue!;
-        this.updatesReceived++;
-        this.unchangedSinceSnapshot = false;
+        this.points.arrived();
         const txn = method === 'update3' ? (p[1] as string) : undefined;
-        work = () =>
-          cache.apply(update, false, () => {
-            if (txn === undefined) return;
-            this.lastTxnIds.set(id, txn);
-            if (this.ready && this.session === s) this.lastRoundTxnId = txn;
-          });
+        work = () => cache.apply(update, false, txn === undefined ? undefined : () => this.points.applied(id, txn, this.ready && this.session === s));
       } else if (id === SERVER_MONITOR_ID && s.serverCache) {
         const cache = s.serverCache;
         work = () =>

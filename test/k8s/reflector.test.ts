@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { Namespaces, Nodes, Pods, Reflector, type PodRecord, type RecordEvent, type ReflectorOptions, type ResourceType, type ObjectRecord } from '../../src/k8s/index.js';
+import { Namespaces, Nodes, Pods, Reflector, type PodRecord, type RecordEvent, type ReflectorOptions, type ReflectorSnapshot, type ResourceType, type ObjectRecord } from '../../src/k8s/index.js';
 import { simResources } from '../../src/sim/catalog.js';
 import { createLogger } from '../../src/util/log.js';
 import { startSim, type SimHandle } from '../support/sim.js';
@@ -26,8 +26,10 @@ async function sim(opts: Parameters<typeof startSim>[0]): Promise<SimHandle> {
   return s;
 }
 
-function reflect<R extends ObjectRecord>(s: SimHandle, type: ResourceType<R>, opts: ReflectorOptions = {}) {
+/** A started reflector and the events it emits; `from`: resumed from that snapshot instead of a list. */
+function reflect<R extends ObjectRecord>(s: SimHandle, type: ResourceType<R>, opts: ReflectorOptions = {}, from?: ReflectorSnapshot<R>) {
   const r = new Reflector(s.api(), type, { backoffInitialMs: 50, backoffMaxMs: 200, ...opts });
+  if (from) r.resume(from);
   const events: RecordEvent<R>[] = [];
   r.on((e) => events.push(e));
   r.start();
@@ -147,12 +149,7 @@ describe('Reflector against the simulator', () => {
     store.create(pods, 'ns-0000', { metadata: { name: 'while-down' }, spec: {} });
 
     const lists = s.server!.stats.lists;
-    const r = new Reflector(s.api(), Pods, { backoffInitialMs: 50 });
-    r.resume(snap);
-    const events: RecordEvent<PodRecord>[] = [];
-    r.on((e) => events.push(e));
-    r.start();
-    cleanup.push(() => r.stop());
+    const { r, events } = reflect(s, Pods, {}, snap);
     await r.waitForSync(1000);
     await until(() => r.store.has('ns-0000/while-down') && !r.store.has(`${ns}/${name}`), 'the changes since the snapshot');
     expect(s.server!.stats.lists).toBe(lists);
@@ -162,12 +159,7 @@ describe('Reflector against the simulator', () => {
     // More changes than the server's history holds: 410, then one list diffed against the snapshot.
     for (let i = 0; i < 20; i++) store.create(namespaces, '', { metadata: { name: `churn-${i}` } });
     store.create(pods, 'ns-0000', { metadata: { name: 'after-churn' }, spec: {} });
-    const old = new Reflector(s.api(), Pods, { backoffInitialMs: 50 });
-    old.resume(snap);
-    const oldEvents: RecordEvent<PodRecord>[] = [];
-    old.on((e) => oldEvents.push(e));
-    old.start();
-    cleanup.push(() => old.stop());
+    const { r: old, events: oldEvents } = reflect(s, Pods, {}, snap);
     await until(() => old.stats.relists > 0 && old.store.has('ns-0000/after-churn'), 'the relist');
     expect([...old.store.keys()].sort()).toEqual(podKeys(s));
     expect(oldEvents.map((e) => e.type).sort()).toEqual(['add', 'add', 'delete']);
