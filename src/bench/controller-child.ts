@@ -8,7 +8,7 @@
 import { fork } from 'node:child_process';
 import type { ControllerRunOptions } from '../controller/controller.js';
 import type { SyncReport } from '../controller/sync-once.js';
-import { CLI_NODE_FLAGS, controllerChildPath } from '../util/paths.js';
+import { CLI_NODE_FLAGS, cliNodeEnv, controllerChildPath } from '../util/paths.js';
 import type { Pass, Running } from './controller-run.js';
 import type { MemoryPeak } from './stats.js';
 
@@ -23,7 +23,7 @@ export function startControllerChild(o: ControllerRunOptions): Running {
   const t0 = performance.now();
   const passes: Pass[] = [];
   let stderr = '';
-  const child = fork(controllerChildPath(), [], { execArgv: [...CLI_NODE_FLAGS], stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
+  const child = fork(controllerChildPath(), [], { execArgv: [...CLI_NODE_FLAGS], env: cliNodeEnv(), stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
   child.stderr!.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
   let lastMessage = performance.now();
   let stopped: ((m: MemoryPeak) => void) | undefined;

@@ -7,7 +7,7 @@
 import type { ControllerOptions } from '../controller/options.js';
 import type { SyncReport } from '../controller/sync-once.js';
 import { runTool } from '../embedded/index.js';
-import { CLI_NODE_FLAGS, cliPath } from '../util/paths.js';
+import { CLI_NODE_FLAGS, cliNodeEnv, cliPath } from '../util/paths.js';
 
 export interface OwnProcessSync {
   report: SyncReport & { peakRssMiB: number };
@@ -20,7 +20,7 @@ export async function syncInOwnProcess(nbRemote: string, kubeconfig: string, con
   if (controller.maxOpsPerTxn !== undefined) args.push('--max-ops-per-txn', String(controller.maxOpsPerTxn));
   if (controller.wasmWorkers !== undefined) args.push('--wasm-workers', String(controller.wasmWorkers));
   const t0 = performance.now();
-  const stdout = await runTool(process.execPath, args, { timeoutMs });
+  const stdout = await runTool(process.execPath, args, { timeoutMs, env: cliNodeEnv() });
   const ms = performance.now() - t0;
   const last = stdout.trim().split('\n').pop() ?? '';
   try {

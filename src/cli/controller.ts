@@ -51,7 +51,13 @@ const mod: CommandModule = {
       process.once('SIGINT', resolve);
       process.once('SIGTERM', resolve);
     });
-    await controller.start();
+    try {
+      await controller.start();
+    } catch (err) {
+      // Its server, watches and timers would keep a process that failed to start alive, serving "not ready".
+      await controller.stop().catch(() => undefined);
+      throw err;
+    }
     await stop;
     log.info('stopping');
     await controller.stop();

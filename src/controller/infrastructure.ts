@@ -21,7 +21,7 @@ import type { NbTable } from '../nb/rows.js';
 import type { OvsdbClient } from '../ovsdb/index.js';
 import type { Logger } from '../util/log.js';
 import { converge, type Converged, type Pending } from './converge.js';
-import { desiredNodes, desiredSubnets } from './desired/index.js';
+import { desiredNodes, desiredSubnets, type PodPlacement } from './desired/index.js';
 import { Ipam, nodeOwner } from './ipam/ipam.js';
 import type { ControllerMetrics } from './metrics.js';
 import { clusterConfig, effectiveSubnets, type ControllerOptions } from './options.js';
@@ -30,7 +30,7 @@ import { parseSubnets } from './subnet-spec.js';
 const TABLES = new Set<NbTable>(['Logical_Router', 'Logical_Switch', 'Logical_Switch_Port', 'Logical_Router_Port', 'Logical_Router_Policy']);
 /** Written without its reference sets (a switch's load balancers depend on Services), so never as the full pass wants it. */
 const PARTIAL: NbTable = 'Logical_Switch';
-const NO_PODS = { byNode: new Map<string, string[]>(), bySubnetNode: new Map<string, string[]>() };
+const NO_PODS: PodPlacement = { onNode: () => [], inSubnetOnNode: () => [] };
 
 /** The Subnet- and Node-only rows of the desired state, as the full pass computes them (pure). */
 export function infrastructureRows(subnets: readonly SubnetRecord[], nodes: readonly NodeRecord[], o: ControllerOptions): DesiredState {

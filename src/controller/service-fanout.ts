@@ -46,6 +46,35 @@ function v4ClusterIPs(svc: ServiceRecord): string[] {
   return svc.clusterIPs.filter((ip) => parseIPv4(ip) !== undefined);
 }
 
+type PodLabels = { slot: number; labels: Labels };
+
+/** A namespace's pods by label (key and value): a Service's selector then reads only the pods with its rarest label. */
+class PodsByLabel {
+  private readonly byTerm = new Map<string, PodLabels[]>();
+
+  constructor(pods: Iterable<PodLabels>) {
+    for (const p of pods) {
+      for (const k in p.labels) {
+        const t = `${k}=${p.labels[k]}`;
+        const l = this.byTerm.get(t);
+        if (l) l.push(p);
+        else this.byTerm.set(t, [p]);
+      }
+    }
+  }
+
+  /** The pods carrying the selector's least common label: a superset of those it selects. */
+  candidates(selector: Labels): readonly PodLabels[] {
+    let best: readonly PodLabels[] | undefined;
+    for (const k in selector) {
+      const l = this.byTerm.get(`${k}=${selector[k]}`);
+      if (!l) return [];
+      if (!best || l.length < best.length) best = l;
+    }
+    return best ?? [];
+  }
+}
+
 export class ServiceFanOut {
   private readonly services = new Map<string, Svc>();
   /** Pod slots each Service selects, kept by podMoved. */
@@ -90,22 +119,23 @@ export class ServiceFanOut {
     this.byNamespace.clear();
     this.peersOf.clear();
     this.ipsOf.clear();
-    // Many Services per namespace: its pods are listed once for all of them.
-    const listed = new Map<string, { slot: number; labels: Labels }[]>();
-    const podsIn = (ns: string) => {
-      let l = listed.get(ns);
-      if (!l) listed.set(ns, (l = [...this.host.podsIn(ns)]));
-      return l;
+    // Many Services per namespace: its pods are indexed by label once for all of them.
+    const indexed = new Map<string, PodsByLabel>();
+    const podsFor = (ns: string, selector: Labels) => {
+      let ix = indexed.get(ns);
+      if (!ix) indexed.set(ns, (ix = new PodsByLabel(this.host.podsIn(ns))));
+      return ix.candidates(selector);
     };
     for (const s of services) {
       const key = serviceKeyOf(s);
-      this.place(key, s, podsIn);
+      this.place(key, s, podsFor);
       this.recompute(key);
     }
   }
 
   /** Records a Service (its IPs, namespace and selected pods) or forgets it. */
-  private place(key: string, svc: ServiceRecord | undefined, podsIn: (namespace: string) => Iterable<{ slot: number; labels: Labels }>): void {
+  /** `podsIn`: the namespace's pods, or at least those the selector can match. */
+  private place(key: string, svc: ServiceRecord | undefined, podsIn: (namespace: string, selector: Labels) => Iterable<{ slot: number; labels: Labels }>): void {
     const old = this.services.get(key);
     if (old) this.byNamespace.get(old.svc.namespace)?.delete(key);
     if (!svc || !feedsPeers(svc)) {
@@ -118,7 +148,7 @@ export class ServiceFanOut {
     if (!s) this.byNamespace.set(svc.namespace, (s = new Set()));
     s.add(key);
     const pods = new Set<number>();
-    for (const p of podsIn(svc.namespace)) if (selects(svc.selector!, p.labels)) pods.add(p.slot);
+    for (const p of podsIn(svc.namespace, svc.selector!)) if (selects(svc.selector!, p.labels)) pods.add(p.slot);
     this.members.set(key, pods);
   }
 

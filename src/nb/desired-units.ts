@@ -154,6 +154,10 @@ export class DesiredUnits implements DesiredSource {
   private dedupe(unit: string, rows: readonly DesiredRow[]): readonly DesiredRow[] {
     this.unitConflicts.delete(unit);
     if (rows.length < 2) return rows;
+    // Almost always no key repeats even across tables: found without building table+key strings for a node's ~200 rows.
+    const keys = new Set<string>();
+    for (const r of rows) keys.add(r.key);
+    if (keys.size === rows.length) return rows;
     const seen = new Map<string, DesiredRow>();
     let dup = false;
     for (const r of rows) {

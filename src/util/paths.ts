@@ -32,3 +32,13 @@ export const controllerChildPath = (): string => join(packageRoot(), 'dist', 'sr
  * src/cli/main.ts and `./run` spell the same, for a node started without us.
  */
 export const CLI_NODE_FLAGS = ['--max-semi-space-size=64'] as const;
+
+/**
+ * The environment `ovnscale` runs with (docs/controller.md; `./run` sets the
+ * same): glibc's malloc asks for transparent huge pages (THP "madvise", the
+ * Debian default) for the large buffers it maps (the state file, packed
+ * columns, socket reads). A user's own GLIBC_TUNABLES is left as it is.
+ */
+export function cliNodeEnv(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  return env.GLIBC_TUNABLES === undefined ? { ...env, GLIBC_TUNABLES: 'glibc.malloc.hugetlb=1' } : env;
+}

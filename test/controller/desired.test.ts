@@ -120,8 +120,9 @@ describe('desiredPods and desiredNodes', () => {
     });
   });
   it('places pods in node.N and, for distributed subnets only, S.N', () => {
-    expect(out.placement.byNode.get('node-1')!.sort()).toEqual(['c-0.other', 'web-0.default']);
-    expect([...out.placement.bySubnetNode.values()]).toEqual([['web-0.default']]);
+    expect(out.placement.onNode('node-1').sort()).toEqual(['c-0.other', 'web-0.default']);
+    expect(out.placement.inSubnetOnNode('ovn-default', 'node-1')).toEqual(['web-0.default']);
+    expect(out.placement.inSubnetOnNode('central', 'node-1')).toEqual([]);
   });
   it('writes join port, node port groups and the 30000 / 29000 reroutes', () => {
     const nodes = [node('node-1', '172.18.0.2')];

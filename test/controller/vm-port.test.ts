@@ -29,8 +29,8 @@ describe('KubeVirt VM ports', () => {
     const ports = [...state.rows('Logical_Switch_Port').values()];
     expect(ports.map((r) => r.key)).toEqual(['vm1.vms']);
     expect(ports[0]!.row.external_ids).toMatchObject({ pod: 'vms/vm1' });
-    expect(out.placement.byNode.get('node-a')).toEqual(['vm1.vms']);
-    expect(out.placement.byNode.get('node-b')).toEqual(['vm1.vms']);
+    expect(out.placement.onNode('node-a')).toEqual(['vm1.vms']);
+    expect(out.placement.onNode('node-b')).toEqual(['vm1.vms']);
   });
 
   it('ordinary pods keep their own port and address', () => {

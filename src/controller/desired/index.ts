@@ -18,7 +18,7 @@ import { desiredSubnets } from './subnets.js';
 
 export type { ClusterConfig, DesiredOutput } from './common.js';
 export { desiredCentralizedGateways, desiredNodes } from './nodes.js';
-export { desiredPods, podNeedsPort, type PodPlacement } from './pods.js';
+export { desiredPod, desiredPods, podNeedsPort, type PodPlacement } from './pods.js';
 export { desiredPolicies, desiredPolicy, type ResolvedPeer, type ResolvedPolicy, type ResolvedRule } from './policies.js';
 export { desiredServices } from './services.js';
 export { CLUSTER_LOAD_BALANCERS, desiredClusterRouter, desiredSubnets } from './subnets.js';

@@ -7,22 +7,56 @@
 import { vmNameOf } from '../../k8s/kubevirt.js';
 import type { PodRecord } from '../../k8s/records.js';
 import type { DesiredRow } from '../../nb/desired.js';
-import { podPortName, POD_KEY } from '../../nb/naming.js';
+import { LS_KEY, podPortName, POD_KEY, VENDOR_KEY } from '../../nb/naming.js';
 import type { Allocation } from '../ipam/annotations.js';
 import { cidrContains, parseIPv4 } from '../ipam/ipv4.js';
 import type { ParsedSubnet } from '../subnet-spec.js';
 import { invalid, validateLabels, type ValidationError } from '../validation.js';
-import { type ClusterConfig, lspIds } from './common.js';
+import type { ClusterConfig } from './common.js';
 import { onClusterRouter } from './subnets.js';
 
-/** LSP names of pods per node, and per (distributed subnet, node). */
+/**
+ * Which pods' ports each node's port groups hold: node.<N> (default VPC),
+ * and <S>.<N> per distributed subnet S. Each list is the caller's to keep.
+ */
 export interface PodPlacement {
-  byNode: Map<string, string[]>;
-  /** key: `${subnet}\u0000${node}` */
-  bySubnetNode: Map<string, string[]>;
+  onNode(node: string): string[];
+  inSubnetOnNode(subnet: string, node: string): string[];
 }
 
-export const subnetNodeKey = (subnet: string, node: string): string => `${subnet}\u0000${node}`;
+/** Where one pod's port goes: its node, and its subnet when that subnet is distributed. */
+export interface PortPlace {
+  node: string;
+  lsp: string;
+  distributedSubnet?: string;
+}
+
+const subnetNodeKey = (subnet: string, node: string): string => `${subnet}\u0000${node}`;
+
+/** A placement collected from many pods (desiredPods). */
+class CollectedPlacement implements PodPlacement {
+  private readonly byNode = new Map<string, string[]>();
+  private readonly bySubnetNode = new Map<string, string[]>();
+
+  add(at: PortPlace): void {
+    push(this.byNode, at.node, at.lsp);
+    if (at.distributedSubnet !== undefined) push(this.bySubnetNode, subnetNodeKey(at.distributedSubnet, at.node), at.lsp);
+  }
+
+  onNode(node: string): string[] {
+    return [...(this.byNode.get(node) ?? [])];
+  }
+
+  inSubnetOnNode(subnet: string, node: string): string[] {
+    return [...(this.bySubnetNode.get(subnetNodeKey(subnet, node)) ?? [])];
+  }
+}
+
+function push(m: Map<string, string[]>, k: string, v: string): void {
+  const l = m.get(k);
+  if (l) l.push(v);
+  else m.set(k, [v]);
+}
 
 export interface DesiredPodsOutput {
   rows: DesiredRow[];
@@ -48,42 +82,48 @@ export function desiredPods(
 ): DesiredPodsOutput {
   const rows: DesiredRow[] = [];
   const errors: ValidationError[] = [];
-  const placement: PodPlacement = { byNode: new Map(), bySubnetNode: new Map() };
-  const push = (m: Map<string, string[]>, k: string, v: string) => {
-    const l = m.get(k);
-    if (l) l.push(v);
-    else m.set(k, [v]);
-  };
+  const placement = new CollectedPlacement();
   for (const p of pods) {
-    if (!podNeedsPort(p)) continue;
-    const a = allocationOf(p);
-    if (!a) continue;
-    const labelErrors = validateLabels('Pod', p);
-    if (labelErrors.length) {
-      errors.push(...labelErrors);
-      continue;
-    }
-    const s = subnets.get(a.logicalSwitch);
-    if (!s) {
-      errors.push(invalid('Pod', p, 'metadata.annotations[ovn.kubernetes.io/logical_switch]', 'unknown-subnet', `subnet '${a.logicalSwitch}' does not exist or is invalid`));
-      continue;
-    }
-    const ip = parseIPv4(a.ip);
-    if (ip === undefined || !cidrContains(s.cidr, ip)) {
-      errors.push(invalid('Pod', p, 'metadata.annotations[ovn.kubernetes.io/ip_address]', 'ip-outside-subnet', `${a.ip} is outside subnet ${s.name} (${s.cidr.text})`));
-      continue;
-    }
-    const name = podPortNameOf(p);
-    rows.push({
-      table: 'Logical_Switch_Port',
-      key: name,
-      row: { name, addresses: [`${a.mac} ${a.ip}`], external_ids: lspIds(cfg, s.name, { [POD_KEY]: `${p.namespace}/${vmNameOf(p) ?? p.name}` }) },
-      parent: { table: 'Logical_Switch', key: s.name, column: 'ports' },
-    });
-    if (p.nodeName && onClusterRouter(s, cfg)) {
-      push(placement.byNode, p.nodeName, name);
-      if (s.record.gatewayType === 'distributed' && s.name !== cfg.nodeSwitch) push(placement.bySubnetNode, subnetNodeKey(s.name, p.nodeName), name);
+    const one = desiredPod(p, allocationOf(p), subnets, cfg);
+    if (one === undefined) continue;
+    if ('errors' in one) errors.push(...one.errors);
+    else {
+      rows.push(one.row);
+      if (one.place) placement.add(one.place);
     }
   }
   return { rows, errors, placement };
+}
+
+/**
+ * One pod's port and where it goes; undefined when it has none (it needs no
+ * port, or has no address yet); errors when its input is invalid.
+ */
+export function desiredPod(
+  p: PodRecord,
+  a: Allocation | undefined,
+  subnets: ReadonlyMap<string, ParsedSubnet>,
+  cfg: ClusterConfig,
+): { row: DesiredRow; place?: PortPlace } | { errors: ValidationError[] } | undefined {
+  if (!podNeedsPort(p) || !a) return undefined;
+  const labelErrors = validateLabels('Pod', p);
+  if (labelErrors.length) return { errors: labelErrors };
+  const s = subnets.get(a.logicalSwitch);
+  if (!s) return { errors: [invalid('Pod', p, 'metadata.annotations[ovn.kubernetes.io/logical_switch]', 'unknown-subnet', `subnet '${a.logicalSwitch}' does not exist or is invalid`)] };
+  const ip = parseIPv4(a.ip);
+  if (ip === undefined || !cidrContains(s.cidr, ip)) {
+    return { errors: [invalid('Pod', p, 'metadata.annotations[ovn.kubernetes.io/ip_address]', 'ip-outside-subnet', `${a.ip} is outside subnet ${s.name} (${s.cidr.text})`)] };
+  }
+  const vm = vmNameOf(p);
+  const name = podPortName(vm ?? p.name, p.namespace);
+  // The ids written out rather than through lspIds' copies: one row per pod.
+  const row: DesiredRow = {
+    table: 'Logical_Switch_Port',
+    key: name,
+    row: { name, addresses: [`${a.mac} ${a.ip}`], external_ids: { [POD_KEY]: `${p.namespace}/${vm ?? p.name}`, [LS_KEY]: s.name, [VENDOR_KEY]: cfg.vendor } },
+    parent: { table: 'Logical_Switch', key: s.name, column: 'ports' },
+  };
+  if (!p.nodeName || !onClusterRouter(s, cfg)) return { row };
+  const distributed = s.record.gatewayType === 'distributed' && s.name !== cfg.nodeSwitch;
+  return { row, place: { node: p.nodeName, lsp: name, ...(distributed ? { distributedSubnet: s.name } : {}) } };
 }

@@ -19,10 +19,10 @@ import { KernelPool } from '../../index/index.js';
 import type { DesiredRow } from '../../nb/desired.js';
 import { DesiredUnits } from '../../nb/desired-units.js';
 import type { Scope } from '../../nb/scope.js';
+import { nodePortGroupName, subnetNodePortGroupName } from '../../nb/naming.js';
 import { activeGatewaysInNb } from '../../nb/read.js';
 import { allocateMissing } from '../allocation.js';
-import { desiredCentralizedGateways, desiredNodes, desiredPods, desiredPolicy, desiredSubnets, podNeedsPort, type ResolvedPolicy } from '../desired/index.js';
-import { distributedSubnets } from '../desired/nodes.js';
+import { desiredCentralizedGateways, desiredNodes, desiredPod, desiredPolicy, desiredSubnets, podNeedsPort, type ResolvedPolicy } from '../desired/index.js';
 import { podPortNameOf } from '../desired/pods.js';
 import { nodeOwner, podOwner, type Ipam } from '../ipam/ipam.js';
 import { clusterConfig, effectiveSubnets, type ControllerOptions } from '../options.js';
@@ -55,8 +55,6 @@ export class ClusterModel {
   private subnetRecords: SubnetRecord[] = [];
   private subnets: ParsedSubnet[] = [];
   private subnetByName = new Map<string, ParsedSubnet>();
-  /** Names of the distributed subnets on the cluster router: each has a port group and policy per node. */
-  private distributed: string[] = [];
   private readonly pods = new Map<string, PodRecord>();
   private readonly nodes = new Map<string, NodeRecord>();
   private readonly lbs: LoadBalancerTable;
@@ -170,7 +168,7 @@ export class ClusterModel {
     const out: UpdateResult = { scope, units: 0, pods: [], nodes: [] };
     const policies = new Set<string>();
     const nodes = new Set<string>();
-    const groups = new Map<string, Set<string>>();
+    const groups = new Map<string, Map<string, ChangedGroup>>();
     const add = (s: Iterable<string>, to: Set<string>) => {
       for (const k of s) to.add(k);
     };
@@ -262,7 +260,6 @@ export class ClusterModel {
     this.subnetRecords = effectiveSubnets(fromApi, this.o);
     this.subnets = parseSubnets(this.subnetRecords).subnets;
     this.subnetByName = new Map(this.subnets.map((s) => [s.name, s]));
-    this.distributed = distributedSubnets(this.subnets, this.cfg).map((s) => s.name);
   }
 
   private addressing(): PodAddressing {
@@ -301,7 +298,7 @@ export class ClusterModel {
   }
 
   /** A pod added, changed or gone (undefined): IPAM, its unit, the resolver. */
-  private podEvent(key: string, p: PodRecord | undefined, policies: Set<string>, groups: Map<string, Set<string>>, scope: Scope): void {
+  private podEvent(key: string, p: PodRecord | undefined, policies: Set<string>, groups: Map<string, Map<string, ChangedGroup>>, scope: Scope): void {
     const resolver = this.requireResolver();
     const old = this.pods.get(key);
     const oldOwner = old && !old.deleting ? podOwner(old) : undefined;
@@ -316,9 +313,9 @@ export class ClusterModel {
       errors.push(...allocateMissing(this.ipam, [p], [], this.subnetRecords, this.o).errors);
     }
     for (const g of this.computePod(key, p, scope, errors)) {
-      let s = groups.get(g.node);
-      if (!s) groups.set(g.node, (s = new Set()));
-      s.add(g.pg);
+      let m = groups.get(g.node);
+      if (!m) groups.set(g.node, (m = new Map()));
+      m.set(g.subnet === undefined ? nodePortGroupName(g.node) : subnetNodePortGroupName(g.subnet, g.node), g);
     }
     const uid = (p ?? old)?.uid;
     if (uid === undefined) return;
@@ -329,24 +326,25 @@ export class ClusterModel {
   /** The pod's port; returns the node port groups whose ports changed. */
   private computePod(key: string, p: PodRecord | undefined, scope?: Scope, errors: readonly ValidationError[] = []): ChangedGroup[] {
     const unit = podUnit(key);
-    if (!p) {
-      this.setUnit(unit, [], [], scope);
+    const out = p && desiredPod(p, this.ipam.get(podOwner(p)), this.subnetByName, this.cfg);
+    if (out === undefined || 'errors' in out) {
+      this.setUnit(unit, [], out ? [...errors, ...out.errors] : errors, scope);
       return this.placement.set(key, undefined);
     }
-    const out = desiredPods([p], (x) => this.ipam.get(podOwner(x)), this.subnetByName, this.cfg);
-    this.setUnit(unit, out.rows, [...errors, ...out.errors], scope);
-    return this.placement.set(key, out.placement);
+    this.setUnit(unit, [out.row], errors, scope);
+    return this.placement.set(key, out.place);
   }
 
   /** Only the ports of some of a node's port groups changed: those rows get the new members, the rest stay as they are. */
-  private patchPortGroups(node: string, pgs: ReadonlySet<string>, scope: Scope): void {
+  private patchPortGroups(node: string, pgs: ReadonlyMap<string, ChangedGroup>, scope: Scope): void {
     const unit = nodeUnit(node);
     const rows = this.units.rowsOf(unit);
     if (!rows) return;
     const next = rows.map((r) => {
       const ports = r.refs?.['ports'];
-      if (r.table !== 'Port_Group' || !pgs.has(r.key) || !ports) return r;
-      return { ...r, refs: { ...r.refs, ports: { ...ports, keys: this.placement.portsOf(r.key) } } };
+      const g = r.table === 'Port_Group' ? pgs.get(r.key) : undefined;
+      if (!g || !ports) return r;
+      return { ...r, refs: { ...r.refs, ports: { ...ports, keys: this.placement.ports(g) } } };
     });
     this.units.replace(unit, next, scope);
   }
@@ -372,7 +370,7 @@ export class ClusterModel {
       this.setUnit(unit, [], [], scope);
       return;
     }
-    const out = desiredNodes([n], (x) => this.ipam.get(nodeOwner(x)), this.subnets, this.placement.forNode(name, this.distributed), this.cfg, { networkPolicies: this.policiesExist });
+    const out = desiredNodes([n], (x) => this.ipam.get(nodeOwner(x)), this.subnets, this.placement, this.cfg, { networkPolicies: this.policiesExist });
     this.setUnit(unit, out.rows, out.errors, scope);
   }
 

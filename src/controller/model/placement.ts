@@ -2,90 +2,96 @@
  * Which ports each node's port groups hold (node.<N> and <S>.<N>), kept per
  * pod so a pod event changes only its own entries and reports exactly the
  * port groups it changed. Counted, since two launcher pods of one VM share a
- * port name.
+ * port name. Keyed by the node's and subnet's names, never by the groups'
+ * names: a rebuild places 150k pods without building a string for each.
  */
-import { nodePortGroupName, subnetNodePortGroupName } from '../../nb/naming.js';
-import { subnetNodeKey, type PodPlacement } from '../desired/pods.js';
+import type { PodPlacement, PortPlace } from '../desired/pods.js';
 
-/** A port group of a node and the port a pod puts in it. */
-interface Member {
-  node: string;
-  pg: string;
-  lsp: string;
+/** A node's groups: node.<N>'s ports, and <S>.<N>'s by distributed subnet S (a name once per pod placing it: arrays, not maps). */
+interface NodeGroups {
+  own: string[];
+  bySubnet: Map<string, string[]>;
 }
 
+/** A port group whose ports changed: node.<N>, or <S>.<N> with its subnet. */
 export interface ChangedGroup {
   node: string;
-  pg: string;
+  subnet?: string;
 }
 
-export class PlacementIndex {
-  private readonly byPod = new Map<string, Member[]>();
-  /** Port group → its ports, a name once per pod placing it (a few per group: arrays, not maps). */
-  private readonly byGroup = new Map<string, string[]>();
+export class PlacementIndex implements PodPlacement {
+  private readonly byPod = new Map<string, PortPlace>();
+  private readonly byNode = new Map<string, NodeGroups>();
 
-  /**
-   * Records a pod's placement (desiredPods of that pod alone; undefined:
-   * none) and returns the port groups whose ports changed.
-   */
-  set(pod: string, placement: PodPlacement | undefined): ChangedGroup[] {
-    const next: Member[] = [];
-    for (const [node, lsps] of placement?.byNode ?? []) for (const lsp of lsps) next.push({ node, pg: nodePortGroupName(node), lsp });
-    for (const [k, lsps] of placement?.bySubnetNode ?? []) {
-      const cut = k.indexOf('\u0000');
-      const node = k.slice(cut + 1);
-      for (const lsp of lsps) next.push({ node, pg: subnetNodePortGroupName(k.slice(0, cut), node), lsp });
+  /** Records where a pod's port is (undefined: nowhere) and returns the port groups whose ports changed. */
+  set(pod: string, at: PortPlace | undefined): ChangedGroup[] {
+    const old = this.byPod.get(pod);
+    if (old === undefined && at === undefined) return [];
+    if (old && at && old.node === at.node && old.lsp === at.lsp && old.distributedSubnet === at.distributedSubnet) return [];
+    const changed: ChangedGroup[] = [];
+    if (old) {
+      this.remove(old);
+      changed.push({ node: old.node });
+      if (old.distributedSubnet !== undefined) changed.push({ node: old.node, subnet: old.distributedSubnet });
     }
-    const old = this.byPod.get(pod) ?? [];
-    if (old.length === next.length && old.every((m, i) => m.pg === next[i]!.pg && m.lsp === next[i]!.lsp)) return [];
-    for (const m of old) this.bump(m, -1);
-    for (const m of next) this.bump(m, 1);
-    if (next.length > 0) this.byPod.set(pod, next);
-    else this.byPod.delete(pod);
-    const changed = new Map<string, ChangedGroup>();
-    for (const m of [...old, ...next]) changed.set(m.pg, { node: m.node, pg: m.pg });
-    return [...changed.values()];
+    if (at) {
+      this.add(at);
+      if (old?.node !== at.node) changed.push({ node: at.node });
+      if (at.distributedSubnet !== undefined && (old?.node !== at.node || old.distributedSubnet !== at.distributedSubnet)) changed.push({ node: at.node, subnet: at.distributedSubnet });
+      this.byPod.set(pod, at);
+    } else this.byPod.delete(pod);
+    return changed;
   }
 
-  /** Ports of one port group. */
-  portsOf(pg: string): string[] {
-    const l = this.byGroup.get(pg);
-    return l === undefined ? [] : unique(l);
+  onNode(node: string): string[] {
+    return unique(this.byNode.get(node)?.own);
   }
 
-  /** The placement desiredNodes needs for one node and its (distributed subnet) groups. */
-  forNode(node: string, subnets: readonly string[]): PodPlacement {
-    const byNode = new Map<string, string[]>();
-    const bySubnetNode = new Map<string, string[]>();
-    const own = this.byGroup.get(nodePortGroupName(node));
-    if (own) byNode.set(node, unique(own));
-    for (const s of subnets) {
-      const g = this.byGroup.get(subnetNodePortGroupName(s, node));
-      if (g) bySubnetNode.set(subnetNodeKey(s, node), unique(g));
-    }
-    return { byNode, bySubnetNode };
+  inSubnetOnNode(subnet: string, node: string): string[] {
+    return unique(this.byNode.get(node)?.bySubnet.get(subnet));
+  }
+
+  /** Ports of one of a node's groups. */
+  ports(g: ChangedGroup): string[] {
+    return g.subnet === undefined ? this.onNode(g.node) : this.inSubnetOnNode(g.subnet, g.node);
   }
 
   clear(): void {
     this.byPod.clear();
-    this.byGroup.clear();
+    this.byNode.clear();
   }
 
-  private bump(m: Member, by: 1 | -1): void {
-    const l = this.byGroup.get(m.pg);
-    if (by === 1) {
-      if (l) l.push(m.lsp);
-      else this.byGroup.set(m.pg, [m.lsp]);
-      return;
+  private add(at: PortPlace): void {
+    let g = this.byNode.get(at.node);
+    if (!g) this.byNode.set(at.node, (g = { own: [], bySubnet: new Map() }));
+    g.own.push(at.lsp);
+    if (at.distributedSubnet === undefined) return;
+    const l = g.bySubnet.get(at.distributedSubnet);
+    if (l) l.push(at.lsp);
+    else g.bySubnet.set(at.distributedSubnet, [at.lsp]);
+  }
+
+  private remove(at: PortPlace): void {
+    const g = this.byNode.get(at.node);
+    if (!g) return;
+    drop(g.own, at.lsp);
+    if (at.distributedSubnet !== undefined) {
+      const l = g.bySubnet.get(at.distributedSubnet);
+      if (l && drop(l, at.lsp) === 0) g.bySubnet.delete(at.distributedSubnet);
     }
-    if (!l) return;
-    const i = l.lastIndexOf(m.lsp);
-    if (i >= 0) l.splice(i, 1);
-    if (l.length === 0) this.byGroup.delete(m.pg);
+    if (g.own.length === 0 && g.bySubnet.size === 0) this.byNode.delete(at.node);
   }
 }
 
+/** Removes one occurrence; returns the length left. */
+function drop(l: string[], lsp: string): number {
+  const i = l.lastIndexOf(lsp);
+  if (i >= 0) l.splice(i, 1);
+  return l.length;
+}
+
 /** A copy without repeats (callers keep it; the index's own lists change). */
-function unique(l: readonly string[]): string[] {
+function unique(l: readonly string[] | undefined): string[] {
+  if (l === undefined) return [];
   return l.length < 2 ? [...l] : [...new Set(l)];
 }
