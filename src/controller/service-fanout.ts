@@ -133,8 +133,7 @@ export class ServiceFanOut {
     }
   }
 
-  /** Records a Service (its IPs, namespace and selected pods) or forgets it. */
-  /** `podsIn`: the namespace's pods, or at least those the selector can match. */
+  /** Records a Service (its IPs, namespace and selected pods) or forgets it; `podsIn` gives its namespace's pods, or at least those its selector can match. */
   private place(key: string, svc: ServiceRecord | undefined, podsIn: (namespace: string, selector: Labels) => Iterable<{ slot: number; labels: Labels }>): void {
     const old = this.services.get(key);
     if (old) this.byNamespace.get(old.svc.namespace)?.delete(key);
