@@ -4,6 +4,7 @@ import { Ipam } from '../../src/controller/ipam/ipam.js';
 import { ClusterModel, emptyDirty, type ClusterSnapshot, type DirtyKeys } from '../../src/controller/model/cluster-model.js';
 import { DEFAULT_OPTIONS, type ControllerOptions } from '../../src/controller/options.js';
 import type { EndpointSliceRecord, NamespaceRecord, NetworkPolicyRecord, NodeRecord, ObjectRecord, PodRecord, ServiceRecord, SubnetRecord } from '../../src/k8s/records.js';
+import { VM_NAME_LABEL } from '../../src/k8s/kubevirt.js';
 import { recordKey } from '../../src/k8s/resources.js';
 import { sameDesired } from '../../src/nb/desired-units.js';
 import { NB_COLUMNS, NB_TABLES } from '../../src/nb/rows.js';
@@ -230,5 +231,43 @@ describe('replicated NB columns', () => {
     }
     expect([...missing]).toEqual([]);
     m.dispose();
+  });
+});
+
+describe('cluster model: a VM address held by two launcher pods', () => {
+  it('is released only when the last of them is gone', async () => {
+    const c = new Stores(4);
+    const base = [...c.pods.values()][0]!;
+    const annotations = Object.fromEntries(Object.entries(base.annotations).filter(([k]) => !k.startsWith('ovn.kubernetes.io/')));
+    const launcher = (suffix: string): PodRecord => ({
+      ...base,
+      uid: `vm1-${suffix}`,
+      name: `virt-launcher-vm1-${suffix}`,
+      annotations,
+      podIPs: [],
+      labels: { ...base.labels, 'kubevirt.io': 'virt-launcher', [VM_NAME_LABEL]: 'vm1' },
+    });
+    const owner = `${base.namespace}/vm1`;
+    const ipam = new Ipam();
+    const live = new ClusterModel(O, ipam);
+    const src = launcher('a');
+    c.pods.set(recordKey(src), src);
+    await live.rebuild(c.snapshot());
+    const ip = ipam.get(owner)?.ip;
+    expect(ip).toBeDefined();
+    const pass = async () => {
+      const dirty = c.dirty;
+      c.dirty = emptyDirty();
+      await live.update(dirty, c);
+    };
+    c.set('pods', c.pods, launcher('b'));
+    await pass();
+    c.remove('pods', c.pods, recordKey(src));
+    await pass();
+    expect(ipam.get(owner)?.ip).toBe(ip);
+    c.remove('pods', c.pods, recordKey(launcher('b')));
+    await pass();
+    expect(ipam.get(owner)).toBeUndefined();
+    live.dispose();
   });
 });
