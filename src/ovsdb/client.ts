@@ -11,23 +11,21 @@ import { performance } from 'node:perf_hooks';
 import { silentLogger, type Logger } from '../util/log.js';
 import { DatabaseCache } from './cache.js';
 import { captureSnapshot, seedCache, type CacheSnapshot } from './cache-snapshot.js';
-import { encodeValue, requireColumn, requireTable, type Wire } from './codec.js';
+import { requireTable, type Wire } from './codec.js';
 import { OvsdbClosedError, OvsdbConnectionError, OvsdbError, OvsdbProtocolError, OvsdbRpcError } from './errors.js';
 import { RpcConnection } from './jsonrpc.js';
-import { settle } from './lazy-json.js';
 import { decodeResults, encodeOperation } from './operations.js';
 import { ResumePoints } from './resume-points.js';
 import { parseSchema, type DatabaseSchema } from './schema.js';
 import { judgeServer, SERVER_COLUMNS, SERVER_DB, SERVER_TABLE, type ServerDatabaseRow } from './server-db.js';
 import { enqueue, monitorRequest, newSession, type Session } from './session.js';
+import { MONITOR_PREFIX, monitorTables } from './table-monitors.js';
 import { openStream, parseRemotes, type Remote } from './transport.js';
 import type { Operation, OperationResult } from './types.js';
 import { errorCode, resolveOptions, type ClientEvents, type ConnectOptions, type MonitorTable, type ResolvedOptions } from './client-options.js';
 
 export type { ClientEvents, ConnectOptions, LatencyObserver, MonitorTable } from './client-options.js';
 
-/** Each table is monitored on its own, under this prefix and the table's name. */
-const MONITOR_PREFIX = 'ovnscale/';
 const SERVER_MONITOR_ID = '_Server';
 
 const sleep = (ms: number, signal: AbortSignal): Promise<void> =>
@@ -367,7 +365,11 @@ export class OvsdbClient extends EventEmitter<ClientEvents> {
       if (this.resumeFrom) this.resume(this.resumeFrom, tables);
       this.resumeFrom = undefined;
     }
-    if (this.monitorSpec.size > 0) await this.monitor(s);
+    if (this.monitorSpec.size > 0) {
+      const send = (method: string, params: Wire[]) => this.rpc(s, method, params);
+      const m = { session: s, database: this.database, schema, cache: this.cacheValue!, spec: this.monitorSpec, points: this.points, log: this.log, send };
+      this.sinceSupported = await monitorTables(m, this.sinceSupported);
+    }
     await s.chain;
   }
 
@@ -406,55 +408,6 @@ export class OvsdbClient extends EventEmitter<ClientEvents> {
     if (!v.ok) return v.reason;
     if (v.index !== undefined) this.maxIndex = Math.max(this.maxIndex, v.index);
     return undefined;
-  }
-
-  /**
-   * One monitor per table, all requested at once: the server builds each
-   * table's reply while we decode the one before, and no reply holds more
-   * than one table (a single monitor's initial reply at 150k pods is a
-   * 270 MB JSON text, parsed whole). The server flushes every monitor of a
-   * session together, so one transaction's updates still arrive back to back.
-   */
-  private async monitor(s: Session): Promise<void> {
-    const schema = this.schema;
-    const cache = this.cacheValue!;
-    const monitors = [...this.monitorSpec].map(([name, m]) => {
-      const ts = requireTable(schema, name);
-      const req: Record<string, Wire> = { columns: cache.table(name).columns };
-      if (m.where) req.where = m.where.map(([c, f, v]) => [c, f, encodeValue(requireColumn(ts, c, `monitor ${name}`), v, `monitor ${name}.${c}`)]);
-      return { table: name, id: MONITOR_PREFIX + name, requests: { [name]: [req] } as Wire };
-    });
-    const send = (method: string, params: Wire[]) => this.rpc(s, method, params);
-    if (this.sinceSupported) {
-      let resumed = 0;
-      let updated = 0;
-      const received = this.points.received;
-      const outcomes = await Promise.allSettled(
-        monitors.map((m) =>
-          monitorRequest(s, send, 'monitor_cond_since', [this.database, m.id, m.requests, this.points.since(m.id)], m.id, (reply) => {
-            const r = settle(reply);
-            if (!Array.isArray(r) || r.length !== 3 || typeof r[0] !== 'boolean' || typeof r[1] !== 'string') {
-              throw new OvsdbProtocolError(`monitor_cond_since ${m.table}: expected [found, last-txn-id, updates], got ${JSON.stringify(r)?.slice(0, 80)}`);
-            }
-            const [found, txn, updates] = r as [boolean, string, Wire];
-            this.log.debug('monitor_cond_since', { table: m.table, found, txn });
-            if (found) resumed++;
-            return cache.apply(updates, found ? false : [m.table], () => this.points.applied(m.id, txn, false)).then((n) => void (updated += n));
-          }),
-        ),
-      );
-      const failed = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');
-      if (!failed) {
-        if (resumed > 0) this.log.info('monitors resumed', { resumed, resynced: monitors.length - resumed, rowUpdates: updated });
-        this.points.setUp(resumed === monitors.length && updated === 0 && this.points.received === received);
-        return;
-      }
-      const err: unknown = failed.reason;
-      if (!(err instanceof OvsdbRpcError && /unknown method/i.test(JSON.stringify(err.error)))) throw err;
-      this.log.info('server lacks monitor_cond_since: using monitor_cond');
-      this.sinceSupported = false;
-    }
-    await Promise.all(monitors.map((m) => monitorRequest(s, send, 'monitor_cond', [this.database, m.id, m.requests], m.id, (r) => cache.apply(r, [m.table]))));
   }
 
   private onNotification(s: Session, method: string, params: unknown): void {
