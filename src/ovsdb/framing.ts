@@ -7,11 +7,12 @@
  * between chunks is simply carried over with the rest of the value.
  *
  * For a large value the scan also records where its shallow containers start
- * and end (see Frame.spans): lazy-json.ts uses them to leave each row of a
- * monitor reply as text until it is decoded, instead of parsing 100+ MB into
- * one tree that outlives several young-generation collections.
+ * and end (see Frame.spans), and the value stays bytes: lazy-json.ts decodes
+ * each row of a monitor reply or update to text on its own, so a large value
+ * never becomes one string. V8 keeps a string over ~128 KB in its
+ * large-object space until a full collection: a cold sync's replies and
+ * updates, joined, were ~500 MB of such garbage at 150k pods.
  */
-import { StringDecoder } from 'node:string_decoder';
 import { OvsdbProtocolError } from './errors.js';
 
 const OPEN_BRACE = 0x7b;
@@ -23,20 +24,27 @@ const BACKSLASH = 0x5c;
 
 /** Containers nested this deep or less are recorded (a row update sits at depth 4 or 5). */
 export const SPAN_DEPTH = 5;
-/** Values smaller than this are parsed whole: spans pay off only for large replies. */
-const SPAN_MIN_BYTES = 1 << 20;
+/** Values smaller than this are read as one text and parsed whole (below V8's large-object size). */
+const SPAN_MIN_BYTES = 1 << 16;
 
-/** One complete JSON value off the stream. */
+/** One complete JSON value off the stream: a small one as text, a large one as bytes with spans. */
 export interface Frame {
-  text: string;
+  /** Byte length of the value. */
+  bytes: number;
+  /** A small value's text; '' for a value only delimited (see textMaxBytes). Absent for a large value. */
+  text?: string;
+  /** A large value's bytes. */
+  data?: Buffer;
   /**
-   * For a large value: [start, end, depth] per container at depth <= SPAN_DEPTH
-   * (the value itself is depth 1), in document order, as byte offsets into the
-   * value. Absent for small values.
+   * With data: [start, end, depth] per container at depth <= SPAN_DEPTH
+   * (the value itself is depth 1), in document order, as byte offsets into data.
    */
   spans?: Int32Array;
-  /** Byte length of the value (equals text.length when every byte is one UTF-16 unit). */
-  bytes: number;
+}
+
+/** A frame's whole text (a large one decoded in one piece). */
+export function frameText(f: Frame): string {
+  return f.text ?? f.data!.toString('utf8');
 }
 
 function isSpace(b: number): boolean {
@@ -47,13 +55,8 @@ export class JsonSplitter {
   private depth = 0;
   private inString = false;
   private escape = false;
-  /**
-   * The value being read, decoded to text chunk by chunk as it arrives (the
-   * decoder carries a UTF-8 sequence split between chunks), so completing a
-   * 100 MB value costs one join, not a copy and a decode of all its bytes.
-   */
-  private pieces: string[] = [];
-  private decoder = new StringDecoder('utf8');
+  /** The chunks of the value being read (views of the socket's buffers, not copies). */
+  private pieces: Buffer[] = [];
   private partBytes = 0;
   private spans = new Int32Array(3 * 1024);
   private nSpans = 0;
@@ -63,10 +66,10 @@ export class JsonSplitter {
   /**
    * @param maxValueBytes a value larger than this is a protocol error (a
    *   peer streaming an endless value must not exhaust memory).
-   * @param spanMinBytes values at least this large get spans.
+   * @param spanMinBytes values at least this large come as bytes with spans.
    * @param textMaxBytes values larger than this are only delimited: their
    *   frame's text is '' (never a JSON value). For a reader that times the
-   *   bytes and must not pay for decoding them (`bench`'s raw floors).
+   *   bytes and must not pay for keeping them (`bench`'s raw floors).
    */
   constructor(
     private readonly maxValueBytes = 1 << 30,
@@ -76,10 +79,10 @@ export class JsonSplitter {
 
   /** Feeds one chunk; returns the JSON texts of the values it completed. */
   push(chunk: Buffer): string[] {
-    return this.frames(chunk).map((f) => f.text);
+    return this.frames(chunk).map(frameText);
   }
 
-  /** Feeds one chunk; returns the values it completed, with their spans when large. */
+  /** Feeds one chunk; returns the values it completed, the large ones as bytes with spans. */
   frames(chunk: Buffer): Frame[] {
     const out: Frame[] = [];
     const n = chunk.length;
@@ -141,7 +144,7 @@ export class JsonSplitter {
         this.reset();
         throw new OvsdbProtocolError(`framing: a JSON value exceeds ${this.maxValueBytes} bytes`);
       }
-      if (this.partBytes <= this.textMaxBytes) this.pieces.push(this.decoder.write(tail));
+      if (this.partBytes <= this.textMaxBytes) this.pieces.push(tail);
     }
     return out;
   }
@@ -156,7 +159,6 @@ export class JsonSplitter {
     this.inString = false;
     this.escape = false;
     this.pieces = [];
-    this.decoder = new StringDecoder('utf8');
     this.partBytes = 0;
     this.nSpans = 0;
   }
@@ -175,17 +177,14 @@ export class JsonSplitter {
 
   private take(last: Buffer): Frame {
     const bytes = this.partBytes + last.length;
-    const spans = bytes >= this.spanMinBytes ? this.spans.slice(0, 3 * this.nSpans) : undefined;
-    this.nSpans = 0;
-    if (this.partBytes === 0) return { text: bytes > this.textMaxBytes ? '' : last.toString('utf8'), spans, bytes };
-    let text = '';
-    if (bytes > this.textMaxBytes) this.decoder = new StringDecoder('utf8');
-    else {
-      this.pieces.push(this.decoder.end(last));
-      text = this.pieces.join('');
-    }
+    const pieces = this.pieces;
     this.pieces = [];
     this.partBytes = 0;
-    return { text, spans, bytes };
+    const n = this.nSpans;
+    this.nSpans = 0;
+    if (bytes > this.textMaxBytes) return { text: '', bytes };
+    const data = pieces.length === 0 ? last : Buffer.concat([...pieces, last], bytes);
+    if (bytes < this.spanMinBytes) return { text: data.toString('utf8'), bytes };
+    return { data, spans: this.spans.slice(0, 3 * n), bytes };
   }
 }

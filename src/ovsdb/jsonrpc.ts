@@ -23,6 +23,9 @@ export interface RpcOptions {
   onClose: (err: Error) => void;
 }
 
+/** Characters per write of a large request (well below V8's large-object size). */
+const WRITE_PIECE = 1 << 15;
+
 interface Pending {
   method: string;
   /** The caller settles Deferred parts of the result itself (see request). */
@@ -128,8 +131,28 @@ export class RpcConnection {
     this.opts.onClose(err);
   }
 
-  private send(msg: unknown): void {
-    this.sock.write(JSON.stringify(msg));
+  /**
+   * A request with many params (a transaction's operations) goes out in
+   * pieces of about WRITE_PIECE characters, corked into one write: a 1000-operation
+   * transaction as one string would sit in V8's large-object space until a full collection.
+   */
+  private send(msg: { method?: string; params?: unknown; id: unknown; result?: unknown; error?: unknown }): void {
+    const { params } = msg;
+    if (!Array.isArray(params) || params.length < 2) {
+      this.sock.write(JSON.stringify(msg));
+      return;
+    }
+    this.sock.cork();
+    let piece = `{"method":${JSON.stringify(msg.method)},"id":${JSON.stringify(msg.id)},"params":[`;
+    for (let i = 0; i < params.length; i++) {
+      piece += (i === 0 ? '' : ',') + (JSON.stringify(params[i]) ?? 'null');
+      if (piece.length >= WRITE_PIECE) {
+        this.sock.write(piece);
+        piece = '';
+      }
+    }
+    this.sock.write(piece + ']}');
+    this.sock.uncork();
   }
 
   private checkAlive(): void {

@@ -5,11 +5,12 @@
  * millions of objects that is alive at once, survives young-generation
  * collections (each copies it) and is promoted before the decoder drops it;
  * parsed row by row, each row's tree dies young and the reply's peak is its
- * text plus the decoded rows.
+ * bytes and rows' texts plus the decoded rows.
  *
  * How: every container at depth <= SPAN_DEPTH smaller than DEFER_MAX_BYTES
  * whose ancestors are all larger (the "frontier": in a monitor reply, the
- * row updates) is cut out of the text and replaced by a placeholder object;
+ * row updates) is decoded from the frame's bytes on its own, and replaced in
+ * the rest of the text by a placeholder object;
  * the rest, the skeleton, is parsed by JSON.parse, so keys, scalars and
  * escapes keep their exact meaning. Placeholders are then swapped for
  * Deferred instances down to SPAN_DEPTH. The placeholder's key holds a
@@ -53,11 +54,11 @@ export function settleDeep(v: unknown): unknown {
   return v;
 }
 
-/** Parses one frame; small ones (and ones whose bytes and text offsets differ) whole. */
+/** Parses one frame: a small one whole, a large one (bytes with spans) as a skeleton with its small containers deferred. */
 export function parseFrame(f: Frame, deferMaxBytes = DEFER_MAX_BYTES): unknown {
-  const { text, spans } = f;
-  // Byte offsets are text offsets only when every byte decoded to one UTF-16 unit (ASCII, as OVSDB data is in practice).
-  if (!spans || text.length !== f.bytes) return JSON.parse(text) as unknown;
+  const { data, spans } = f;
+  if (!data || !spans) return JSON.parse(f.text ?? '') as unknown;
+  // Spans start and end on brackets and braces: every cut falls between whole UTF-8 characters.
   const parts: string[] = [];
   const cut: string[] = [];
   let cursor = 0;
@@ -66,14 +67,13 @@ export function parseFrame(f: Frame, deferMaxBytes = DEFER_MAX_BYTES): unknown {
     const start = spans[k]!;
     const end = spans[k + 1]!;
     if (start < cursor || end - start >= deferMaxBytes) continue;
-    parts.push(text.slice(cursor, start), `{${MARK_JSON}:${cut.length}}`);
-    cut.push(text.slice(start, end));
+    parts.push(data.toString('utf8', cursor, start), `{${MARK_JSON}:${cut.length}}`);
+    cut.push(data.toString('utf8', start, end));
     cursor = end;
   }
-  if (cut.length === 0) return JSON.parse(text) as unknown;
-  parts.push(text.slice(cursor));
+  parts.push(data.toString('utf8', cursor));
   const root = JSON.parse(parts.join('')) as unknown;
-  swapMarks(root, 1, cut);
+  if (cut.length > 0) swapMarks(root, 1, cut);
   return root;
 }
 

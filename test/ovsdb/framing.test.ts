@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { frameText } from '../../src/ovsdb/framing.js';
 import { JsonSplitter, OvsdbProtocolError } from '../../src/ovsdb/index.js';
 
 /** Splits `buf` at the given (sorted, deduplicated) offsets. */
@@ -41,7 +42,7 @@ describe('JsonSplitter', () => {
         const texts = values.map((v) => JSON.stringify(v));
         const s = new JsonSplitter(undefined, undefined, max);
         const got: { text: string; bytes: number }[] = [];
-        for (const chunk of split(Buffer.from(texts.join(' '), 'utf8'), cuts)) for (const f of s.frames(chunk)) got.push({ text: f.text, bytes: f.bytes });
+        for (const chunk of split(Buffer.from(texts.join(' '), 'utf8'), cuts)) for (const f of s.frames(chunk)) got.push({ text: frameText(f), bytes: f.bytes });
         expect(got).toEqual(texts.map((t) => ({ text: Buffer.byteLength(t) > max ? '' : t, bytes: Buffer.byteLength(t) })));
         expect(s.pendingBytes).toBe(0);
       }),
@@ -94,6 +95,23 @@ describe('JsonSplitter', () => {
     const fine = time(512);
     // A rescanning splitter would be ~128x slower with 512-byte chunks.
     expect(fine).toBeLessThan(coarse * 8 + 50);
+  });
+
+  it('returns a value of spanMinBytes or more as its bytes with spans, any smaller one as text', () => {
+    const small = JSON.stringify({ a: 'é'.repeat(10) });
+    const large = JSON.stringify({ rows: { u1: { n: 'é😀' }, u2: [1, 2] } });
+    const s = new JsonSplitter(undefined, Buffer.byteLength(small) + 1);
+    const buf = Buffer.from(small + large);
+    const got = [...s.frames(buf.subarray(0, 30)), ...s.frames(buf.subarray(30))];
+    expect(got[0]).toEqual({ text: small, bytes: Buffer.byteLength(small) });
+    expect(got[1]!.text).toBeUndefined();
+    expect(got[1]!.data!.toString('utf8')).toBe(large);
+    expect(frameText(got[1]!)).toBe(large);
+    // [start, end, depth]: the value, rows, u1, u2.
+    const spans = Array.from(got[1]!.spans!);
+    const bytesOf = (i: number) => got[1]!.data!.subarray(spans[3 * i]!, spans[3 * i + 1]!).toString('utf8');
+    expect(spans.filter((_, k) => k % 3 === 2)).toEqual([1, 2, 3, 3]);
+    expect([1, 2, 3].map(bytesOf)).toEqual([JSON.stringify({ u1: { n: 'é😀' }, u2: [1, 2] }), JSON.stringify({ n: 'é😀' }), '[1,2]']);
   });
 
   it('rejects a message that does not start with { or [', () => {

@@ -16,6 +16,26 @@ afterAll(async () => {
   await proxy?.close();
 });
 
+describe('large messages', () => {
+  it('sends a transaction larger than one write piece intact, and decodes its large update notification row by row', async () => {
+    const watcher = await open({ remotes: server().remote, database: 'OVN_Northbound', monitor: { Address_Set: {} } });
+    const writer = await open({ remotes: server().remote, database: 'OVN_Northbound' });
+    // ~300 KB each way: several write pieces out, and an update well over the size read as one text.
+    const ops = Array.from({ length: 1500 }, (_, i) => ({
+      op: 'insert' as const,
+      table: 'Address_Set',
+      row: { name: `big-${i}`, addresses: [`10.0.${i >> 8}.${i & 255}`], external_ids: { note: `é😀 "quoted" \\ ${'x'.repeat(100)}` } },
+    }));
+    const results = await writer.transact(ops);
+    expect(results).toHaveLength(1500);
+    expect(results.every((r) => typeof (r as { uuid?: unknown }).uuid === 'string')).toBe(true);
+    await waitFor(() => watcher.cache.table('Address_Set').size >= 1500);
+    const row = [...watcher.cache.table('Address_Set').rows()].find((r) => r['name'] === 'big-777');
+    expect(row?.['addresses']).toEqual(['10.0.3.9']);
+    expect(row?.['external_ids']).toEqual({ note: `é😀 "quoted" \\ ${'x'.repeat(100)}` });
+  });
+});
+
 describe('JSON-RPC liveness', () => {
   it("answers the server's echo with the same params", async () => {
     await open({ remotes: proxy.remote, database: 'OVN_Northbound' });
