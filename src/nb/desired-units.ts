@@ -101,6 +101,14 @@ export class DesiredUnits implements DesiredSource {
     return this.tables.get(table)!.get(key)?.row;
   }
 
+  /** Forgets every unit (the owner is done with them). */
+  clear(): void {
+    this.units.clear();
+    for (const t of this.tables.values()) t.clear();
+    this.conflictAt.clear();
+    this.unitConflicts.clear();
+  }
+
   /** The rows a unit wants now (undefined: none). */
   rowsOf(unit: string): readonly DesiredRow[] | undefined {
     return this.units.get(unit);

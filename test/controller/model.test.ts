@@ -234,6 +234,19 @@ describe('replicated NB columns', () => {
   });
 });
 
+describe('cluster model: release', () => {
+  it('lets go of every unit and desired row (the controller stop, before packing its state file)', async () => {
+    const m = new ClusterModel(O, new Ipam());
+    await m.rebuild(new Stores(5).snapshot());
+    expect(m.units.size).toBeGreaterThan(0);
+    m.release();
+    expect(m.units.size).toBe(0);
+    expect([...m.units.unitIds()]).toEqual([]);
+    expect(m.units.conflicts).toEqual([]);
+    for (const t of NB_TABLES) expect(m.units.count(t)).toBe(0);
+  });
+});
+
 describe('cluster model: a VM address held by two launcher pods', () => {
   it('is released only when the last of them is gone', async () => {
     const c = new Stores(4);
