@@ -10,8 +10,8 @@
  * and end (see Frame.spans), and the value stays bytes: lazy-json.ts decodes
  * each row of a monitor reply or update to text on its own, so a large value
  * never becomes one string. V8 keeps a string over ~128 KB in its
- * large-object space until a full collection: a cold sync's replies and
- * updates, joined, were ~500 MB of such garbage at 150k pods.
+ * large-object space until a full collection: a cold sync's updates,
+ * joined, were ~270 MB of such garbage at 150k pods.
  */
 import { OvsdbProtocolError } from './errors.js';
 
