@@ -7,13 +7,14 @@
  */
 import type { Row, RowData } from '../ovsdb/types.js';
 import type { NbTable } from './rows.js';
+import { flat } from '../util/flat-string.js';
 
 export function policyKey(router: string, priority: number, match: string): string {
-  return `${router}|${priority}|${match}`;
+  return flat(`${router}|${priority}|${match}`);
 }
 
 export function aclKey(parentTable: NbTable, parent: string, direction: string, priority: number, match: string): string {
-  return `${parentTable}:${parent}|${direction}|${priority}|${match}`;
+  return flat(`${parentTable}:${parent}|${direction}|${priority}|${match}`);
 }
 
 /** Which parent column holds each non-root table's rows. */

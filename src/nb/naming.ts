@@ -3,6 +3,7 @@
  * adopts rows kube-ovn-controller wrote, so every string here must match what
  * Kube-OVN writes (pkg/util/const.go, pkg/ovs/*.go, pkg/controller/*.go).
  */
+import { flat } from '../util/flat-string.js';
 
 /** external_ids keys. */
 export const VENDOR_KEY = 'vendor';
@@ -38,7 +39,7 @@ const dots = (s: string): string => s.replaceAll('-', '.');
 
 /** LSP of a pod on the default provider: `<pod>.<namespace>`. */
 export function podPortName(pod: string, namespace: string): string {
-  return `${pod}.${namespace}`;
+  return flat(`${pod}.${namespace}`);
 }
 
 /** Router side of a switch link: LRP `<router>-<switch>`. */
@@ -53,7 +54,7 @@ export function switchRouterPortName(router: string, sw: string): string {
 
 /** Join-switch port of a node: `node-<node>`. */
 export function nodePortName(node: string): string {
-  return `node-${node}`;
+  return flat(`node-${node}`);
 }
 
 /** Port group of a node's pods: `node.<node>` with '-' → '.'. */
@@ -68,7 +69,7 @@ export function subnetNodePortGroupName(subnet: string, node: string): string {
 
 /** The address set OVN derives from a port group's IPv4 addresses. */
 export function portGroupIPv4Set(pg: string): string {
-  return `${pg}_ip4`;
+  return flat(`${pg}_ip4`);
 }
 
 /** Kube-OVN prefixes policy names that do not start with a letter with 'np'. */

@@ -5,7 +5,7 @@
  * `ip4.src == $<S>.<N>_ip4` reroute → N's join IP.
  */
 import type { NodeRecord } from '../../k8s/records.js';
-import type { DesiredRow } from '../../nb/desired.js';
+import type { DesiredRow, ParentRef } from '../../nb/desired.js';
 import { aclKey, policyKey } from '../../nb/identity.js';
 import {
   ACL_PARENT_KEY,
@@ -24,6 +24,7 @@ import {
 } from '../../nb/naming.js';
 import type { Allocation } from '../ipam/annotations.js';
 import { parseIPv4 } from '../ipam/ipv4.js';
+import { flat } from '../../util/flat-string.js';
 import type { ParsedSubnet } from '../subnet-spec.js';
 import { invalid, type ValidationError } from '../validation.js';
 import { type ClusterConfig, type DesiredOutput, lspIds, vendorIds } from './common.js';
@@ -70,6 +71,7 @@ export function desiredNodes(
   const rows: DesiredRow[] = [];
   const errors: ValidationError[] = [];
   const lr = cfg.clusterRouter;
+  const policiesOfRouter: ParentRef = { table: 'Logical_Router', key: lr, column: 'policies' };
   const distributed = distributedSubnets(subnets, cfg);
   for (const n of nodes) {
     if (n.deleting) continue;
@@ -108,18 +110,19 @@ export function desiredNodes(
         nexthops: [a.ip],
         external_ids: vendorIds(cfg, { [NODE_KEY]: n.name, [ADDRESS_FAMILY_KEY]: '4' }),
       },
-      parent: { table: 'Logical_Router', key: lr, column: 'policies' },
+      parent: policiesOfRouter,
     });
-    // ~90 of each per node: the ids written out rather than through vendorIds' copy.
+    // ~90 of each per node: the ids written out rather than through vendorIds' copy, one nexthops list and parent shared (never mutated).
+    const nexthops = [a.ip];
     for (const s of distributed) {
       const spg = subnetNodePortGroupName(s.name, n.name);
       rows.push({
         table: 'Port_Group',
         key: spg,
-        row: { name: spg, external_ids: { [SUBNET_KEY]: s.name, [NODE_KEY]: n.name, [NP_KEY]: `${s.name}/${n.name}`, [VENDOR_KEY]: cfg.vendor } },
+        row: { name: spg, external_ids: { [SUBNET_KEY]: s.name, [NODE_KEY]: n.name, [NP_KEY]: flat(`${s.name}/${n.name}`), [VENDOR_KEY]: cfg.vendor } },
         refs: { ports: { table: 'Logical_Switch_Port', keys: placement.inSubnetOnNode(s.name, n.name), mode: 'exact' } },
       });
-      const m = `ip4.src == $${portGroupIPv4Set(spg)}`;
+      const m = flat(`ip4.src == $${portGroupIPv4Set(spg)}`);
       rows.push({
         table: 'Logical_Router_Policy',
         key: policyKey(lr, GATEWAY_ROUTER_POLICY_PRIORITY, m),
@@ -127,10 +130,10 @@ export function desiredNodes(
           priority: GATEWAY_ROUTER_POLICY_PRIORITY,
           match: m,
           action: 'reroute',
-          nexthops: [a.ip],
+          nexthops,
           external_ids: { [SUBNET_KEY]: s.name, [NODE_KEY]: n.name, [VENDOR_KEY]: cfg.vendor },
         },
-        parent: { table: 'Logical_Router', key: lr, column: 'policies' },
+        parent: policiesOfRouter,
       });
     }
   }

@@ -6,10 +6,11 @@
  */
 import { vmNameOf } from '../../k8s/kubevirt.js';
 import type { PodRecord } from '../../k8s/records.js';
-import type { DesiredRow } from '../../nb/desired.js';
+import type { DesiredRow, ParentRef } from '../../nb/desired.js';
 import { LS_KEY, podPortName, POD_KEY, VENDOR_KEY } from '../../nb/naming.js';
 import type { Allocation } from '../ipam/annotations.js';
 import { cidrContains, parseIPv4 } from '../ipam/ipv4.js';
+import { flat } from '../../util/flat-string.js';
 import type { ParsedSubnet } from '../subnet-spec.js';
 import { invalid, validateLabels, type ValidationError } from '../validation.js';
 import type { ClusterConfig } from './common.js';
@@ -56,6 +57,15 @@ function push(m: Map<string, string[]>, k: string, v: string): void {
   const l = m.get(k);
   if (l) l.push(v);
   else m.set(k, [v]);
+}
+
+/** One parent reference per subnet, shared by its pods' rows (never mutated): 150k pods, a hundred subnets. */
+const switchPorts = new WeakMap<ParsedSubnet, ParentRef>();
+
+function portsOf(s: ParsedSubnet): ParentRef {
+  let p = switchPorts.get(s);
+  if (!p) switchPorts.set(s, (p = { table: 'Logical_Switch', key: s.name, column: 'ports' }));
+  return p;
 }
 
 export interface DesiredPodsOutput {
@@ -120,8 +130,8 @@ export function desiredPod(
   const row: DesiredRow = {
     table: 'Logical_Switch_Port',
     key: name,
-    row: { name, addresses: [`${a.mac} ${a.ip}`], external_ids: { [POD_KEY]: `${p.namespace}/${vm ?? p.name}`, [LS_KEY]: s.name, [VENDOR_KEY]: cfg.vendor } },
-    parent: { table: 'Logical_Switch', key: s.name, column: 'ports' },
+    row: { name, addresses: [flat(`${a.mac} ${a.ip}`)], external_ids: { [POD_KEY]: flat(`${p.namespace}/${vm ?? p.name}`), [LS_KEY]: s.name, [VENDOR_KEY]: cfg.vendor } },
+    parent: portsOf(s),
   };
   if (!p.nodeName || !onClusterRouter(s, cfg)) return { row };
   const distributed = s.record.gatewayType === 'distributed' && s.name !== cfg.nodeSwitch;

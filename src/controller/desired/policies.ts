@@ -10,7 +10,7 @@
  * function takes the resolved relation (ResolvedPolicy).
  */
 import type { ContainerPort, NetworkPolicyRecord, PolicyPort, PolicyRule } from '../../k8s/records.js';
-import type { DesiredRow } from '../../nb/desired.js';
+import type { DesiredRow, ParentRef } from '../../nb/desired.js';
 import { aclKey } from '../../nb/identity.js';
 import {
   ACL_PARENT_KEY,
@@ -27,6 +27,7 @@ import {
   policyRuleAclName,
 } from '../../nb/naming.js';
 import { cidrContains, parseCidr4 } from '../ipam/ipv4.js';
+import { flat } from '../../util/flat-string.js';
 import { invalid, validateLabels, validateSelector, type ValidationError } from '../validation.js';
 import { type ClusterConfig, type DesiredOutput, vendorIds } from './common.js';
 
@@ -163,8 +164,10 @@ export function desiredPolicy(r: ResolvedPolicy, cfg: ClusterConfig): DesiredOut
   // Kube-OVN writes ACLs and address sets only while the policy selects pods.
   if (r.selectedPorts.length === 0) return { rows, errors };
 
-  const acl = (dir: Direction, priority: number, match: string, action: 'drop' | 'allow-related', name: string) => {
+  const aclsOfPg: ParentRef = { table: 'Port_Group', key: pg, column: 'acls' };
+  const acl = (dir: Direction, priority: number, built: string, action: 'drop' | 'allow-related', name: string) => {
     const direction = aclDirection(dir);
+    const match = flat(built);
     rows.push({
       table: 'ACL',
       key: aclKey('Port_Group', pg, direction, priority, match),
@@ -177,7 +180,7 @@ export function desiredPolicy(r: ResolvedPolicy, cfg: ClusterConfig): DesiredOut
         external_ids: vendorIds(cfg, { [ACL_PARENT_KEY]: pg }),
         ...(dir === 'egress' ? { options: { 'apply-after-lb': 'true' } } : {}),
       },
-      parent: { table: 'Port_Group', key: pg, column: 'acls' },
+      parent: aclsOfPg,
     });
   };
   const addressSet = (dir: Direction, kind: 'allow' | 'except', idx: number | 'all', addresses: readonly (readonly string[])[]) => {
