@@ -10,6 +10,7 @@ import { copyMap, recordDerived } from './map-lineage.js';
 import type { BaseType, ColumnSchema, DatabaseSchema, TableSchema } from './schema.js';
 import type { StringPool } from './string-pool.js';
 import type { Atom, OvsMap, Row, RowData, Value } from './types.js';
+import { objectTemplate } from '../util/object-template.js';
 
 export type Wire = unknown;
 
@@ -187,10 +188,12 @@ export function fullRowDecoder(table: TableSchema, columns: readonly string[], i
     const decode = intern?.columns.includes(name) ? internedSetDecoder(col, intern.pool) : rawDecoder(col);
     return { name, decode, dflt: defaultValue(col) };
   });
+  const template = objectTemplate(['_uuid', ...cols.map((c) => c.name)]);
   return (uuid, w) => {
     if (typeof w !== 'object' || w === null || Array.isArray(w)) throw new OvsdbProtocolError(`${table.name} row ${uuid}: expected a row object, got ${show(w)}`);
     const src = w as Record<string, Wire>;
-    const row: Record<string, Value> = { _uuid: uuid };
+    const row = { ...template } as Record<string, Value>;
+    row['_uuid'] = uuid;
     let i = 0;
     try {
       for (; i < cols.length; i++) {

@@ -3,6 +3,24 @@ import { describe, expect, it } from 'vitest';
 import { packObjects, StringTable, unpackObjects, unpackStrings, type PackedObjects, type PackedStrings } from '../../src/util/columnar.js';
 
 describe('columnar packing of records', () => {
+  it("keeps each object's keys in order: a key some objects lack stays absent on them", () => {
+    const every = [
+      { a: 'x', b: 1, c: ['y'], d: { k: 'v' } },
+      { a: 'z', b: 2, c: [], d: {} },
+    ];
+    const some = [
+      { a: 'x', b: 1 },
+      { a: 'z', c: 3 },
+    ];
+    for (const objects of [every, some]) {
+      const strings = new StringTable();
+      const packed = packObjects(objects, strings);
+      const out = unpackObjects(packed, unpackStrings(strings.packed()), 't');
+      expect(out).toStrictEqual(objects);
+      expect(out.map((o) => Object.keys(o))).toEqual(objects.map((o) => Object.keys(o)));
+    }
+  });
+
   it('round-trips records with optional fields, label maps, string lists and nested objects, each distinct string once', () => {
     const pods = Array.from({ length: 50 }, (_, i) => ({
       uid: `uid-${i}`,
