@@ -12,21 +12,19 @@ import { silentLogger, type Logger } from '../util/log.js';
 import { DatabaseCache } from './cache.js';
 import { captureSnapshot, seedCache, type CacheSnapshot } from './cache-snapshot.js';
 import { requireTable, type Wire } from './codec.js';
-import { OvsdbClosedError, OvsdbConnectionError, OvsdbError, OvsdbProtocolError, OvsdbRpcError } from './errors.js';
+import { OvsdbClosedError, OvsdbConnectionError, OvsdbError, OvsdbProtocolError } from './errors.js';
 import { RpcConnection } from './jsonrpc.js';
 import { decodeResults, encodeOperation } from './operations.js';
 import { ResumePoints } from './resume-points.js';
 import { parseSchema, type DatabaseSchema } from './schema.js';
-import { judgeServer, SERVER_COLUMNS, SERVER_DB, SERVER_TABLE, type ServerDatabaseRow } from './server-db.js';
-import { enqueue, monitorRequest, newSession, type Session } from './session.js';
+import { ServerWatch, SERVER_MONITOR_ID } from './server-watch.js';
+import { enqueue, newSession, type Session } from './session.js';
 import { MONITOR_PREFIX, monitorTables } from './table-monitors.js';
 import { openStream, parseRemotes, type Remote } from './transport.js';
 import type { Operation, OperationResult } from './types.js';
 import { errorCode, resolveOptions, type ClientEvents, type ConnectOptions, type MonitorTable, type ResolvedOptions } from './client-options.js';
 
 export type { ClientEvents, ConnectOptions, LatencyObserver, MonitorTable } from './client-options.js';
-
-const SERVER_MONITOR_ID = '_Server';
 
 const sleep = (ms: number, signal: AbortSignal): Promise<void> =>
   new Promise((resolve) => {
@@ -41,6 +39,7 @@ export class OvsdbClient extends EventEmitter<ClientEvents> {
   private readonly opts: ResolvedOptions;
   private readonly log: Logger;
   private readonly monitorSpec: Map<string, MonitorTable>;
+  private readonly serverWatch: ServerWatch;
   private schemaValue?: DatabaseSchema;
   private cacheValue?: DatabaseCache;
   private session?: Session;
@@ -48,7 +47,6 @@ export class OvsdbClient extends EventEmitter<ClientEvents> {
   private closed = false;
   private readonly stop = new AbortController();
   private nextRemote = 0;
-  private maxIndex = 0;
   /** Per monitor, the transaction its rows reflect: where monitor_cond_since resumes, what snapshot() names. */
   private readonly points = new ResumePoints();
   private sinceSupported = true;
@@ -70,6 +68,7 @@ export class OvsdbClient extends EventEmitter<ClientEvents> {
     this.remotes = parseRemotes(options.remotes);
     this.log = (options.logger ?? silentLogger).child({ component: 'ovsdb', db: options.database });
     this.opts = resolveOptions(options);
+    this.serverWatch = new ServerWatch(options.database, this.opts.leaderOnly);
     const m = options.monitor ?? [];
     this.monitorSpec = new Map(Array.isArray(m) ? m.map((t: string) => [t, {}]) : Object.entries(m as Record<string, MonitorTable>));
   }
@@ -345,7 +344,7 @@ export class OvsdbClient extends EventEmitter<ClientEvents> {
   }
 
   private async setUp(s: Session): Promise<void> {
-    await this.checkServer(s);
+    await this.serverWatch.start(s, (method, params) => this.rpc(s, method, params));
     const schema = parseSchema(await this.rpc(s, 'get_schema', [this.database]));
     if (!this.schemaValue) {
       this.schemaValue = schema;
@@ -385,31 +384,6 @@ export class OvsdbClient extends EventEmitter<ClientEvents> {
     this.log.info('cache loaded from a snapshot', { tables: names.length, rows: names.reduce((n, name) => n + snap.tables[name]!.rows.length, 0) });
   }
 
-  /** Reads `_Server` and keeps watching it: a clustered server must be usable (see judgeServer). */
-  private async checkServer(s: Session): Promise<void> {
-    const serverSchema = parseSchema(await this.rpc(s, 'get_schema', [SERVER_DB]));
-    const cache = new DatabaseCache(serverSchema, new Map([[SERVER_TABLE, [...SERVER_COLUMNS]]]));
-    s.serverCache = cache;
-    const where = [['name', '==', this.database]];
-    const params = [SERVER_DB, SERVER_MONITOR_ID, { [SERVER_TABLE]: [{ columns: SERVER_COLUMNS, where }] }];
-    await monitorRequest(s, (method, p) => this.rpc(s, method, p), 'monitor_cond', params, SERVER_MONITOR_ID, (r) => cache.apply(r, true));
-    const unusable = this.judge(cache);
-    if (unusable !== undefined) throw new OvsdbConnectionError(`${s.remote.text}: ${unusable}`, s.remote.text);
-    // Let the server tell us about schema changes instead of dropping us.
-    await this.rpc(s, 'set_db_change_aware', [true]).catch((err: unknown) => {
-      if (!(err instanceof OvsdbRpcError)) throw err;
-    });
-  }
-
-  /** Why the server is not usable now (undefined: it is); a usable server's Raft index raises the floor we follow. */
-  private judge(cache: DatabaseCache): string | undefined {
-    const row = cache.table<ServerDatabaseRow>(SERVER_TABLE).findOne('name', this.database);
-    const v = judgeServer(row, this.database, this.opts.leaderOnly, this.maxIndex);
-    if (!v.ok) return v.reason;
-    if (v.index !== undefined) this.maxIndex = Math.max(this.maxIndex, v.index);
-    return undefined;
-  }
-
   private onNotification(s: Session, method: string, params: unknown): void {
     if (s.rpc.isClosed) return;
     const p = Array.isArray(params) ? params : [];
@@ -428,11 +402,7 @@ export class OvsdbClient extends EventEmitter<ClientEvents> {
         work = () => cache.apply(update, false, txn === undefined ? undefined : () => this.points.applied(id, txn, this.ready && this.session === s));
       } else if (id === SERVER_MONITOR_ID && s.serverCache) {
         const cache = s.serverCache;
-        work = () =>
-          cache.apply(update, false).then(() => {
-            const unusable = this.judge(cache);
-            if (unusable !== undefined) s.rpc.close(new OvsdbConnectionError(`${s.remote.text}: ${unusable}`, s.remote.text));
-          });
+        work = () => this.serverWatch.update(s, cache, update);
       }
     } else if (method === 'monitor_canceled') {
       s.rpc.close(new OvsdbConnectionError(`${s.remote.text}: the server canceled monitor ${JSON.stringify(p[0])} (database changed): resyncing`));
