@@ -6,8 +6,8 @@
  * plan can match them.
  */
 import type { Row, RowData } from '../ovsdb/types.js';
-import type { NbTable } from './rows.js';
 import { flat } from '../util/flat-string.js';
+import type { NbTable } from './rows.js';
 
 export function policyKey(router: string, priority: number, match: string): string {
   return flat(`${router}|${priority}|${match}`);

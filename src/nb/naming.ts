@@ -54,7 +54,7 @@ export function switchRouterPortName(router: string, sw: string): string {
 
 /** Join-switch port of a node: `node-<node>`. */
 export function nodePortName(node: string): string {
-  return flat(`node-${node}`);
+  return `node-${node}`;
 }
 
 /** Port group of a node's pods: `node.<node>` with '-' → '.'. */
@@ -69,7 +69,7 @@ export function subnetNodePortGroupName(subnet: string, node: string): string {
 
 /** The address set OVN derives from a port group's IPv4 addresses. */
 export function portGroupIPv4Set(pg: string): string {
-  return flat(`${pg}_ip4`);
+  return `${pg}_ip4`;
 }
 
 /** Kube-OVN prefixes policy names that do not start with a letter with 'np'. */

@@ -5,12 +5,12 @@
  * thousands of rows; every decoder checks types and names the table/column/row
  * of anything the server got wrong.
  */
+import { objectTemplate } from '../util/object-template.js';
 import { OvsdbEncodeError, OvsdbProtocolError } from './errors.js';
 import { copyMap, recordDerived } from './map-lineage.js';
 import type { BaseType, ColumnSchema, DatabaseSchema, TableSchema } from './schema.js';
 import type { StringPool } from './string-pool.js';
 import type { Atom, OvsMap, Row, RowData, Value } from './types.js';
-import { objectTemplate } from '../util/object-template.js';
 
 export type Wire = unknown;
 

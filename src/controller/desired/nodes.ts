@@ -22,9 +22,9 @@ import {
   subnetNodePortGroupName,
   VENDOR_KEY,
 } from '../../nb/naming.js';
+import { flat } from '../../util/flat-string.js';
 import type { Allocation } from '../ipam/annotations.js';
 import { parseIPv4 } from '../ipam/ipv4.js';
-import { flat } from '../../util/flat-string.js';
 import type { ParsedSubnet } from '../subnet-spec.js';
 import { invalid, type ValidationError } from '../validation.js';
 import { type ClusterConfig, type DesiredOutput, lspIds, vendorIds } from './common.js';

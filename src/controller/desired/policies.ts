@@ -26,8 +26,8 @@ import {
   policyPortGroupName,
   policyRuleAclName,
 } from '../../nb/naming.js';
-import { cidrContains, parseCidr4 } from '../ipam/ipv4.js';
 import { flat } from '../../util/flat-string.js';
+import { cidrContains, parseCidr4 } from '../ipam/ipv4.js';
 import { invalid, validateLabels, validateSelector, type ValidationError } from '../validation.js';
 import { type ClusterConfig, type DesiredOutput, vendorIds } from './common.js';
 
