@@ -3,20 +3,23 @@
  * bounded transactions. One plan says everything: what a dry run reports,
  * and what a small change sends as one transaction. A change larger than one
  * transaction goes in rounds instead: each round references only rows that
- * exist, so no transaction carries a cluster's worth of rows tied together by
- * named-uuids; the next round plans, from the cache once it holds the rows
- * just inserted, only what the previous one deferred.
+ * exist or that an earlier transaction of its own inserts under a uuid we
+ * chose, so no transaction carries a cluster's worth of rows tied together
+ * by named-uuids; the next round plans, from the cache once it holds the
+ * rows just inserted, only what the previous one deferred (with chosen
+ * uuids, usually nothing).
  */
 import type { DesiredSource } from '../nb/desired.js';
 import type { NbTable } from '../nb/rows.js';
 import { cacheScopeView, rowsView } from '../nb/existing-view.js';
 import { kubeOvnFeatureRow } from '../nb/ownership.js';
-import { plan, type PlanResult } from '../nb/plan.js';
+import { plan, type PlanOptions, type PlanResult } from '../nb/plan.js';
 import { desiredIn } from '../nb/scope.js';
 import type { OvsdbClient } from '../ovsdb/index.js';
 import type { Logger } from '../util/log.js';
 import type { ControllerMetrics } from './metrics.js';
-import { applyOperations, waitForCache } from './nb-writer.js';
+import { randomUUID } from 'node:crypto';
+import { applyOperations, rowUuidsSupported, waitForCache } from './nb-writer.js';
 
 /** Rounds a real sync may take: a new switch, its ports, the port groups naming them, their ACLs. */
 const MAX_ROUNDS = 6;
@@ -65,9 +68,13 @@ export async function converge(
     pending?: Pending;
   },
 ): Promise<Converged> {
+  // New rows named by uuids we choose need no round to learn them: one plan writes a new router and its policies.
+  const rowUuids = !o.dryRun && (await rowUuidsSupported(nb)) ? randomUUID : undefined;
   let t = performance.now();
   // Rows of Kube-OVN features ovnscale does not manage (security groups, IP pools, ...) are kept when adopting its NB.
   const planOpts = { vendor: o.vendor, keep: kubeOvnFeatureRow, prune: o.prune };
+  // With uuids a group of new children is one transaction of its own (named-uuid rounds have their mutates cut to fit instead).
+  const roundOpts: PlanOptions = { ...planOpts, deferNew: true, ...(rowUuids ? { rowUuids, batchSize: Math.max(1, o.maxOpsPerTxn - 1) } : {}) };
   // The whole NB grouped by identity once, straight from the cache, for the first round's plan(s).
   const existing = rowsView((table) => nb.cache.table(table).rows());
   let planned: PlanResult;
@@ -75,7 +82,7 @@ export async function converge(
   if (o.dryRun) planned = plan(desired, existing, planOpts);
   else {
     // The first round's plan; when it defers nothing it is the whole plan (no second full plan to decide).
-    planned = plan(desired, existing, { ...planOpts, deferNew: true, pending: deps.pending?.has });
+    planned = plan(desired, existing, { ...roundOpts, pending: deps.pending?.has });
     if (planned.deferred > 0 && planned.ops.length + planned.deferred <= o.maxOpsPerTxn && !deps.pending) planned = plan(desired, existing, planOpts);
     else rounds = planned.deferred > 0 || planned.ops.length > o.maxOpsPerTxn;
   }
@@ -87,12 +94,13 @@ export async function converge(
   // A round may hold nothing to write but rows left to a pending writer.
   for (let round = 1; !o.dryRun && (planned.ops.length > 0 || (rounds && planned.deferred > 0)); round++) {
     if (round > MAX_ROUNDS) throw new Error(`the NB did not converge in ${MAX_ROUNDS} rounds (${planned.ops.length} operations left)`);
-    if (planned.ops.length > 0) {
+    const sent = planned.ops.length;
+    if (sent > 0) {
       t = performance.now();
-      const applied = await applyOperations(nb, planned.ops, { maxOps: o.maxOpsPerTxn, isLeader: deps.isLeader, metrics: deps.metrics });
+      const applied = await applyOperations(nb, planned.ops, { maxOps: o.maxOpsPerTxn, groups: planned.groups, isLeader: deps.isLeader, metrics: deps.metrics, release: true });
       transactions += applied.transactions;
       timings.apply += performance.now() - t;
-      deps.log.info('plan applied', { round, operations: planned.ops.length, transactions: applied.transactions, ms: Math.round(performance.now() - t) });
+      deps.log.info('plan applied', { round, operations: sent, transactions: applied.transactions, ms: Math.round(performance.now() - t) });
       // Whatever plans next (this loop or the next pass) must see our inserts, or it would insert them again.
       if (!(await waitForCache(nb, applied.inserted, 60_000))) deps.log.warn('NB cache slow to show our inserts; planning anyway');
     }
@@ -103,7 +111,7 @@ export async function converge(
       if (written) for (const [table, keys] of scope) for (const key of keys) if (written(table, key)) keys.delete(key);
     }
     t = performance.now();
-    planned = plan(desiredIn(scope, desired), cacheScopeView(nb.cache, scope), { ...planOpts, deferNew: true, outside: (table, key) => desired.get(table, key) });
+    planned = plan(desiredIn(scope, desired), cacheScopeView(nb.cache, scope), { ...roundOpts, outside: (table, key) => desired.get(table, key) });
     timings.plan += performance.now() - t;
     deps.log.info('round planned', { round: round + 1, operations: planned.ops.length, tables: written(planned.counts), ms: Math.round(performance.now() - t) });
     operations += planned.ops.length;

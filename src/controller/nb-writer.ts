@@ -1,9 +1,10 @@
 /**
  * Writing plans to the NB: the tables the controller replicates, and a plan
  * applied in bounded transactions (named-uuid references kept inside their
- * chunk), each behind the leader fence.
+ * chunk, the plan's groups kept whole), each behind the leader fence.
  */
-import { chunkOperations, connect, type CacheSnapshot, type OvsdbClient } from '../ovsdb/index.js';
+import { randomUUID } from 'node:crypto';
+import { chunkGroups, chunkOperations, connect, OvsdbTransactError, type CacheSnapshot, type OvsdbClient } from '../ovsdb/index.js';
 import type { Operation } from '../ovsdb/types.js';
 import { NB_COLUMNS, NB_TABLES } from '../nb/rows.js';
 import type { ExistingRows } from '../nb/plan.js';
@@ -48,6 +49,13 @@ export interface ApplyOptions {
   metrics?: ControllerMetrics;
   /** Transactions in flight at once (default IN_FLIGHT). */
   inFlight?: number;
+  /** The plan's groups (PlanResult.groups, client-chosen uuids): chunks are cut between them only. */
+  groups?: readonly number[];
+  /**
+   * Empty `ops` once it is cut into chunks, so each chunk's operations can go
+   * when its transaction has: a cold sync's plan holds a few hundred MB of them.
+   */
+  release?: boolean;
 }
 
 /**
@@ -70,12 +78,14 @@ export interface Applied {
  * time. After a failure nothing more is sent; the first error is thrown once
  * the transactions in flight have settled (their outcome counted).
  */
-export async function applyOperations(nb: OvsdbClient, ops: readonly Operation[], o: ApplyOptions): Promise<Applied> {
+export async function applyOperations(nb: OvsdbClient, ops: Operation[], o: ApplyOptions): Promise<Applied> {
   const window = Math.max(1, o.inFlight ?? IN_FLIGHT);
   const out: Applied = { transactions: 0, inserted: [] };
   const pending = new Set<Promise<void>>();
   let failure: { err: unknown } | undefined;
-  for (const chunk of chunkOperations(ops, o.maxOps)) {
+  const chunks = o.groups ? chunkGroups(ops, o.groups, o.maxOps) : chunkOperations(ops, o.maxOps);
+  if (o.release) ops.length = 0;
+  for (let chunk = chunks.shift(); chunk; chunk = chunks.shift()) {
     if (failure) break;
     if (o.isLeader && !o.isLeader()) {
       failure = { err: new NotLeaderError('lost leadership: not writing to the NB') };
@@ -103,6 +113,30 @@ export async function applyOperations(nb: OvsdbClient, ops: readonly Operation[]
   await Promise.all(pending);
   if (failure) throw failure.err;
   return out;
+}
+
+const rowUuidSupport = new WeakMap<OvsdbClient, Promise<boolean>>();
+
+/**
+ * Whether the server takes client-chosen row uuids (the insert's `uuid`
+ * member, ovsdb-server 2.13 and later): an insert carrying one, then an
+ * abort, so nothing is written. The server's answer is kept per client; no
+ * answer (a lost connection) is a no for now, and asked again next time.
+ */
+export function rowUuidsSupported(nb: OvsdbClient): Promise<boolean> {
+  let known = rowUuidSupport.get(nb);
+  if (!known) {
+    known = nb.transact([{ op: 'insert', table: 'Address_Set', row: {}, uuid: randomUUID() }, { op: 'abort' }]).then(
+      () => false,
+      (err: unknown) => {
+        if (err instanceof OvsdbTransactError) return err.opIndex === 1 && err.error === 'aborted';
+        rowUuidSupport.delete(nb);
+        return false;
+      },
+    );
+    rowUuidSupport.set(nb, known);
+  }
+  return known;
 }
 
 /**

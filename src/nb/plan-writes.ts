@@ -144,63 +144,110 @@ export class MapMutations {
 
 interface Group {
   parent: { table: NbTable; uuid: string; column: string };
-  children: string[];
+  children: NewRow[];
   /** Memberships of this group's new rows in existing rows' reference sets. */
   members: ParentMutations;
 }
 
 /** New children of existing parents, cut into groups of at most batchSize. */
 export class ChildBatches {
-  private readonly byParent = new Map<string, { table: NbTable; uuid: string; column: string; child: NbTable; children: string[] }>();
+  private readonly byParent = new Map<string, { table: NbTable; uuid: string; column: string; child: NbTable; children: NewRow[] }>();
   private groups: Group[] = [];
-  private readonly groupOf = new Map<string, Group>();
+  /** Each child's group, indexed on the first addMember (a cold sync names no new child from an existing row). */
+  private groupOf: Map<string, Group> | undefined;
 
-  add(parent: { table: NbTable; uuid: string; column: string }, child: NbTable, ref: string): void {
+  add(parent: { table: NbTable; uuid: string; column: string }, child: NbTable, row: NewRow): void {
     const k = `${parent.uuid}\u0000${parent.column}`;
     let b = this.byParent.get(k);
     if (!b) this.byParent.set(k, (b = { ...parent, child, children: [] }));
-    b.children.push(ref);
+    b.children.push(row);
   }
 
   /**
    * Fixes the groups. Ports come before policies and ACLs: when groups land
    * in separate transactions, a reroute policy never exists before the
-   * router port its nexthop needs.
+   * router port its nexthop needs. Children keep the order they were added
+   * in, or go in NewRow.order with `sorted`.
    */
-  seal(batchSize: number): void {
+  seal(batchSize: number, sorted: boolean): void {
     const order = [...this.byParent.values()].sort(
       (a, b) => NB_TABLES.indexOf(a.child) - NB_TABLES.indexOf(b.child) || NB_TABLES.indexOf(a.table) - NB_TABLES.indexOf(b.table) || byUuid(a, b),
     );
     for (const b of order) {
-      b.children.sort(byNamedOrder);
-      for (let i = 0; i < b.children.length; i += batchSize) {
-        const g: Group = { parent: b, children: b.children.slice(i, i + batchSize), members: new ParentMutations() };
-        this.groups.push(g);
-        for (const c of g.children) this.groupOf.set(c, g);
-      }
+      if (sorted) b.children.sort((x, y) => x.order - y.order);
+      for (let i = 0; i < b.children.length; i += batchSize) this.groups.push({ parent: b, children: b.children.slice(i, i + batchSize), members: new ParentMutations() });
     }
-  }
-
-  has(ref: string): boolean {
-    return this.groupOf.has(ref);
   }
 
   /** Adds `ref` (a new row of a group) to an existing row's set, inside that group; false if ref is in no group. */
   addMember(ref: string, table: NbTable, uuid: string, column: string): boolean {
+    if (!this.groupOf) {
+      this.groupOf = new Map();
+      for (const g of this.groups) for (const c of g.children) this.groupOf.set(c.ref, g);
+    }
     const g = this.groupOf.get(ref);
     if (!g) return false;
     g.members.insert(table, uuid, column, ref);
     return true;
   }
 
-  emit(inserts: ReadonlyMap<string, { table: NbTable; row: RowData }>, out: Operation[]): void {
+  /** Appends each group: `insert` appends a child's operations and returns their count. Returns the groups' sizes. */
+  emit(insert: (row: NewRow) => number, out: Operation[]): number[] {
+    const sizes: number[] = [];
     for (const g of this.groups) {
-      for (const ref of g.children) {
-        const ins = inserts.get(ref)!;
-        out.push({ op: 'insert', table: ins.table, row: ins.row, uuidName: ref });
-      }
-      out.push({ op: 'mutate', table: g.parent.table, where: [['_uuid', '==', g.parent.uuid]], mutations: [[g.parent.column, 'insert', g.children]] });
-      out.push(...g.members.ops(new Set()));
+      let n = 0;
+      for (const c of g.children) n += insert(c);
+      const refs = g.children.map((c) => c.ref);
+      out.push({ op: 'mutate', table: g.parent.table, where: [['_uuid', '==', g.parent.uuid]], mutations: [[g.parent.column, 'insert', refs]] });
+      const members = g.members.ops(new Set());
+      out.push(...members);
+      sizes.push(n + 1 + members.length);
     }
+    return sizes;
   }
+}
+
+/**
+ * A row a plan inserts, under `ref` (its named-uuid or client-chosen uuid),
+ * `order` its place among the plan's new rows. With client-chosen uuids,
+ * where its insert goes (emitGrouped): on its own (undefined), in a group
+ * under its parent (batched), right after the new parent it rides in
+ * (riding), or after the rows it names (late); `riders` are the new children
+ * riding in it.
+ */
+export interface NewRow {
+  ref: string;
+  order: number;
+  table: NbTable;
+  row: RowData;
+  place: 'batched' | 'riding' | 'late' | undefined;
+  riders: NewRow[] | undefined;
+}
+
+/**
+ * The operations of a plan whose new rows have client-chosen uuids, and the
+ * groups that must each go in one transaction (a child row no reference
+ * holds at commit is dropped). In order: `head` (deletes, updates); each new
+ * row with the children riding in it; the groups of children under an
+ * existing or just inserted parent; the late rows, which name rows inserted
+ * before them; `tail` (mutations of existing rows). A transaction then only
+ * names rows that it or an earlier one inserts.
+ */
+export function emitGrouped(head: readonly Operation[], rows: readonly NewRow[], batches: ChildBatches, tail: readonly Operation[]): { ops: Operation[]; groups: number[] } {
+  const ops = [...head];
+  const groups = head.map(() => 1);
+  const insert = (e: NewRow): number => {
+    ops.push({ op: 'insert', table: e.table, row: e.row, uuid: e.ref });
+    let n = 1;
+    if (e.riders) for (const c of e.riders) n += insert(c);
+    return n;
+  };
+  for (const e of rows) if (e.place === undefined) groups.push(insert(e));
+  groups.push(...batches.emit(insert, ops));
+  for (const e of rows) if (e.place === 'late') groups.push(insert(e));
+  for (const op of tail) {
+    ops.push(op);
+    groups.push(1);
+  }
+  return { ops, groups };
 }

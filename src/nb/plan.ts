@@ -10,7 +10,10 @@
  *   writer's members are never clobbered.
  * - Rows nothing wants are removed only when they carry our vendor; rows of
  *   another vendor are never touched.
- * - A converged NB yields no operation. Output order is deterministic.
+ * - A converged NB yields no operation. Output order is deterministic (with
+ *   client-chosen uuids, up to the uuids).
+ * - New rows are named by named-uuids, or by uuids we choose (rowUuids), which
+ *   later transactions of the same plan may name: one round, not three.
  */
 import type { Operation, Row, RowData, Value } from '../ovsdb/types.js';
 import { isMap, satisfies, valueToWrite } from './compare.js';
@@ -18,75 +21,13 @@ import type { DesiredConflict, DesiredRow, DesiredSource } from './desired.js';
 import { asUuids, heldRows, rowsView, type ExistingView, type Held } from './existing-view.js';
 import { pickKeeper } from './keeper.js';
 import { VENDOR_KEY } from './naming.js';
-import { byNamedOrder, ChildBatches, diffWrite, MapMutations, ParentMutations, sameMembers } from './plan-writes.js';
+import { emptyCounts, type ExistingRows, type PlanOptions, type PlanResult } from './plan-options.js';
+import { byNamedOrder, ChildBatches, diffWrite, emitGrouped, MapMutations, ParentMutations, sameMembers, type NewRow } from './plan-writes.js';
 import { NB_TABLES, ROOT_TABLES, type NbTable } from './rows.js';
 import { addToScope, type Scope } from './scope.js';
 
-export type ExistingRows = Partial<Record<NbTable, readonly Row[]>>;
-
-export interface PlanOptions {
-  /** external_ids:vendor of rows ovnscale owns (default deployment: kube-ovn). */
-  vendor: string;
-  /**
-   * Remove our-vendor rows nothing wants (default true): roots, and children
-   * under a parent that is desired. Turn off when `desired` covers only part of the NB.
-   */
-  prune?: boolean;
-  /** Our-vendor rows never to remove (Kube-OVN features ovnscale does not manage; see ownership.ts). */
-  keep?: (table: NbTable, row: Row) => boolean;
-  /**
-   * New children of an existing parent are emitted in groups of at most this
-   * many inserts, each followed by the one parent mutate that holds them
-   * (default 500), so chunkOperations can cut transactions between groups.
-   */
-  batchSize?: number;
-  /**
-   * Leave for the next plan what would tie many inserts together through
-   * named-uuids: children of a parent inserted in this plan, and references
-   * to rows inserted in this plan. `deferred` counts them; apply, then plan
-   * again (from the updated cache) until it is 0. Every operation group then
-   * stays within batchSize + 1 operations. Default false: one plan says everything.
-   *
-   * Two exceptions keep rows written once, complete: the new children of a
-   * new parent with at most batchSize of them ride in the parent's insert
-   * (a port group and its ACLs), and such a parent that names rows still to
-   * be inserted waits for them instead of being inserted without them and
-   * updated a round later (192k port groups at 150k pods: the update round
-   * alone cost the server 17 s).
-   */
-  deferNew?: boolean;
-  /**
-   * A scoped plan (a steady-state pass) plans only the rows in `desired`;
-   * the rest of the desired state is reached here, so parents and
-   * references outside the scope resolve to the rows the NB holds for them.
-   */
-  outside?: (table: NbTable, key: string) => DesiredRow | undefined;
-  /**
-   * Identities another writer on this NB is writing now (rows written ahead
-   * while the cluster is listed): one the NB does not hold yet, or holds
-   * under another parent, is left to the next plan (deferred) instead of
-   * being inserted twice. Rows the NB holds are planned as usual: both
-   * writers want the same values.
-   */
-  pending?: (table: NbTable, key: string) => boolean;
-}
-
-export interface TableCounts {
-  insert: number;
-  update: number;
-  delete: number;
-}
-
-export interface PlanResult {
-  ops: Operation[];
-  counts: Record<NbTable, TableCounts>;
-  /** Desired rows that could not be planned (identity held by another vendor, missing parent, conflicting producers). */
-  conflicts: DesiredConflict[];
-  /** Rows and references left for the next plan (deferNew). */
-  deferred: number;
-  /** The identities the next plan must cover (deferred rows, and rows whose references were deferred): its scope. */
-  deferredScope: Scope;
-}
+export type { ExistingRows, PlanOptions, PlanResult, TableCounts } from './plan-options.js';
+export { emptyCounts } from './plan-options.js';
 
 interface Resolved {
   d: DesiredRow;
@@ -96,6 +37,10 @@ interface Resolved {
   ref: string;
   /** With deferNew, a new row's new children in this plan (a small family is inserted as one group). */
   newChildren?: number;
+  /** With rowUuids, a new root row that names rows new in this plan: inserted after them. */
+  late?: boolean;
+  /** Its insert, once planned. */
+  insert?: NewRow;
 }
 
 const vendorOf = (row: Row): string | undefined => {
@@ -103,18 +48,14 @@ const vendorOf = (row: Row): string | undefined => {
   return isMap(ids) ? (ids[VENDOR_KEY] as string | undefined) : undefined;
 };
 
-export function emptyCounts(): Record<NbTable, TableCounts> {
-  const c = {} as Record<NbTable, TableCounts>;
-  for (const t of NB_TABLES) c[t] = { insert: 0, update: 0, delete: 0 };
-  return c;
-}
-
 const isView = (e: ExistingRows | ExistingView): e is ExistingView => typeof (e as ExistingView).rowsOf === 'function';
 
 export function plan(desired: DesiredSource, existing: ExistingRows | ExistingView, opts: PlanOptions): PlanResult {
   const prune = opts.prune ?? true;
   const batchSize = Math.max(1, opts.batchSize ?? 500);
   const deferNew = opts.deferNew ?? false;
+  const uuids = deferNew ? opts.rowUuids : undefined;
+  const newRef = (): string => (uuids ? uuids() : `row${named++}`);
   let deferred = 0;
   const deferredScope: Scope = new Map();
   const isOurs = (r: Row): boolean => {
@@ -162,7 +103,7 @@ export function plan(desired: DesiredSource, existing: ExistingRows | ExistingVi
       out.set(key, { d, keeper, ref: keeper._uuid });
     }
     fresh.sort();
-    for (const key of fresh) out.get(key)!.ref = `row${named++}`;
+    for (const key of fresh) out.get(key)!.ref = newRef();
     if (prune) {
       const unwanted: (readonly [string, Held])[] = [];
       for (const e of view.pruneCandidates(table)) if (!out.has(e[0]) && !opts.outside?.(table, e[0])) unwanted.push(e);
@@ -202,7 +143,7 @@ export function plan(desired: DesiredSource, existing: ExistingRows | ExistingVi
   };
   const mutations = new ParentMutations();
   const mapMutations = new MapMutations();
-  const inserts = new Map<string, { table: NbTable; row: RowData }>();
+  const newRows: NewRow[] = [];
   const updates: { order: number; key: string; op: Operation }[] = [];
   const updated = new Set<string>();
   const deletes: Operation[] = [];
@@ -236,29 +177,55 @@ export function plan(desired: DesiredSource, existing: ExistingRows | ExistingVi
     }
     // A new small-family row naming rows still to be inserted waits for them, whole. Only rows
     // planned here count: of two new rows naming each other, the second is inserted without the first.
+    // With rowUuids a new root row goes after them instead (late), when each names nothing itself and
+    // is inserted in an earlier group; chains of rows naming new rows still take rounds.
+    const earlier = (t: Resolved, table: NbTable): boolean => {
+      if (t.d.refs) return false;
+      let g = t;
+      for (let pr = g.d.parent; pr; pr = g.d.parent) {
+        const p = lookup(pr.table, pr.key);
+        if (!p || p.keeper || (p.newChildren ?? 0) > batchSize) break;
+        g = p;
+      }
+      return g === t || !g.d.refs || NB_TABLES.indexOf(g.d.table) < NB_TABLES.indexOf(table);
+    };
     for (const table of NB_TABLES) {
       for (const [key, r] of resolved.get(table)!) {
         if (r.keeper || !r.d.refs || (r.newChildren ?? 0) > batchSize) continue;
-        const waits = Object.values(r.d.refs).some((spec) =>
-          spec.keys.some((k) => {
+        let waits = false;
+        let late = uuids !== undefined && ROOT_TABLES.has(table);
+        for (const spec of Object.values(r.d.refs)) {
+          for (const k of spec.keys) {
             const t = lookup(spec.table, k);
-            return t !== undefined && !t.keeper;
-          }),
-        );
-        if (waits) defer(table, key);
+            if (t === undefined || t.keeper) continue;
+            waits = true;
+            late &&= earlier(t, table);
+            if (!late) break;
+          }
+          if (waits && !late) break;
+        }
+        if (waits && late) r.late = true;
+        else if (waits) defer(table, key);
       }
     }
   }
   const insertRow = (table: NbTable, key: string, r: Resolved, parent: Resolved | undefined): void => {
     const { d } = r;
-    if (deferNew && parent && !parent.keeper && (parent.newChildren ?? 0) > batchSize) {
+    // A large family of a new parent: in groups under it once it exists (a root inserted ahead), else next round.
+    const underNew = deferNew && parent !== undefined && !parent.keeper && (parent.newChildren ?? 0) > batchSize;
+    if (underNew && (!uuids || !ROOT_TABLES.has(d.parent!.table))) {
       defer(table, key);
       return;
     }
     counts[table].insert++;
+    const batched = parent !== undefined && d.parent !== undefined && (parent.keeper !== undefined || underNew);
     // A copy (the insert gains reference columns below); one spread is a fast clone, two are not.
-    inserts.set(r.ref, { table, row: d.insertOnly ? { ...d.insertOnly, ...d.row } : { ...d.row } });
-    if (parent && d.parent && parent.keeper) batches.add({ table: d.parent.table, uuid: parent.ref, column: d.parent.column }, table, r.ref);
+    const row = d.insertOnly ? { ...d.insertOnly, ...d.row } : { ...d.row };
+    const order = uuids ? newRows.length : Number(r.ref.slice(3));
+    const e: NewRow = { ref: r.ref, order, table, row, place: batched ? 'batched' : r.late ? 'late' : undefined, riders: undefined };
+    r.insert = e;
+    newRows.push(e);
+    if (batched) batches.add({ table: d.parent!.table, uuid: parent.ref, column: d.parent!.column }, table, e);
   };
 
   // Pass 2: inserts, updates, parent wiring.
@@ -316,18 +283,25 @@ export function plan(desired: DesiredSource, existing: ExistingRows | ExistingVi
   moved.sort((a, b) => NB_TABLES.indexOf(a.table) - NB_TABLES.indexOf(b.table) || (a.key < b.key ? -1 : 1));
   for (const m of moved) {
     delete m.r.keeper;
-    m.r.ref = `row${named++}`;
+    m.r.ref = newRef();
     insertRow(m.table, m.key, m.r, m.parent);
   }
 
-  // New children of new parents go straight into the parent's insert.
+  batches.seal(batchSize, !uuids);
+
+  // New children of new parents go straight into the parent's insert (with rowUuids, riding right after it).
   const childLists: Value[] = [];
   for (const table of NB_TABLES) {
     for (const r of resolved.get(table)!.values()) {
       if (r.keeper || !r.d.parent) continue;
       const parent = lookup(r.d.parent.table, r.d.parent.key)!;
-      if (parent.keeper) continue;
-      const prow = inserts.get(parent.ref)!.row;
+      if (parent.keeper || r.insert!.place === 'batched') continue;
+      const p = parent.insert!;
+      if (uuids) {
+        (p.riders ??= []).push(r.insert!);
+        r.insert!.place = 'riding';
+      }
+      const prow = p.row;
       const col = prow[r.d.parent.column];
       if (Array.isArray(col)) col.push(r.ref);
       else {
@@ -337,9 +311,7 @@ export function plan(desired: DesiredSource, existing: ExistingRows | ExistingVi
       }
     }
   }
-  for (const l of childLists) (l as string[]).sort(byNamedOrder);
-
-  batches.seal(batchSize);
+  for (const l of childLists) (l as string[]).sort(uuids ? undefined : byNamedOrder);
 
   // Reference sets naming other rows by identity.
   for (const table of NB_TABLES) {
@@ -355,13 +327,16 @@ export function plan(desired: DesiredSource, existing: ExistingRows | ExistingVi
             if (deferredScope.get(spec.table)?.has(k)) addToScope(deferredScope, table, r.d.key);
             continue;
           }
-          if (deferNew && !t.keeper) {
+          if (!deferNew || t.keeper || r.keeper || r.late) want.push(t.ref);
+          // A new row inserted ahead of the rows it names (its children follow it) gains them at the end.
+          else if (uuids) mutations.insert(table, r.ref, col, t.ref);
+          else {
             deferred++;
             addToScope(deferredScope, table, r.d.key);
-          } else want.push(t.ref);
+          }
         }
         if (!r.keeper) {
-          inserts.get(r.ref)!.row[col] = [...new Set(want)].sort();
+          r.insert!.row[col] = [...new Set(want)].sort();
           continue;
         }
         const current = asUuids(r.keeper[col]);
@@ -392,12 +367,16 @@ export function plan(desired: DesiredSource, existing: ExistingRows | ExistingVi
   }
 
   updates.sort((a, b) => a.order - b.order || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-  const ops: Operation[] = [...deletes, ...updates.map((u) => u.op)];
-  for (const ref of [...inserts.keys()].sort(byNamedOrder)) {
-    const { table, row } = inserts.get(ref)!;
-    if (!batches.has(ref)) ops.push({ op: 'insert', table, row, uuidName: ref });
-  }
-  batches.emit(inserts, ops);
-  ops.push(...mutations.ops(deleted), ...mapMutations.ops());
+  const head: Operation[] = [...deletes, ...updates.map((u) => u.op)];
+  const tail = [...mutations.ops(deleted), ...mapMutations.ops()];
+  if (uuids) return { ...emitGrouped(head, newRows, batches, tail), counts, conflicts, deferred, deferredScope };
+  const ops = head;
+  const insertNamed = (e: NewRow): number => {
+    ops.push({ op: 'insert', table: e.table, row: e.row, uuidName: e.ref });
+    return 1;
+  };
+  for (const e of newRows.sort((a, b) => a.order - b.order)) if (e.place !== 'batched') insertNamed(e);
+  batches.emit(insertNamed, ops);
+  ops.push(...tail);
   return { ops, counts, conflicts, deferred, deferredScope };
 }

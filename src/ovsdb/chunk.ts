@@ -176,3 +176,26 @@ export function chunkOperations(ops: readonly Operation[], maxOps = DEFAULT_MAX_
   flush();
   return chunks;
 }
+
+/**
+ * Packs consecutive groups of operations (`sizes`, summing to ops.length)
+ * into transactions of at most `maxOps`, never splitting a group: for
+ * operations that name rows by client-chosen uuids, where the caller knows
+ * which must commit together. A group larger than `maxOps` is a chunk of its own.
+ */
+export function chunkGroups(ops: readonly Operation[], sizes: readonly number[], maxOps = DEFAULT_MAX_OPS): Operation[][] {
+  if (!Number.isInteger(maxOps) || maxOps < 1) throw new RangeError(`chunkGroups: maxOps must be a positive integer, got ${maxOps}`);
+  if (sizes.reduce((a, b) => a + b, 0) !== ops.length) throw new RangeError(`chunkGroups: group sizes sum to ${sizes.reduce((a, b) => a + b, 0)}, not ${ops.length} operations`);
+  const chunks: Operation[][] = [];
+  let current: Operation[] = [];
+  let i = 0;
+  for (const n of sizes) {
+    if (current.length > 0 && current.length + n > maxOps) {
+      chunks.push(current);
+      current = [];
+    }
+    for (const end = i + n; i < end; i++) current.push(ops[i]!);
+  }
+  if (current.length > 0) chunks.push(current);
+  return chunks;
+}

@@ -4,7 +4,7 @@ export { DatabaseCache, type ChangeKind, type ChangeListener, type RowChange } f
 export { TableCache } from './table-cache.js';
 export type { CacheSnapshot, TableSnapshot } from './cache-snapshot.js';
 export { packSnapshot, unpackSnapshot, type PackedSnapshot, type PackedTable } from './snapshot-pack.js';
-export { chunkOperations, DEFAULT_MAX_OPS } from './chunk.js';
+export { chunkGroups, chunkOperations, DEFAULT_MAX_OPS } from './chunk.js';
 export {
   OvsdbClosedError,
   OvsdbConnectionError,

@@ -1,10 +1,11 @@
 /**
  * applyOperations against a real NB: transactions pipelined in plan order,
  * the first failure stops what is not yet sent and is thrown once the
- * transactions in flight have settled, and the leader fence holds.
+ * transactions in flight have settled, the leader fence holds, and the
+ * server is asked once whether it takes client-chosen row uuids.
  */
 import { describe, expect, it } from 'vitest';
-import { applyOperations, connectNb, NotLeaderError } from '../../src/controller/nb-writer.js';
+import { applyOperations, connectNb, NotLeaderError, rowUuidsSupported } from '../../src/controller/nb-writer.js';
 import type { Operation } from '../../src/ovsdb/index.js';
 import { createLogger } from '../../src/util/log.js';
 import { useOvsdbServer } from '../support/servers.js';
@@ -54,6 +55,24 @@ describe('applyOperations', () => {
       const fence = () => writes++ < 2;
       await expect(applyOperations(nb, [group('lead-a'), group('lead-b'), group('lead-c')], { maxOps: 1, isLeader: fence })).rejects.toBeInstanceOf(NotLeaderError);
       expect(names(nb).filter((n) => String(n).startsWith('lead-'))).toEqual(['lead-a', 'lead-b']);
+    } finally {
+      await nb.close();
+    }
+  });
+
+  it('asks the server once whether it takes client-chosen row uuids, writing nothing', async () => {
+    const nb = await connectNb(server().remote, createLogger({ level: 'error' }));
+    try {
+      const transact = nb.transact.bind(nb);
+      let asked = 0;
+      nb.transact = (ops, o) => {
+        asked++;
+        return transact(ops, o);
+      };
+      expect(await rowUuidsSupported(nb)).toBe(true);
+      expect(await rowUuidsSupported(nb)).toBe(true);
+      expect(asked).toBe(1);
+      expect(nb.cache.table('Address_Set').size).toBe(0);
     } finally {
       await nb.close();
     }

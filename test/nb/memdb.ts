@@ -25,6 +25,13 @@ const STRONG: [NbTable, string][] = [
 export class MemDb {
   readonly tables = new Map<NbTable, Map<string, Row>>(NB_TABLES.map((t) => [t, new Map()]));
 
+  /**
+   * `strict`: a transaction naming a row that does not exist when it commits
+   * fails, as OVSDB fails it for strong references (and would quietly drop a
+   * weak one), so a test sees every reference made too early.
+   */
+  constructor(private readonly strict = false) {}
+
   snapshot(): ExistingRows {
     const out: ExistingRows = {};
     for (const [t, m] of this.tables) out[t] = [...m.values()].map((r) => structuredClone(r));
@@ -50,7 +57,8 @@ export class MemDb {
     for (const op of ops) {
       switch (op.op) {
         case 'insert': {
-          const uuid = op.uuidName ? names.get(op.uuidName)! : randomUUID();
+          const uuid = op.uuid ?? (op.uuidName ? names.get(op.uuidName)! : randomUUID());
+          if (NB_TABLES.some((t) => this.tables.get(t)!.has(uuid))) throw new Error(`duplicate uuid ${uuid}`);
           const row: Row = { _uuid: uuid };
           for (const [c, v] of Object.entries(op.row)) row[c] = REF_COLUMNS[op.table]?.includes(c) ? resolve(v) : structuredClone(v);
           this.tables.get(op.table as NbTable)!.set(uuid, row);
@@ -83,7 +91,17 @@ export class MemDb {
           throw new Error(`memdb: op ${op.op}`);
       }
     }
+    if (this.strict) this.checkRefs();
     this.collect();
+  }
+
+  private checkRefs(): void {
+    const exists = (u: string) => NB_TABLES.some((t) => this.tables.get(t)!.has(u));
+    for (const [t, cols] of Object.entries(REF_COLUMNS)) {
+      for (const r of this.tables.get(t as NbTable)!.values()) {
+        for (const c of cols) for (const u of (r[c] as string[] | undefined) ?? []) if (!exists(u)) throw new Error(`${t} ${r._uuid} ${c} names ${u}, which does not exist`);
+      }
+    }
   }
 
   private collect(): void {

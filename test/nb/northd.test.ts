@@ -3,6 +3,7 @@
  * beside it: the server accepts every transaction, northd compiles the rows
  * without errors, and a second plan from the replicated cache is empty.
  */
+import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { desiredCluster, type ResolvedPolicy } from '../../src/controller/desired/index.js';
@@ -12,7 +13,7 @@ import { runTool } from '../../src/embedded/index.js';
 import type { DesiredState } from '../../src/nb/desired.js';
 import { plan, type ExistingRows, type PlanOptions } from '../../src/nb/plan.js';
 import { NB_TABLES } from '../../src/nb/rows.js';
-import { chunkOperations, type OvsdbClient } from '../../src/ovsdb/index.js';
+import { chunkGroups, chunkOperations, type OvsdbClient } from '../../src/ovsdb/index.js';
 import { useClients, useOvnCentral } from '../support/servers.js';
 import { cfg, node, pod, policy, service, slice, subnet } from '../controller/fixtures.js';
 
@@ -66,13 +67,22 @@ function snapshot(nb: OvsdbClient): ExistingRows {
   return out;
 }
 
+/** Deletes every root row (and so every row) of the NB. */
+async function wipe(nb: OvsdbClient): Promise<void> {
+  const roots = ['Logical_Router', 'Logical_Switch', 'Port_Group', 'Address_Set', 'Load_Balancer'] as const;
+  const ops = roots.flatMap((t) => [...nb.cache.table(t).rows()].map((r) => ({ op: 'delete' as const, table: t, where: [['_uuid', '==', r._uuid] as const] })));
+  if (ops.length > 0) await nb.transact(ops);
+  await new Promise((r) => setTimeout(r, 50));
+  expect(NB_TABLES.every((t) => nb.cache.table(t).size === 0)).toBe(true);
+}
+
 /** Plans and applies (chunked) until a plan is empty; returns the number of rounds that wrote. */
 async function converge(nb: OvsdbClient, desired: DesiredState, opts: PlanOptions, maxOps: number): Promise<number> {
   for (let round = 0; round < 6; round++) {
     const p = plan(desired, snapshot(nb), opts);
     expect(p.conflicts).toEqual([]);
     if (p.ops.length === 0 && p.deferred === 0) return round;
-    for (const chunk of chunkOperations(p.ops, maxOps)) await nb.transact(chunk);
+    for (const chunk of p.groups ? chunkGroups(p.ops, p.groups, maxOps) : chunkOperations(p.ops, maxOps)) await nb.transact(chunk);
     // The monitor update for our own transaction can trail its reply.
     await new Promise((r) => setTimeout(r, 50));
   }
@@ -126,12 +136,27 @@ describe('plan against a real NB and ovn-northd', () => {
     await converge(nb, desired, { vendor: 'kube-ovn' }, 10_000);
     expect(plan(desired, snapshot(nb), { vendor: 'kube-ovn', deferNew: true }).ops).toEqual([]);
     // Wipe our rows, then rebuild them in rounds of ≤ 6-operation transactions.
-    const roots = ['Logical_Router', 'Logical_Switch', 'Port_Group', 'Address_Set', 'Load_Balancer'] as const;
-    await nb.transact(roots.flatMap((t) => [...nb.cache.table(t).rows()].map((r) => ({ op: 'delete' as const, table: t, where: [['_uuid', '==', r._uuid] as const] }))));
-    await new Promise((r) => setTimeout(r, 50));
-    expect(NB_TABLES.every((t) => nb.cache.table(t).size === 0)).toBe(true);
+    await wipe(nb);
     expect(await converge(nb, desired, { vendor: 'kube-ovn', deferNew: true, batchSize: 5 }, 6)).toBe(3);
     expect(nb.cache.table('Logical_Switch_Port').size).toBe(3 + 2 + 3); // pods, node ports, router links
+    await runTool('ovn-nbctl', [`--db=${c.nb.remote}`, '--timeout=20', '--wait=sb', 'sync'], { env: c.env });
+    expect(readFileSync(c.northd.logFile, 'utf8')).not.toMatch(/\|(ERR|EMER|WARN)\|/);
+  });
+
+  it('with client-chosen row uuids, one round of small transactions, each naming only rows already written, builds the same NB', async () => {
+    const c = central();
+    const nb = await open({ remotes: c.nb.remote, database: 'OVN_Northbound', monitor: [...NB_TABLES] });
+    const { state: desired } = cluster();
+    await wipe(nb);
+    const opts: PlanOptions = { vendor: 'kube-ovn', deferNew: true, batchSize: 2, rowUuids: randomUUID };
+    const first = plan(desired, snapshot(nb), opts);
+    // The router's policies and the switches' ports go in groups under their new parents; the port groups after their ports.
+    expect(first.deferred).toBe(0);
+    expect(first.ops.every((op) => op.op !== 'insert' || (op.uuid !== undefined && op.uuidName === undefined))).toBe(true);
+    expect(chunkGroups(first.ops, first.groups!, 3).length).toBeGreaterThan(10);
+    expect(await converge(nb, desired, opts, 3)).toBe(1);
+    expect(plan(desired, snapshot(nb), { vendor: 'kube-ovn' }).ops).toEqual([]);
+    expect(nb.cache.table('Logical_Switch_Port').size).toBe(3 + 2 + 3);
     await runTool('ovn-nbctl', [`--db=${c.nb.remote}`, '--timeout=20', '--wait=sb', 'sync'], { env: c.env });
     expect(readFileSync(c.northd.logFile, 'utf8')).not.toMatch(/\|(ERR|EMER|WARN)\|/);
   });

@@ -4,16 +4,17 @@
  * the desired state, the next plan is empty, and rows of other vendors are
  * never changed.
  */
+import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { desiredCluster } from '../../src/controller/desired/index.js';
 import { Ipam, nodeOwner, podOwner } from '../../src/controller/ipam/ipam.js';
 import { parseSubnets } from '../../src/controller/subnet-spec.js';
 import { cacheScopeView, type IndexedCache } from '../../src/nb/existing-view.js';
-import { plan, type ExistingRows } from '../../src/nb/plan.js';
+import { plan, type ExistingRows, type PlanResult } from '../../src/nb/plan.js';
 import { desiredIn } from '../../src/nb/scope.js';
 import { DesiredState } from '../../src/nb/desired.js';
-import { chunkOperations } from '../../src/ovsdb/chunk.js';
+import { chunkGroups, chunkOperations } from '../../src/ovsdb/chunk.js';
 import { NB_TABLES, ROOT_TABLES, type NbTable } from '../../src/nb/rows.js';
 import type { Row } from '../../src/ovsdb/types.js';
 import { cfg, node, pod, policy, subnet } from '../controller/fixtures.js';
@@ -156,6 +157,28 @@ describe('plan (property)', () => {
     });
   });
 
+  it('with client-chosen row uuids, transactions in order never name a row not yet written, and an empty NB takes one round', () => {
+    let n = 0;
+    const rowUuids = () => `00000000-0000-4000-8000-${(n++).toString(16).padStart(12, '0')}`;
+    roundsRepair((desired, db, batchSize) => {
+      const strict = new MemDb(true);
+      for (const t of NB_TABLES) for (const [u, r] of db.tables.get(t)!) strict.tables.get(t)!.set(u, r);
+      const empty = NB_TABLES.every((t) => db.tables.get(t)!.size === 0);
+      let p = plan(desired, strict.snapshot(), { vendor: 'kube-ovn', deferNew: true, batchSize, rowUuids });
+      if (empty) expect(p.deferred).toBe(0);
+      for (let round = 0; p.ops.length > 0 || p.deferred > 0; round++) {
+        expect(round).toBeLessThan(4);
+        expect(p.ops.some((op) => op.op === 'insert' && op.uuidName !== undefined)).toBe(false);
+        const chunks = chunkGroups(p.ops, p.groups!, batchSize + 1);
+        expect(chunks.flat()).toEqual(p.ops);
+        for (const c of chunks) strict.apply(c);
+        const scope = p.deferredScope;
+        p = plan(desiredIn(scope, desired), cacheScopeView(indexed(strict.snapshot()), scope), { vendor: 'kube-ovn', deferNew: true, batchSize, rowUuids, outside: (t, k) => desired.get(t, k) });
+      }
+      for (const t of NB_TABLES) db.tables.set(t, strict.tables.get(t)!);
+    });
+  });
+
   it("later rounds planned over only the previous round's deferred identities reach the same NB", () => {
     roundsRepair((desired, db, batchSize) => {
       let p = plan(desired, db.snapshot(), { vendor: 'kube-ovn', deferNew: true, batchSize });
@@ -168,19 +191,22 @@ describe('plan (property)', () => {
     });
   });
 
-  it('with rows another writer is writing meanwhile (pending), the rounds write none of them twice and reach the same NB', () => {
+  it.each([
+    ['named-uuids', {}],
+    ['client-chosen uuids', { rowUuids: () => randomUUID() }],
+  ] as const)('with rows another writer is writing meanwhile (pending), the rounds write none of them twice and reach the same NB (%s)', (_, mode) => {
     roundsRepair((desired, db, batchSize) => {
       // The other writer: the router, switches (without their load balancers), router ports and policies, as infrastructure.ts writes them ahead.
       const aheadTables = ['Logical_Router', 'Logical_Switch', 'Logical_Router_Port', 'Logical_Router_Policy'] as const;
       const ahead = new DesiredState();
       for (const t of aheadTables)
         for (const [, d] of desired.rows(t)) ahead.add(t === 'Logical_Switch' ? { table: t, key: d.key, row: d.row } : d);
-      const aheadOpts = { vendor: 'kube-ovn', deferNew: true, batchSize, prune: false };
+      const aheadOpts = { vendor: 'kube-ovn', deferNew: true, batchSize, ...mode, prune: false };
       // Half of its first round lands before our first plan reads the NB, the rest after.
-      const first = chunkOperations(plan(ahead, db.snapshot(), aheadOpts).ops, batchSize + 1);
+      const first = chunks(plan(ahead, db.snapshot(), aheadOpts), batchSize);
       const half = Math.ceil(first.length / 2);
       for (const c of first.slice(0, half)) db.apply(c);
-      let p = plan(desired, db.snapshot(), { vendor: 'kube-ovn', deferNew: true, batchSize, pending: (t, k) => ahead.get(t, k) !== undefined });
+      let p = plan(desired, db.snapshot(), { vendor: 'kube-ovn', deferNew: true, batchSize, ...mode, pending: (t, k) => ahead.get(t, k) !== undefined });
       const unique = () => {
         for (const t of ['Logical_Router', 'Logical_Switch', 'Logical_Router_Port'] as const) {
           const names = db.rows(t).map((r) => r['name']);
@@ -191,26 +217,31 @@ describe('plan (property)', () => {
       const insertsAhead = () => aheadTables.reduce((n, t) => n + p.counts[t].insert, 0);
       expect(insertsAhead()).toBe(0);
       for (const c of first.slice(half)) db.apply(c);
-      for (const c of chunkOperations(p.ops, batchSize + 1)) db.apply(c);
+      for (const c of chunks(p, batchSize)) db.apply(c);
       unique();
       for (let round = 0; ; round++) {
         expect(round).toBeLessThan(4);
         const other = plan(ahead, db.snapshot(), aheadOpts);
         if (other.ops.length === 0 && other.deferred === 0) break;
-        for (const c of chunkOperations(other.ops, batchSize + 1)) db.apply(c);
+        for (const c of chunks(other, batchSize)) db.apply(c);
       }
       // It has settled: our later rounds, over the identities the first one left.
       for (let round = 0; p.ops.length > 0 || p.deferred > 0; round++) {
         expect(round).toBeLessThan(4);
         const scope = p.deferredScope;
-        p = plan(desiredIn(scope, desired), cacheScopeView(indexed(db.snapshot()), scope), { vendor: 'kube-ovn', deferNew: true, batchSize, outside: (t, k) => desired.get(t, k) });
+        p = plan(desiredIn(scope, desired), cacheScopeView(indexed(db.snapshot()), scope), { vendor: 'kube-ovn', deferNew: true, batchSize, ...mode, outside: (t, k) => desired.get(t, k) });
         expect(insertsAhead()).toBe(0);
-        for (const c of chunkOperations(p.ops, batchSize + 1)) db.apply(c);
+        for (const c of chunks(p, batchSize)) db.apply(c);
       }
       unique();
     });
   });
 });
+
+/** A plan's transactions: its groups with client-chosen uuids, else cut around named-uuids. */
+function chunks(p: PlanResult, batchSize: number) {
+  return p.groups ? chunkGroups(p.ops, p.groups, batchSize + 1) : chunkOperations(p.ops, batchSize + 1);
+}
 
 /** The cache lookups cacheScopeView needs, by scanning a snapshot (fine at test size). */
 function indexed(snap: ExistingRows): IndexedCache {

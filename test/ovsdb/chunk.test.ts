@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { chunkOperations, type Atom, type Operation } from '../../src/ovsdb/index.js';
+import { chunkGroups, chunkOperations, type Atom, type Operation } from '../../src/ovsdb/index.js';
 import { useClients, useOvsdbServer } from '../support/servers.js';
 
 const insert = (name: string, uuidName?: string): Operation => ({ op: 'insert', table: 'Logical_Router_Policy', row: { priority: 1, action: 'allow', match: name }, ...(uuidName ? { uuidName } : {}) });
@@ -88,5 +88,28 @@ describe('chunked transactions against the real server', () => {
     for (const chunk of chunks) await c.transact(chunk);
     const [sel] = await c.transact([{ op: 'select', table: 'Logical_Router', where: [['name', '==', 'r']], columns: ['policies'] }]);
     expect((sel!.rows![0]!.policies as string[]).length).toBe(5000);
+  });
+});
+
+describe('chunkGroups', () => {
+  it('packs whole groups in order into chunks of at most maxOps; a larger group is a chunk of its own', () => {
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 1, max: 9 }), { maxLength: 40 }), fc.integer({ min: 1, max: 12 }), (sizes, maxOps) => {
+        const ops = sizes.flatMap((n, g) => Array.from({ length: n }, (_, i) => insert(`g${g}.${i}`)));
+        const chunks = chunkGroups(ops, sizes, maxOps);
+        expect(chunks.flat()).toEqual(ops);
+        // Chunks start and end at group boundaries; one over maxOps is a single group; a chunk is cut only when the next group would not fit.
+        const starts = sizes.map((_, g) => sizes.slice(0, g).reduce((a, b) => a + b, 0));
+        let at = 0;
+        chunks.forEach((c, i) => {
+          const g = starts.indexOf(at);
+          expect(g).toBeGreaterThanOrEqual(0);
+          if (c.length > maxOps) expect(c.length).toBe(sizes[g]);
+          at += c.length;
+          if (i < chunks.length - 1) expect(c.length + sizes[starts.indexOf(at)]!).toBeGreaterThan(maxOps);
+        });
+      }),
+    );
+    expect(() => chunkGroups([insert('a')], [2])).toThrow(RangeError);
   });
 });
