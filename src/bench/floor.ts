@@ -1,7 +1,8 @@
 /**
  * The raw floors, what ovsdb-server itself needs:
- * - cold sync: the rows ovnscale writes, planned as bulkSync plans them (one
- *   plan, or deferNew rounds beyond one transaction) and chunked alike, sent
+ * - cold sync: the rows ovnscale writes, planned in named-uuid rounds (one
+ *   plan, or deferNew rounds beyond one transaction; bulkSync now writes the
+ *   same rows in one round under uuids it chooses) and chunked alike, sent
  *   as pre-serialized transactions on a plain socket (the `bench ovsdb` floor
  *   machinery) into a fresh NB. Only the socket time counts; planning and
  *   waiting for our cache to see the inserts do not.
@@ -33,7 +34,7 @@ export async function rawFloor(remote: string, data: Dataset, maxOps: number): P
   const nb = await connectNb(remote, silentLogger);
   const out: FloorResult = { seconds: 0, transactions: 0, operations: 0, rounds: 0, objectGroups: 0 };
   try {
-    // As bulkSync plans: one plan when it fits one transaction, else deferNew rounds.
+    // One plan when it fits one transaction, else named-uuid deferNew rounds.
     let planned = plan(data.state, existingRows(nb), data.planOptions);
     const rounds = planned.ops.length > maxOps;
     if (rounds) planned = plan(data.state, existingRows(nb), { ...data.planOptions, deferNew: true });
