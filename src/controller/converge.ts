@@ -73,8 +73,9 @@ export async function converge(
   let t = performance.now();
   // Rows of Kube-OVN features ovnscale does not manage (security groups, IP pools, ...) are kept when adopting its NB.
   const planOpts = { vendor: o.vendor, keep: kubeOvnFeatureRow, prune: o.prune };
-  // With uuids a group of new children is one transaction of its own (named-uuid rounds have their mutates cut to fit instead).
-  const roundOpts: PlanOptions = { ...planOpts, deferNew: true, ...(rowUuids ? { rowUuids, batchSize: Math.max(1, o.maxOpsPerTxn - 1) } : {}) };
+  // With uuids a group of new children (and its parent mutate) is half a transaction, so two fill one
+  // (named-uuid rounds have their mutates cut to fit instead).
+  const roundOpts: PlanOptions = { ...planOpts, deferNew: true, ...(rowUuids ? { rowUuids, batchSize: Math.max(1, Math.floor(o.maxOpsPerTxn / 2) - 1) } : {}) };
   // The whole NB grouped by identity once, straight from the cache, for the first round's plan(s).
   const existing = rowsView((table) => nb.cache.table(table).rows());
   let planned: PlanResult;
