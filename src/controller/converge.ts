@@ -9,6 +9,7 @@
  * rows just inserted, only what the previous one deferred (with chosen
  * uuids, usually nothing).
  */
+import { randomUUID } from 'node:crypto';
 import type { DesiredSource } from '../nb/desired.js';
 import type { NbTable } from '../nb/rows.js';
 import { cacheScopeView, rowsView } from '../nb/existing-view.js';
@@ -18,7 +19,6 @@ import { desiredIn } from '../nb/scope.js';
 import type { OvsdbClient } from '../ovsdb/index.js';
 import type { Logger } from '../util/log.js';
 import type { ControllerMetrics } from './metrics.js';
-import { randomUUID } from 'node:crypto';
 import { applyOperations, rowUuidsSupported, waitForCache } from './nb-writer.js';
 
 /** Rounds a real sync may take: a new switch, its ports, the port groups naming them, their ACLs. */

@@ -76,7 +76,8 @@ export interface Applied {
 /**
  * Applies ops in chunks, each chunk one transaction, up to `inFlight` at a
  * time. After a failure nothing more is sent; the first error is thrown once
- * the transactions in flight have settled (their outcome counted).
+ * the transactions in flight have settled (their outcome counted). With
+ * `release`, `ops` is left empty.
  */
 export async function applyOperations(nb: OvsdbClient, ops: Operation[], o: ApplyOptions): Promise<Applied> {
   const window = Math.max(1, o.inFlight ?? IN_FLIGHT);

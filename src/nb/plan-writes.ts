@@ -149,7 +149,7 @@ interface Group {
   members: ParentMutations;
 }
 
-/** New children of existing parents, cut into groups of at most batchSize. */
+/** New children of existing parents (or, with client-chosen uuids, of a new parent inserted ahead), cut into groups of at most batchSize. */
 export class ChildBatches {
   private readonly byParent = new Map<string, { table: NbTable; uuid: string; column: string; child: NbTable; children: NewRow[] }>();
   private groups: Group[] = [];

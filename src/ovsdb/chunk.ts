@@ -185,7 +185,8 @@ export function chunkOperations(ops: readonly Operation[], maxOps = DEFAULT_MAX_
  */
 export function chunkGroups(ops: readonly Operation[], sizes: readonly number[], maxOps = DEFAULT_MAX_OPS): Operation[][] {
   if (!Number.isInteger(maxOps) || maxOps < 1) throw new RangeError(`chunkGroups: maxOps must be a positive integer, got ${maxOps}`);
-  if (sizes.reduce((a, b) => a + b, 0) !== ops.length) throw new RangeError(`chunkGroups: group sizes sum to ${sizes.reduce((a, b) => a + b, 0)}, not ${ops.length} operations`);
+  const total = sizes.reduce((a, b) => a + b, 0);
+  if (total !== ops.length) throw new RangeError(`chunkGroups: group sizes sum to ${total}, not ${ops.length} operations`);
   const chunks: Operation[][] = [];
   let current: Operation[] = [];
   let i = 0;
