@@ -28,7 +28,8 @@ export class MemDb {
   /**
    * `strict`: a transaction naming a row that does not exist when it commits
    * fails, as OVSDB fails it for strong references (and would quietly drop a
-   * weak one), so a test sees every reference made too early.
+   * weak one), so a test sees every reference made too early. Rows the
+   * transaction deletes may still be named (weak references to them drop).
    */
   constructor(private readonly strict = false) {}
 
@@ -45,6 +46,7 @@ export class MemDb {
 
   apply(ops: readonly Operation[]): void {
     const names = new Map<string, string>();
+    const deleted = new Set<string>();
     for (const op of ops) if (op.op === 'insert' && op.uuidName) names.set(op.uuidName, randomUUID());
     const resolve = (v: Value): Value => (Array.isArray(v) ? v.map((x) => (typeof x === 'string' && names.has(x) ? names.get(x)! : x)) : typeof v === 'string' && names.has(v) ? names.get(v)! : v);
     const target = (table: string, where: readonly (readonly [string, string, Value])[]): Row => {
@@ -85,18 +87,19 @@ export class MemDb {
         case 'delete': {
           const row = target(op.table, op.where);
           this.tables.get(op.table as NbTable)!.delete(row._uuid);
+          deleted.add(row._uuid);
           break;
         }
         default:
           throw new Error(`memdb: op ${op.op}`);
       }
     }
-    if (this.strict) this.checkRefs();
+    if (this.strict) this.checkRefs(deleted);
     this.collect();
   }
 
-  private checkRefs(): void {
-    const exists = (u: string) => NB_TABLES.some((t) => this.tables.get(t)!.has(u));
+  private checkRefs(deleted: ReadonlySet<string>): void {
+    const exists = (u: string) => deleted.has(u) || NB_TABLES.some((t) => this.tables.get(t)!.has(u));
     for (const [t, cols] of Object.entries(REF_COLUMNS)) {
       for (const r of this.tables.get(t as NbTable)!.values()) {
         for (const c of cols) for (const u of (r[c] as string[] | undefined) ?? []) if (!exists(u)) throw new Error(`${t} ${r._uuid} ${c} names ${u}, which does not exist`);
