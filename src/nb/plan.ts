@@ -50,14 +50,6 @@ const vendorOf = (row: Row): string | undefined => {
 
 const isView = (e: ExistingRows | ExistingView): e is ExistingView => typeof (e as ExistingView).rowsOf === 'function';
 
-/** `xs` sorted, repeats dropped, in place (192k port groups' members at 150k pods: no Set each). */
-function sortedUnique(xs: string[]): string[] {
-  xs.sort();
-  let n = 0;
-  for (let i = 0; i < xs.length; i++) if (i === 0 || xs[i] !== xs[n - 1]) xs[n++] = xs[i]!;
-  xs.length = n;
-  return xs;
-}
 
 export function plan(desired: DesiredSource, existing: ExistingRows | ExistingView, opts: PlanOptions): PlanResult {
   const prune = opts.prune ?? true;
@@ -346,7 +338,7 @@ export function plan(desired: DesiredSource, existing: ExistingRows | ExistingVi
           }
         }
         if (!r.keeper) {
-          r.insert!.row[col] = sortedUnique(want);
+          r.insert!.row[col] = [...new Set(want)].sort();
           continue;
         }
         const current = asUuids(r.keeper[col]);

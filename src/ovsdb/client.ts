@@ -401,8 +401,7 @@ export class OvsdbClient extends EventEmitter<ClientEvents> {
         const txn = method === 'update3' ? (p[1] as string) : undefined;
         work = () => cache.apply(update, false, txn === undefined ? undefined : () => this.points.applied(id, txn, this.ready && this.session === s));
       } else if (id === SERVER_MONITOR_ID && s.serverCache) {
-        const cache = s.serverCache;
-        work = () => this.serverWatch.update(s, cache, update);
+        work = () => this.serverWatch.update(s, update);
       }
     } else if (method === 'monitor_canceled') {
       s.rpc.close(new OvsdbConnectionError(`${s.remote.text}: the server canceled monitor ${JSON.stringify(p[0])} (database changed): resyncing`));

@@ -38,8 +38,10 @@ export class ServerWatch {
     });
   }
 
-  /** Applies a `_Server` update, then judges the server again: its connection is closed once it is not usable. */
-  async update(s: Session, cache: DatabaseCache, update: unknown): Promise<void> {
+  /** Applies a `_Server` update to the session's watch, then judges the server again: its connection is closed once it is not usable. */
+  async update(s: Session, update: unknown): Promise<void> {
+    const cache = s.serverCache;
+    if (!cache) return;
     await cache.apply(update, false);
     const unusable = this.judge(cache);
     if (unusable !== undefined) s.rpc.close(new OvsdbConnectionError(`${s.remote.text}: ${unusable}`, s.remote.text));

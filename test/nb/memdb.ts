@@ -60,7 +60,7 @@ export class MemDb {
       switch (op.op) {
         case 'insert': {
           const uuid = op.uuid ?? (op.uuidName ? names.get(op.uuidName)! : randomUUID());
-          if (NB_TABLES.some((t) => this.tables.get(t)!.has(uuid))) throw new Error(`duplicate uuid ${uuid}`);
+          if (this.has(uuid)) throw new Error(`duplicate uuid ${uuid}`);
           const row: Row = { _uuid: uuid };
           for (const [c, v] of Object.entries(op.row)) row[c] = REF_COLUMNS[op.table]?.includes(c) ? resolve(v) : structuredClone(v);
           this.tables.get(op.table as NbTable)!.set(uuid, row);
@@ -98,11 +98,14 @@ export class MemDb {
     this.collect();
   }
 
+  private has(uuid: string): boolean {
+    return NB_TABLES.some((t) => this.tables.get(t)!.has(uuid));
+  }
+
   private checkRefs(deleted: ReadonlySet<string>): void {
-    const exists = (u: string) => deleted.has(u) || NB_TABLES.some((t) => this.tables.get(t)!.has(u));
     for (const [t, cols] of Object.entries(REF_COLUMNS)) {
       for (const r of this.tables.get(t as NbTable)!.values()) {
-        for (const c of cols) for (const u of (r[c] as string[] | undefined) ?? []) if (!exists(u)) throw new Error(`${t} ${r._uuid} ${c} names ${u}, which does not exist`);
+        for (const c of cols) for (const u of (r[c] as string[] | undefined) ?? []) if (!deleted.has(u) && !this.has(u)) throw new Error(`${t} ${r._uuid} ${c} names ${u}, which does not exist`);
       }
     }
   }
@@ -121,10 +124,9 @@ export class MemDb {
           }
         }
       }
-      const exists = (u: string) => NB_TABLES.some((t) => this.tables.get(t)!.has(u));
       for (const [t, cols] of Object.entries(REF_COLUMNS)) {
         for (const r of this.tables.get(t as NbTable)!.values()) {
-          for (const c of cols) if (Array.isArray(r[c])) r[c] = (r[c] as string[]).filter(exists);
+          for (const c of cols) if (Array.isArray(r[c])) r[c] = (r[c] as string[]).filter((u) => this.has(u));
         }
       }
       if (removed === 0) return;
