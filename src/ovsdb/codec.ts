@@ -7,6 +7,7 @@
  */
 import { objectTemplate } from '../util/object-template.js';
 import { OvsdbEncodeError, OvsdbProtocolError } from './errors.js';
+import { internUuid } from './intern.js';
 import { copyMap, recordDerived } from './map-lineage.js';
 import type { BaseType, ColumnSchema, DatabaseSchema, TableSchema } from './schema.js';
 import type { StringPool } from './string-pool.js';
@@ -67,7 +68,7 @@ function atomDecoder(base: BaseType): AtomDecoder {
         if (!Array.isArray(w) || w.length !== 2 || w[0] !== 'uuid' || typeof w[1] !== 'string') {
           throw new BadValue(`expected ["uuid", <uuid>], got ${show(w)}`);
         }
-        return w[1] as string;
+        return internUuid(w[1]);
       };
   }
 }
