@@ -13,7 +13,7 @@
  * A large reply's tables and rows may arrive as Deferred text (lazy-json.ts):
  * each is parsed just before it is decoded.
  */
-import { applyColumnDiff, columnOf, fullRowDecoder, type Wire } from './codec.js';
+import { applyColumnDiff, columnOf, fullRowDecoder, rowMaker, type Wire } from './codec.js';
 import { OvsdbProtocolError } from './errors.js';
 import { type Deferred, settle } from './lazy-json.js';
 import { StringPool } from './string-pool.js';
@@ -46,6 +46,7 @@ function sameRow(a: Row, b: Row, columns: readonly string[]): boolean {
 export class DatabaseCache {
   private readonly caches = new Map<string, TableCache>();
   private readonly decoders = new Map<string, (uuid: string, w: Wire) => Row>();
+  private readonly makers = new Map<string, () => Record<string, unknown>>();
   private readonly schemas = new Map<string, TableSchema>();
   private readonly listeners = new Set<ChangeListener>();
 
@@ -64,7 +65,9 @@ export class DatabaseCache {
       if (!ts) throw new OvsdbProtocolError(`database ${schema.name} has no table '${name}' to monitor`);
       this.caches.set(name, new TableCache(name, columns));
       const interned = intern.get(name);
-      this.decoders.set(name, fullRowDecoder(ts, columns, interned?.length ? { columns: interned, pool } : undefined));
+      const make = rowMaker(columns);
+      this.makers.set(name, make);
+      this.decoders.set(name, fullRowDecoder(ts, columns, interned?.length ? { columns: interned, pool } : undefined, make));
       this.schemas.set(name, ts);
     }
   }
@@ -172,7 +175,9 @@ export class DatabaseCache {
       const old = cache.get(uuid);
       if (!old) throw new OvsdbProtocolError(`${where()}: modify for a row we do not have`);
       if (!isObject(ru.modify)) throw new OvsdbProtocolError(`${where()}: modify must be an object`);
-      const next: Record<string, Value | undefined> = { ...old };
+      // A copy made as decoded rows are (a spread would hold only four columns in the object).
+      const next = this.makers.get(cache.name)!() as Record<string, Value | undefined>;
+      for (const c in next) next[c] = old[c];
       const at = where();
       for (const [c, diff] of Object.entries(ru.modify)) {
         const col = columnOf(ts, c);

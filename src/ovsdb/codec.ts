@@ -5,7 +5,7 @@
  * thousands of rows; every decoder checks types and names the table/column/row
  * of anything the server got wrong.
  */
-import { objectTemplate } from '../util/object-template.js';
+import { objectMaker } from '../util/object-maker.js';
 import { OvsdbEncodeError, OvsdbProtocolError } from './errors.js';
 import { internUuid } from './intern.js';
 import { copyMap, recordDerived } from './map-lineage.js';
@@ -171,12 +171,21 @@ function internedSetDecoder(col: ColumnSchema, pool: StringPool): RawDecoder {
   return setDecoder((w) => pool.intern(key(w) as string));
 }
 
+/** Empty rows of `columns` (and _uuid), every column held in the object itself. */
+export const rowMaker = (columns: readonly string[]): (() => Record<string, unknown>) => objectMaker(['_uuid', ...columns]);
+
 /**
  * A decoder of full rows for a fixed column list: absent columns take their
  * default (update2 omits them), every row gets the same property order.
  * Set columns of strings named in `intern` take their atoms from the pool.
+ * `make` gives an empty row (the cache shares it with its modified copies).
  */
-export function fullRowDecoder(table: TableSchema, columns: readonly string[], intern?: { columns: readonly string[]; pool: StringPool }): (uuid: string, w: Wire) => Row {
+export function fullRowDecoder(
+  table: TableSchema,
+  columns: readonly string[],
+  intern?: { columns: readonly string[]; pool: StringPool },
+  make: () => Record<string, unknown> = rowMaker(columns),
+): (uuid: string, w: Wire) => Row {
   for (const name of intern?.columns ?? []) {
     const col = columnOf(table, name);
     if (!col || !columns.includes(name) || col.kind !== 'set' || col.key.type !== 'string') {
@@ -189,11 +198,10 @@ export function fullRowDecoder(table: TableSchema, columns: readonly string[], i
     const decode = intern?.columns.includes(name) ? internedSetDecoder(col, intern.pool) : rawDecoder(col);
     return { name, decode, dflt: defaultValue(col) };
   });
-  const template = objectTemplate(['_uuid', ...cols.map((c) => c.name)]);
   return (uuid, w) => {
     if (typeof w !== 'object' || w === null || Array.isArray(w)) throw new OvsdbProtocolError(`${table.name} row ${uuid}: expected a row object, got ${show(w)}`);
     const src = w as Record<string, Wire>;
-    const row = { ...template } as Record<string, Value>;
+    const row = make() as Record<string, Value>;
     row['_uuid'] = uuid;
     let i = 0;
     try {
