@@ -47,6 +47,9 @@ export class DatabaseCache {
   private readonly caches = new Map<string, TableCache>();
   private readonly decoders = new Map<string, (uuid: string, w: Wire) => Row>();
   private readonly makers = new Map<string, () => Record<string, unknown>>();
+  private readonly pool = new StringPool();
+  /** Per table, its interned columns (MonitorTable.intern). */
+  private readonly interned = new Map<string, ReadonlySet<string>>();
   private readonly schemas = new Map<string, TableSchema>();
   private readonly listeners = new Set<ChangeListener>();
 
@@ -59,15 +62,15 @@ export class DatabaseCache {
     /** Per table, set columns of strings whose atoms are shared through one pool (MonitorTable.intern). */
     intern: ReadonlyMap<string, readonly string[]> = new Map(),
   ) {
-    const pool = new StringPool();
     for (const [name, columns] of tables) {
       const ts = schema.tables.get(name);
       if (!ts) throw new OvsdbProtocolError(`database ${schema.name} has no table '${name}' to monitor`);
       this.caches.set(name, new TableCache(name, columns));
       const interned = intern.get(name);
+      if (interned?.length) this.interned.set(name, new Set(interned));
       const make = rowMaker(columns);
       this.makers.set(name, make);
-      this.decoders.set(name, fullRowDecoder(ts, columns, interned?.length ? { columns: interned, pool } : undefined, make));
+      this.decoders.set(name, fullRowDecoder(ts, columns, interned?.length ? { columns: interned, pool: this.pool } : undefined, make));
       this.schemas.set(name, ts);
     }
   }
@@ -182,7 +185,9 @@ export class DatabaseCache {
       for (const [c, diff] of Object.entries(ru.modify)) {
         const col = columnOf(ts, c);
         if (!col || !cache.columns.includes(c)) throw new OvsdbProtocolError(`${at}: modify of unknown or unmonitored column '${c}'`);
-        next[c] = applyColumnDiff(col, old[c], diff, `${at} column ${c}`);
+        const v = applyColumnDiff(col, old[c], diff, `${at} column ${c}`);
+        // A modified set is shared again (a pod's address added to every set of the policies that select it).
+        next[c] = Array.isArray(v) && this.interned.get(cache.name)?.has(c) ? this.pool.shareSet(v as string[]) : v;
       }
       return next as Row;
     }

@@ -165,10 +165,11 @@ export function columnOf(table: TableSchema, name: string): ColumnSchema | undef
   return table.columns.get(name) ?? (name === '_uuid' ? uuidColumn : name === '_version' ? versionColumn : undefined);
 }
 
-/** A set column's decoder whose string atoms come from `pool`. */
+/** A set column's decoder whose string atoms, and whole sets, come from `pool`. */
 function internedSetDecoder(col: ColumnSchema, pool: StringPool): RawDecoder {
   const key = atomDecoder(col.key);
-  return setDecoder((w) => pool.intern(key(w) as string));
+  const decode = setDecoder((w) => pool.intern(key(w) as string));
+  return (w) => pool.shareSet(decode(w) as string[]);
 }
 
 /** Empty rows of `columns` (and _uuid), every column held in the object itself. */

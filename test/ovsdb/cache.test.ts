@@ -56,3 +56,30 @@ describe('DatabaseCache: a resync of some tables', () => {
     await expect(cache.apply({}, ['NB_Global'])).rejects.toThrow(/resync of table 'NB_Global', which is not monitored/);
   });
 });
+
+describe('DatabaseCache: interned set columns', () => {
+  it('equal sets share one array, also once a modify makes a set equal to another; other columns and rows are untouched', async () => {
+    const cache = new DatabaseCache(schema, new Map([['Address_Set', ['name', 'addresses']]]), undefined, new Map([['Address_Set', ['addresses']]]));
+    const set = (ips: string[]) => ['set', ips];
+    await cache.apply(
+      {
+        Address_Set: {
+          [LS[0]!]: { initial: { name: 'a', addresses: set(['10.0.0.1', '10.0.0.2']) } },
+          [LS[1]!]: { initial: { name: 'b', addresses: set(['10.0.0.1', '10.0.0.2']) } },
+          [LSP[0]!]: { initial: { name: 'c', addresses: set(['10.0.0.1']) } },
+        },
+      },
+      true,
+    );
+    const t = cache.table('Address_Set');
+    expect(t.get(LS[0]!)!['addresses']).toBe(t.get(LS[1]!)!['addresses']);
+    // update2: a set's diff is the elements that flip.
+    await cache.apply({ Address_Set: { [LSP[0]!]: { modify: { addresses: set(['10.0.0.2']) } } } }, false);
+    expect(t.get(LSP[0]!)!['addresses']).toEqual(['10.0.0.1', '10.0.0.2']);
+    expect(t.get(LSP[0]!)!['addresses']).toBe(t.get(LS[0]!)!['addresses']);
+    expect(t.get(LSP[0]!)!['name']).toBe('c');
+    await cache.apply({ Address_Set: { [LS[1]!]: { modify: { addresses: set(['10.0.0.3']) } } } }, false);
+    expect(t.get(LS[1]!)!['addresses']).toEqual(['10.0.0.1', '10.0.0.2', '10.0.0.3']);
+    expect(t.get(LS[0]!)!['addresses']).toEqual(['10.0.0.1', '10.0.0.2']);
+  });
+});

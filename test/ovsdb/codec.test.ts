@@ -103,10 +103,35 @@ describe('codec (every column of the real NB schema)', () => {
     ];
     expect(rows.map((r) => r['addresses'])).toEqual([['10.0.0.1', '10.0.0.2'], ['10.0.0.2', '10.0.0.3'], ['10.0.0.1'], []]);
     expect(pool.size).toBe(3);
+    // A set equal to one decoded before is that array.
+    const again = decode('u6', { name: 'e', addresses: ['set', ['10.0.0.2', '10.0.0.3']] });
+    expect(again['addresses']).toBe(rows[1]!['addresses']);
+    expect(decode('u7', { addresses: ['set', ['10.0.0.2', '10.0.0.4']] })['addresses']).not.toBe(rows[1]!['addresses']);
     expect(() => decode('u5', { addresses: ['set', [7]] })).toThrow(/Address_Set row u5 column addresses: expected a string/);
     // Only a monitored set of strings: a name is a scalar, a port group's ports are uuids.
     expect(() => fullRowDecoder(t, ['name'], { columns: ['name'], pool })).toThrow(/only a monitored set column of strings/);
     expect(() => fullRowDecoder(schema.tables.get('Port_Group')!, ['ports'], { columns: ['ports'], pool })).toThrow(/Port_Group column 'ports'/);
+  });
+
+  it('a string pool shares equal sets (same members, same order), bucketed by a few members and starting over at its limit', () => {
+    const pool = new StringPool(1 << 20, 3);
+    const a = ['a', 'b', 'c', 'd'];
+    expect(pool.shareSet(a)).toBe(a);
+    expect(pool.shareSet(['a', 'b', 'c', 'd'])).toBe(a);
+    // Same length and first, middle and last members: one bucket, told apart member by member.
+    const b = ['a', 'x', 'c', 'd'];
+    expect(pool.shareSet(b)).toBe(b);
+    expect(pool.shareSet(['a', 'x', 'c', 'd'])).toBe(b);
+    expect(pool.shareSet(['a', 'b', 'c', 'd'])).toBe(a);
+    const one = ['a'];
+    expect(pool.shareSet(one)).toBe(one);
+    const c = ['q', 'r'];
+    expect(pool.shareSet(c)).toBe(c);
+    // Three sets held: the fourth starts over.
+    const d = ['s', 't'];
+    expect(pool.shareSet(d)).toBe(d);
+    const a2 = ['a', 'b', 'c', 'd'];
+    expect(pool.shareSet(a2)).toBe(a2);
   });
 
   it('a string pool starts over at its limit, and keeps answering with equal strings', () => {

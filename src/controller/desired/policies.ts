@@ -89,10 +89,38 @@ function validatePolicy(np: NetworkPolicyRecord): ValidationError[] {
   return errors;
 }
 
-/** The union of lists, sorted, each element once; sorted unique inputs are merged in linear time. */
+interface Merged {
+  union?: readonly string[];
+  then?: WeakMap<readonly string[], Merged>;
+}
+
+/**
+ * Unions already made, by the identities of the lists united, held weakly.
+ * Policies' address sets mostly repeat (at 150k pods: 19.9k sets, 4.5 M
+ * addresses, 1.9k distinct contents), and the resolver answers the same
+ * selector with the same list object until its members change: the sets of
+ * the same peers then share one array instead of holding a copy each.
+ */
+const merged = new WeakMap<readonly string[], Merged>();
+
+const EMPTY: readonly string[] = Object.freeze([]);
+
+/** The union of lists, sorted, each element once; sorted unique inputs are merged in linear time. Shared: never mutate it. */
 export function mergeSorted(lists: readonly (readonly string[])[]): readonly string[] {
-  const sortedUnique = (l: readonly string[]) => l.every((x, i) => i === 0 || l[i - 1]! < x);
   const nonEmpty = lists.filter((l) => l.length > 0);
+  if (nonEmpty.length === 0) return EMPTY;
+  const step = (at: WeakMap<readonly string[], Merged>, l: readonly string[]): Merged => {
+    let n = at.get(l);
+    if (!n) at.set(l, (n = {}));
+    return n;
+  };
+  let node = step(merged, nonEmpty[0]!);
+  for (let i = 1; i < nonEmpty.length; i++) node = step((node.then ??= new WeakMap()), nonEmpty[i]!);
+  return (node.union ??= unite(nonEmpty));
+}
+
+function unite(nonEmpty: readonly (readonly string[])[]): readonly string[] {
+  const sortedUnique = (l: readonly string[]) => l.every((x, i) => i === 0 || l[i - 1]! < x);
   // One sorted list is the answer as it is: unchanged address sets then stay the same array between passes.
   if (nonEmpty.length === 1 && sortedUnique(nonEmpty[0]!)) return nonEmpty[0]!;
   let out: string[] = [];
