@@ -66,8 +66,14 @@ const copyRow = (d: DesiredRow): DesiredRow => ({
   ...(d.refs ? { refs: Object.fromEntries(Object.entries(d.refs).map(([c, r]) => [c, { ...r, keys: [...r.keys] }])) } : {}),
 });
 
+/** A unit's rows; one row held bare (150k pods want one port each: no array each). */
+type UnitRows = DesiredRow | readonly DesiredRow[];
+
+const listOf = (u: UnitRows): readonly DesiredRow[] => (Array.isArray(u) ? (u as readonly DesiredRow[]) : [u as DesiredRow]);
+const held = (rows: readonly DesiredRow[]): UnitRows => (rows.length === 1 ? rows[0]! : rows);
+
 export class DesiredUnits implements DesiredSource {
-  private readonly units = new Map<string, readonly DesiredRow[]>();
+  private readonly units = new Map<string, UnitRows>();
   private readonly tables = new Map<NbTable, Map<string, Entry>>(NB_TABLES.map((t) => [t, new Map()]));
   /** Conflicts between units, by identity; and within one unit's own rows, by unit. */
   private readonly conflictAt = new Map<string, DesiredConflict>();
@@ -111,7 +117,8 @@ export class DesiredUnits implements DesiredSource {
 
   /** The rows a unit wants now (undefined: none). */
   rowsOf(unit: string): readonly DesiredRow[] | undefined {
-    return this.units.get(unit);
+    const u = this.units.get(unit);
+    return u === undefined ? undefined : listOf(u);
   }
 
   unitIds(): IterableIterator<string> {
@@ -124,7 +131,8 @@ export class DesiredUnits implements DesiredSource {
    */
   replace(unit: string, rows: readonly DesiredRow[], changed?: Scope): void {
     const next = this.dedupe(unit, rows);
-    const before = this.units.get(unit);
+    const had = this.units.get(unit);
+    const before = had === undefined ? undefined : listOf(had);
     if (before === undefined) {
       // A new unit (every unit of a first rebuild): nothing to compare.
       if (next.length === 0) return;
@@ -132,7 +140,7 @@ export class DesiredUnits implements DesiredSource {
         this.put(unit, r);
         if (changed) addToScope(changed, r.table, r.key);
       }
-      this.units.set(unit, next);
+      this.units.set(unit, held(next));
       return;
     }
     const old = new Map<string, DesiredRow>();
@@ -154,7 +162,7 @@ export class DesiredUnits implements DesiredSource {
       this.drop(unit, r.table, r.key);
       if (changed) addToScope(changed, r.table, r.key);
     }
-    if (kept.length > 0) this.units.set(unit, kept);
+    if (kept.length > 0) this.units.set(unit, held(kept));
     else this.units.delete(unit);
   }
 
