@@ -12,17 +12,19 @@
  *
  * Bounded: values that went away are never removed one by one; when the
  * pool reaches its limit it starts over, and values already shared stay
- * shared by the rows that hold them.
+ * shared by the rows that hold them. Sets are counted by their members: a
+ * set modified by every pod event leaves each old version here until then.
  */
 export class StringPool {
   private readonly strings = new Map<string, string>();
   /** Sets by length and three members; a bucket's sets are then compared member by member. */
   private readonly sets = new Map<string, string[][]>();
-  private setCount = 0;
+  private setMembers = 0;
 
   constructor(
     private readonly limit = 1 << 20,
-    private readonly setLimit = 1 << 16,
+    /** Members of the sets held (2^21: 16 MB of references at most). */
+    private readonly setMemberLimit = 1 << 21,
   ) {}
 
   get size(): number {
@@ -46,14 +48,12 @@ export class StringPool {
     if (bucket) {
       for (const b of bucket) if (sameMembers(b, set)) return b;
       bucket.push(set);
-    } else {
-      if (this.setCount >= this.setLimit) {
-        this.sets.clear();
-        this.setCount = 0;
-      }
-      this.sets.set(key, [set]);
+    } else this.sets.set(key, [set]);
+    this.setMembers += set.length;
+    if (this.setMembers > this.setMemberLimit) {
+      this.sets.clear();
+      this.setMembers = 0;
     }
-    this.setCount++;
     return set;
   }
 }

@@ -113,8 +113,8 @@ describe('codec (every column of the real NB schema)', () => {
     expect(() => fullRowDecoder(schema.tables.get('Port_Group')!, ['ports'], { columns: ['ports'], pool })).toThrow(/Port_Group column 'ports'/);
   });
 
-  it('a string pool shares equal sets (same members, same order), bucketed by a few members and starting over at its limit', () => {
-    const pool = new StringPool(1 << 20, 3);
+  it('a string pool shares equal sets (same members, same order), bucketed by a few members and starting over past its limit of members', () => {
+    const pool = new StringPool(1 << 20, 11);
     const a = ['a', 'b', 'c', 'd'];
     expect(pool.shareSet(a)).toBe(a);
     expect(pool.shareSet(['a', 'b', 'c', 'd'])).toBe(a);
@@ -127,11 +127,13 @@ describe('codec (every column of the real NB schema)', () => {
     expect(pool.shareSet(one)).toBe(one);
     const c = ['q', 'r'];
     expect(pool.shareSet(c)).toBe(c);
-    // Three sets held: the fourth starts over.
+    expect(pool.shareSet(['q', 'r'])).toBe(c);
+    // 4 + 4 + 2 members held: two more pass the limit of 11, and the pool starts over.
     const d = ['s', 't'];
     expect(pool.shareSet(d)).toBe(d);
     const a2 = ['a', 'b', 'c', 'd'];
     expect(pool.shareSet(a2)).toBe(a2);
+    expect(pool.shareSet(['a', 'b', 'c', 'd'])).toBe(a2);
   });
 
   it('a string pool starts over at its limit, and keeps answering with equal strings', () => {
