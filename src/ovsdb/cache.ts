@@ -43,14 +43,20 @@ function sameRow(a: Row, b: Row, columns: readonly string[]): boolean {
   return true;
 }
 
+/** How one monitored table's rows are decoded and copied. */
+interface TableCodec {
+  schema: TableSchema;
+  decode: (uuid: string, w: Wire) => Row;
+  /** An empty row, made as decoded rows are (for a modify's copy). */
+  make: () => Record<string, unknown>;
+  /** Its interned columns (MonitorTable.intern). */
+  interned: ReadonlySet<string>;
+}
+
 export class DatabaseCache {
   private readonly caches = new Map<string, TableCache>();
-  private readonly decoders = new Map<string, (uuid: string, w: Wire) => Row>();
-  private readonly makers = new Map<string, () => Record<string, unknown>>();
+  private readonly codecs = new Map<string, TableCodec>();
   private readonly pool = new StringPool();
-  /** Per table, its interned columns (MonitorTable.intern). */
-  private readonly interned = new Map<string, ReadonlySet<string>>();
-  private readonly schemas = new Map<string, TableSchema>();
   private readonly listeners = new Set<ChangeListener>();
 
   /** @internal the client creates the cache from its monitor requests */
@@ -66,12 +72,10 @@ export class DatabaseCache {
       const ts = schema.tables.get(name);
       if (!ts) throw new OvsdbProtocolError(`database ${schema.name} has no table '${name}' to monitor`);
       this.caches.set(name, new TableCache(name, columns));
-      const interned = intern.get(name);
-      if (interned?.length) this.interned.set(name, new Set(interned));
+      const interned = intern.get(name) ?? [];
       const make = rowMaker(columns);
-      this.makers.set(name, make);
-      this.decoders.set(name, fullRowDecoder(ts, columns, interned?.length ? { columns: interned, pool: this.pool } : undefined, make));
-      this.schemas.set(name, ts);
+      const decode = fullRowDecoder(ts, columns, interned.length ? { columns: interned, pool: this.pool } : undefined, make);
+      this.codecs.set(name, { schema: ts, decode, make, interned: new Set(interned) });
     }
   }
 
@@ -129,8 +133,7 @@ export class DatabaseCache {
       if (!cache) throw new OvsdbProtocolError(`update: table '${tname}' is not monitored`);
       if (resynced && !resynced.includes(tname)) throw new OvsdbProtocolError(`update: table '${tname}' is outside the resync of ${resynced.join(', ')}`);
       if (!isObject(tableRows)) throw new OvsdbProtocolError(`update: table ${tname}: expected an object of row updates`);
-      const decode = this.decoders.get(tname)!;
-      const ts = this.schemas.get(tname)!;
+      const codec = this.codecs.get(tname)!;
       for (const uuid in tableRows) {
         if ((++n & 1023) === 0 && Date.now() - sliceStart > SLICE_MS) {
           await yieldToLoop();
@@ -138,7 +141,7 @@ export class DatabaseCache {
         }
         caches.push(cache);
         uuids.push(uuid);
-        rows.push(this.decodeRowUpdate(cache, ts, decode, uuid, settle(tableRows[uuid]), resynced !== undefined));
+        rows.push(this.decodeRowUpdate(cache, codec, uuid, settle(tableRows[uuid]), resynced !== undefined));
       }
     }
     const changes: RowChange[] | undefined = this.listeners.size > 0 ? [] : undefined;
@@ -161,8 +164,7 @@ export class DatabaseCache {
 
   private decodeRowUpdate(
     cache: TableCache,
-    ts: TableSchema,
-    decode: (u: string, w: Wire) => Row,
+    { schema: ts, decode, make, interned }: TableCodec,
     uuid: string,
     ru: unknown,
     resync: boolean,
@@ -179,7 +181,7 @@ export class DatabaseCache {
       if (!old) throw new OvsdbProtocolError(`${where()}: modify for a row we do not have`);
       if (!isObject(ru.modify)) throw new OvsdbProtocolError(`${where()}: modify must be an object`);
       // A copy made as decoded rows are (a spread would hold only four columns in the object).
-      const next = this.makers.get(cache.name)!() as Record<string, Value | undefined>;
+      const next = make() as Record<string, Value | undefined>;
       for (const c in next) next[c] = old[c];
       const at = where();
       for (const [c, diff] of Object.entries(ru.modify)) {
@@ -187,7 +189,7 @@ export class DatabaseCache {
         if (!col || !cache.columns.includes(c)) throw new OvsdbProtocolError(`${at}: modify of unknown or unmonitored column '${c}'`);
         const v = applyColumnDiff(col, old[c], diff, `${at} column ${c}`);
         // A modified set is shared again (a pod's address added to every set of the policies that select it).
-        next[c] = Array.isArray(v) && this.interned.get(cache.name)?.has(c) ? this.pool.shareSet(v as string[]) : v;
+        next[c] = Array.isArray(v) && interned.has(c) ? this.pool.shareSet(v as string[]) : v;
       }
       return next as Row;
     }
