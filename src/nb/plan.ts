@@ -50,7 +50,6 @@ const vendorOf = (row: Row): string | undefined => {
 
 const isView = (e: ExistingRows | ExistingView): e is ExistingView => typeof (e as ExistingView).rowsOf === 'function';
 
-
 export function plan(desired: DesiredSource, existing: ExistingRows | ExistingView, opts: PlanOptions): PlanResult {
   const prune = opts.prune ?? true;
   const batchSize = Math.max(1, opts.batchSize ?? 500);

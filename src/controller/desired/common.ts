@@ -19,24 +19,27 @@ export interface DesiredOutput {
 }
 
 /**
- * `ids` and the vendor, copied key by key: V8 gives a spread of an object
- * made with a computed key (`{ ...ids, [K]: v }` of `{ [NP_KEY]: x }`) a
- * hidden class of its own, ~200 bytes more for each of the ~55k policy ACLs
- * and address sets at 150k pods; objects built by assignment share theirs.
+ * `ids`, then `extra` and the vendor, copied key by key: V8 gives a spread of
+ * an object made with a computed key (`{ ...ids, [K]: v }` of
+ * `{ [NP_KEY]: x }`) a hidden class of its own, ~200 bytes more for each of
+ * the ~55k policy ACLs and address sets at 150k pods; objects built by
+ * assignment share theirs.
  */
-export function vendorIds(cfg: ClusterConfig, ids: Record<string, string> = {}): Record<string, string> {
+function idsWith(cfg: ClusterConfig, ids: Record<string, string>, extra?: readonly [string, string]): Record<string, string> {
   const out: Record<string, string> = {};
   for (const k in ids) out[k] = ids[k]!;
+  if (extra) out[extra[0]] = extra[1];
   out[VENDOR_KEY] = cfg.vendor;
   return out;
 }
 
+export function vendorIds(cfg: ClusterConfig, ids: Record<string, string> = {}): Record<string, string> {
+  return idsWith(cfg, ids);
+}
+
 /** Ids Kube-OVN puts on every LSP (CreateLogicalSwitchPortOp). */
 export function lspIds(cfg: ClusterConfig, ls: string, more: Record<string, string> = {}): Record<string, string> {
-  const ids: Record<string, string> = {};
-  for (const k in more) ids[k] = more[k]!;
-  ids[LS_KEY] = ls;
-  return vendorIds(cfg, ids);
+  return idsWith(cfg, more, [LS_KEY, ls]);
 }
 
 /** Ids Kube-OVN puts on every LRP (CreateLogicalRouterPortOp). */

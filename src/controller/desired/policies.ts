@@ -105,17 +105,19 @@ const merged = new WeakMap<readonly string[], Merged>();
 
 const EMPTY: readonly string[] = Object.freeze([]);
 
+/** The node under `l` in `at`, added when new. */
+function mergeStep(at: WeakMap<readonly string[], Merged>, l: readonly string[]): Merged {
+  let n = at.get(l);
+  if (!n) at.set(l, (n = {}));
+  return n;
+}
+
 /** The union of lists, sorted, each element once; sorted unique inputs are merged in linear time. Shared: never mutate it. */
 export function mergeSorted(lists: readonly (readonly string[])[]): readonly string[] {
   const nonEmpty = lists.filter((l) => l.length > 0);
   if (nonEmpty.length === 0) return EMPTY;
-  const step = (at: WeakMap<readonly string[], Merged>, l: readonly string[]): Merged => {
-    let n = at.get(l);
-    if (!n) at.set(l, (n = {}));
-    return n;
-  };
-  let node = step(merged, nonEmpty[0]!);
-  for (let i = 1; i < nonEmpty.length; i++) node = step((node.then ??= new WeakMap()), nonEmpty[i]!);
+  let node = mergeStep(merged, nonEmpty[0]!);
+  for (let i = 1; i < nonEmpty.length; i++) node = mergeStep((node.then ??= new WeakMap()), nonEmpty[i]!);
   return (node.union ??= unite(nonEmpty));
 }
 
