@@ -81,7 +81,8 @@ export async function converge(
   const rowUuids = !o.dryRun && (await rowUuidsSupported(nb)) ? newRowUuid : undefined;
   let t = performance.now();
   // Rows of Kube-OVN features ovnscale does not manage (security groups, IP pools, ...) are kept when adopting its NB.
-  const planOpts = { vendor: o.vendor, keep: kubeOvnFeatureRow, prune: o.prune };
+  // Rows found in place hold their desired values once: the cache takes the desired row's equal ones.
+  const planOpts: PlanOptions = { vendor: o.vendor, keep: kubeOvnFeatureRow, prune: o.prune, kept: (table, uuid, row) => nb.cache.share(table, uuid, row) };
   // With uuids a group of new children (and its parent mutate) is half a transaction, so two fill one
   // (named-uuid rounds have their mutates cut to fit instead).
   const roundOpts: PlanOptions = { ...planOpts, deferNew: true, ...(rowUuids ? { rowUuids, batchSize: Math.max(1, Math.floor(o.maxOpsPerTxn / 2) - 1) } : {}) };

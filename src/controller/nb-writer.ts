@@ -77,7 +77,9 @@ export interface Applied {
  * Applies ops in chunks, each chunk one transaction, up to `inFlight` at a
  * time. After a failure nothing more is sent; the first error is thrown once
  * the transactions in flight have settled (their outcome counted). With
- * `release`, `ops` is left empty.
+ * `release`, `ops` is left empty. The cached rows written take the values
+ * they were written with (DatabaseCache.share): the desired rows' own, so a
+ * cold sync holds one copy of each name, match and external_ids, not two.
  */
 export async function applyOperations(nb: OvsdbClient, ops: Operation[], o: ApplyOptions): Promise<Applied> {
   const window = Math.max(1, o.inFlight ?? IN_FLIGHT);
@@ -98,7 +100,10 @@ export async function applyOperations(nb: OvsdbClient, ops: Operation[], o: Appl
         out.transactions++;
         chunk.forEach((op, i) => {
           const uuid = results[i]?.uuid;
-          if (op.op === 'insert' && uuid) out.inserted.push({ table: op.table, uuid });
+          if (op.op === 'insert' && uuid) {
+            out.inserted.push({ table: op.table, uuid });
+            nb.cache.share(op.table, uuid, op.row);
+          } else if (op.op === 'update' && op.where.length === 1 && op.where[0]![0] === '_uuid') nb.cache.share(op.table, String(op.where[0]![2]), op.row);
         });
         if (o.metrics) countOperations(chunk, o.metrics);
       },

@@ -1,5 +1,5 @@
 /** What plan() takes and returns (src/nb/plan.ts). */
-import type { Operation, Row } from '../ovsdb/types.js';
+import type { Operation, Row, RowData } from '../ovsdb/types.js';
 import type { DesiredConflict, DesiredRow } from './desired.js';
 import { NB_TABLES, type NbTable } from './rows.js';
 import type { Scope } from './scope.js';
@@ -60,6 +60,12 @@ export interface PlanOptions {
    * round. PlanResult.groups says which operations share a transaction.
    */
   rowUuids?: () => string;
+  /**
+   * Told of each row the NB holds that the plan keeps for a desired row,
+   * with that row's desired values (the caller shares them into the cache,
+   * DatabaseCache.share, so equal values are held once).
+   */
+  kept?: (table: NbTable, uuid: string, desired: RowData) => void;
 }
 
 export interface TableCounts {

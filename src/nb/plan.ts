@@ -272,6 +272,7 @@ export function plan(desired: DesiredSource, existing: ExistingRows | ExistingVi
           else (row ??= {})[c] = valueToWrite(c, v, cur);
         }
         if (row) updates.push({ order: NB_TABLES.indexOf(table), key, op: { op: 'update', table, where: [['_uuid', '==', r.keeper._uuid]], row } });
+        opts.kept?.(table, r.keeper._uuid, d.row);
         if (row || diffed) {
           counts[table].update++;
           updated.add(r.keeper._uuid);

@@ -17,7 +17,7 @@ import { applyColumnDiff, columnOf, fullRowDecoder, rowMaker, type Wire } from '
 import { OvsdbProtocolError } from './errors.js';
 import { type Deferred, settle } from './lazy-json.js';
 import { StringPool } from './string-pool.js';
-import { isObject, type DatabaseSchema, type TableSchema } from './schema.js';
+import { isObject, type ColumnSchema, type DatabaseSchema, type TableSchema } from './schema.js';
 import { TableCache } from './table-cache.js';
 import { sameValue } from './values.js';
 import type { Row, Value } from './types.js';
@@ -51,6 +51,21 @@ interface TableCodec {
   make: () => Record<string, unknown>;
   /** Its interned columns (MonitorTable.intern). */
   interned: ReadonlySet<string>;
+  /** Columns share() may take a caller's value for: strings, sets and maps of them; no uuids, nothing interned. */
+  shareable: ReadonlySet<string>;
+}
+
+/** Whether share() may take a caller's value for `col`: string atoms only (a uuid's copy is the row's own, intern.ts). */
+function shareableColumn(col: ColumnSchema): boolean {
+  const strings = (b: ColumnSchema['key'] | undefined): boolean => b === undefined || b.type !== 'uuid';
+  return (col.key.type === 'string' || col.value?.type === 'string') && strings(col.key) && strings(col.value);
+}
+
+/** `a` holds what `b` holds, element by element (a set taken whole must keep the order the cache has). */
+function sameList(a: readonly unknown[], b: readonly unknown[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 export class DatabaseCache {
@@ -75,7 +90,8 @@ export class DatabaseCache {
       const interned = intern.get(name) ?? [];
       const make = rowMaker(columns);
       const decode = fullRowDecoder(ts, columns, interned.length ? { columns: interned, pool: this.pool } : undefined, make);
-      this.codecs.set(name, { schema: ts, decode, make, interned: new Set(interned) });
+      const shareable = columns.filter((c) => !interned.includes(c) && shareableColumn(ts.columns.get(c)!));
+      this.codecs.set(name, { schema: ts, decode, make, interned: new Set(interned), shareable: new Set(shareable) });
     }
   }
 
@@ -106,6 +122,32 @@ export class DatabaseCache {
     const cache = this.table(name);
     if (cache.size > 0) throw new Error(`table '${name}' is not empty: a snapshot seeds an empty cache only`);
     for (const row of rows) cache.set(row);
+  }
+
+  /**
+   * Row `uuid` of `table` takes the caller's values where they equal its own
+   * (strings, and sets and maps of strings), so that one copy is kept where
+   * the caller would keep another: the controller shares the desired rows it
+   * has just written, or found in place. A reader cannot tell an equal value
+   * apart. Uuids and interned columns keep the cache's copy, which is already
+   * shared. Returns how many columns were taken.
+   */
+  share(table: string, uuid: string, values: Readonly<Record<string, Value>>): number {
+    const codec = this.codecs.get(table);
+    const cache = this.caches.get(table);
+    const row = cache?.get(uuid);
+    if (!codec || !row) return 0;
+    let n = 0;
+    for (const c in values) {
+      const v = values[c]!;
+      const cur = row[c];
+      if (cur === undefined || !codec.shareable.has(c)) continue;
+      // Equal strings may be one string already (no way to tell): taking it again costs only the index re-key.
+      if (typeof v === 'string' ? v !== cur : v === cur || typeof v !== 'object' || !(Array.isArray(v) ? Array.isArray(cur) && sameList(v, cur) : sameValue(v, cur))) continue;
+      cache!.swap(row, c, v);
+      n++;
+    }
+    return n;
   }
 
   /**

@@ -1,16 +1,22 @@
 /**
  * The replicated rows of one table, with secondary indexes built on first use
  * and maintained on every change. Rows are read-only snapshots: a change
- * replaces the row object, so a row handed out earlier stays valid.
+ * replaces the row object, so a row handed out earlier stays valid. (A
+ * shared value, DatabaseCache.share, replaces an equal one in place: no
+ * reader can tell them apart.)
  */
-import type { Atom, OvsMap, Row } from './types.js';
+import type { Atom, OvsMap, Row, Value } from './types.js';
 
 type KeyOf = (row: Row) => Atom | readonly Atom[] | undefined;
 
 /** Most indexed values (names, parent references) belong to one row: held bare, a Set only for more. */
 class SecondaryIndex {
   readonly map = new Map<Atom, string | Set<string>>();
-  constructor(readonly keyOf: KeyOf) {}
+  constructor(
+    /** The column its keys come from. */
+    readonly column: string,
+    readonly keyOf: KeyOf,
+  ) {}
 
   add(row: Row): void {
     const k = this.keyOf(row);
@@ -33,6 +39,17 @@ class SecondaryIndex {
     }
     this.remove(old);
     this.add(row);
+  }
+
+  /** Keys the entry of `row`'s key by the string the row holds now (it replaced an equal one). */
+  rekey(row: Row): void {
+    const k = this.keyOf(row);
+    if (typeof k !== 'string') return;
+    const s = this.map.get(k);
+    if (s === undefined) return;
+    // A Map keeps the key it was first given: re-inserted, the entry holds `k` and the old string can go.
+    this.map.delete(k);
+    this.map.set(k, s);
   }
 
   remove(row: Row): void {
@@ -117,7 +134,7 @@ export class TableCache<T extends Row = Row> {
   /** A new index under `id` in `of`, built over the current rows. */
   private index(of: Map<string, SecondaryIndex>, id: string, column: string, keyOf: KeyOf): SecondaryIndex {
     if (!this.columns.includes(column)) throw new Error(`table ${this.name}: column '${column}' is not monitored`);
-    const ix = new SecondaryIndex(keyOf);
+    const ix = new SecondaryIndex(column, keyOf);
     for (const row of this.rowsByUuid.values()) ix.add(row);
     of.set(id, ix);
     this.indexes.push(ix);
@@ -142,6 +159,15 @@ export class TableCache<T extends Row = Row> {
     }
     this.rowsByUuid.set(row._uuid, row);
     return old;
+  }
+
+  /**
+   * @internal DatabaseCache.share: `row` (held here) takes `value`, equal to
+   * what its `column` holds, and the indexes on the column key by it.
+   */
+  swap(row: T, column: string, value: Value): void {
+    (row as Row)[column] = value;
+    for (const ix of this.indexes) if (ix.column === column) ix.rekey(row);
   }
 
   /** @internal */

@@ -37,6 +37,9 @@ describe('applyOperations', () => {
       expect(applied.transactions).toBe(14);
       expect(applied.inserted).toHaveLength(40);
       expect(names(nb).filter((n) => String(n).startsWith('pipe-'))).toHaveLength(39);
+      // The cached rows hold the values they were written with (one copy): the plan's, not the decoded update's.
+      const row = nb.cache.table('Port_Group').get(applied.inserted[1]!.uuid)!;
+      expect(row['external_ids']).toBe((ops[1] as Extract<Operation, { op: 'insert' }>).row['external_ids']);
     } finally {
       await nb.close();
     }

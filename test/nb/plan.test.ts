@@ -111,6 +111,19 @@ describe('plan', () => {
     expect(plan(desired, db.snapshot(), { vendor: 'kube-ovn' }).ops).toEqual([]);
   });
 
+  it('tells `kept` of every row it keeps, with the desired values, also when it updates some of its columns', () => {
+    const db = new MemDb();
+    const desired = smallCluster();
+    db.apply(plan(desired, db.snapshot(), { vendor: 'kube-ovn' }).ops);
+    const lsp = db.byName('Logical_Switch_Port', 'web-0.default')!;
+    lsp['addresses'] = ['00:00:00:00:00:01 10.16.9.9'];
+    const kept = new Map<string, unknown>();
+    const p = plan(desired, db.snapshot(), { vendor: 'kube-ovn', kept: (table, uuid, row) => kept.set(`${table} ${uuid}`, row) });
+    expect(p.ops).toHaveLength(1);
+    expect(kept.size).toBe(desired.size);
+    expect(kept.get(`Logical_Switch_Port ${lsp._uuid}`)).toBe(desired.get('Logical_Switch_Port', 'web-0.default')!.row);
+  });
+
   it('updates only the columns that changed, keeping other writers’ map keys', () => {
     const db = new MemDb();
     const desired = smallCluster();

@@ -83,3 +83,54 @@ describe('DatabaseCache: interned set columns', () => {
     expect(t.get(LS[0]!)!['addresses']).toEqual(['10.0.0.1', '10.0.0.2']);
   });
 });
+
+describe('DatabaseCache.share', () => {
+  it('a row takes the caller’s equal strings, sets and maps; uuids, interned columns and differing values stay the cache’s own', async () => {
+    const cache = new DatabaseCache(
+      schema,
+      new Map([
+        ['Logical_Switch_Port', ['name', 'addresses', 'external_ids', 'dhcpv4_options']],
+        ['Address_Set', ['name', 'addresses']],
+      ]),
+      undefined,
+      new Map([['Address_Set', ['addresses']]]),
+    );
+    const dhcp = LS[1]!;
+    await cache.apply(
+      {
+        Logical_Switch_Port: {
+          [LSP[0]!]: { initial: { name: 'p1', addresses: 'aa:bb:cc:dd:ee:01 10.0.0.1', external_ids: ['map', [['pod', 'ns/p1'], ['vendor', 'kube-ovn']]], dhcpv4_options: ['uuid', dhcp] } },
+          [LSP[1]!]: { initial: { name: 'p2', addresses: ['set', ['b', 'a']], external_ids: ['map', [['pod', 'ns/p2']]] } },
+        },
+        Address_Set: { [LS[0]!]: { initial: { name: 's', addresses: ['set', ['10.0.0.1']] } } },
+      },
+      true,
+    );
+    const lsps = cache.table('Logical_Switch_Port');
+    lsps.find('name', '');
+    const addresses = ['aa:bb:cc:dd:ee:01 10.0.0.1'];
+    const ids = { vendor: 'kube-ovn', pod: 'ns/p1' };
+    const refs = [dhcp];
+    expect(cache.share('Logical_Switch_Port', LSP[0]!, { name: 'p1', addresses, external_ids: ids, dhcpv4_options: refs })).toBe(3);
+    const p1 = lsps.get(LSP[0]!)!;
+    expect(p1['addresses']).toBe(addresses);
+    expect(p1['external_ids']).toBe(ids);
+    expect(p1['dhcpv4_options']).not.toBe(refs);
+    expect(p1['dhcpv4_options']).toEqual(refs);
+
+    // A set in another order, a map that differs: kept as the cache has them.
+    expect(cache.share('Logical_Switch_Port', LSP[1]!, { addresses: ['b', 'a'].reverse(), external_ids: { pod: 'ns/other' } })).toBe(0);
+    expect(lsps.get(LSP[1]!)!['addresses']).toEqual(['b', 'a']);
+    const sets = cache.table('Address_Set');
+    expect(cache.share('Address_Set', LS[0]!, { name: 's', addresses: ['10.0.0.1'] })).toBe(1);
+    expect(cache.share('Logical_Switch_Port', LSP[0]!.replace('0a', 'ff'), { name: 'p1' })).toBe(0);
+    expect(sets.get(LS[0]!)!['addresses']).toEqual(['10.0.0.1']);
+
+    // The name index still finds the row by the string it holds now, and follows a later rename.
+    expect(lsps.findOne('name', 'p1')).toBe(p1);
+    await cache.apply({ Logical_Switch_Port: { [LSP[0]!]: { modify: { name: 'p3' } } } }, false);
+    expect(lsps.find('name', 'p1')).toEqual([]);
+    expect(lsps.findOne('name', 'p3')?._uuid).toBe(LSP[0]);
+    expect(lsps.get(LSP[0]!)!['external_ids']).toBe(ids);
+  });
+});
