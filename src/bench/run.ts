@@ -67,7 +67,7 @@ export interface BenchSyncResult {
   date: string;
   machine: { cpus: number; loadAverage: number[] };
   cluster: ClusterSpec & { objects: number };
-  options: { mode: Mode; steady: SteadySizes; naiveSample: number; damageShare: number; northd: boolean; nb: NbKind; coldPairs: number };
+  options: { mode: Mode; steady: SteadySizes; naiveSample: number; damageShare: number; northd: boolean; nb: NbKind; coldPairs: number; heapTargetMb: number };
   ovnscale?: OvnscaleResult;
   floor?: FloorResult;
   /** The warm restart's floor: ovsdb-server sending the converged NB as the controller monitors it. */
@@ -108,7 +108,7 @@ export async function runBenchSync(o: BenchSyncOptions): Promise<BenchSyncResult
     date: new Date().toISOString(),
     machine: { cpus: cpus().length, loadAverage: loadavg().map(r1) },
     cluster: { ...o.cluster, objects: sim.objects },
-    options: { mode: o.mode, steady: o.steady, naiveSample: o.naiveSample, damageShare: o.damageShare, northd: o.northd, nb: o.nb, coldPairs: o.coldPairs },
+    options: { mode: o.mode, steady: o.steady, naiveSample: o.naiveSample, damageShare: o.damageShare, northd: o.northd, nb: o.nb, coldPairs: o.coldPairs, heapTargetMb: o.controller.heapTargetMb ?? 0 },
     phases: [],
     ratios: { naiveOverOvnscale: {} },
     wallSeconds: 0,

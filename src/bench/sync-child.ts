@@ -19,6 +19,7 @@ export async function syncInOwnProcess(nbRemote: string, kubeconfig: string, con
   const args = [...CLI_NODE_FLAGS, cliPath(), 'sync', '--json', '--log-level', 'warn', '--kubeconfig', kubeconfig, '--ovn-nb-addr', nbRemote];
   if (controller.maxOpsPerTxn !== undefined) args.push('--max-ops-per-txn', String(controller.maxOpsPerTxn));
   if (controller.wasmWorkers !== undefined) args.push('--wasm-workers', String(controller.wasmWorkers));
+  if (controller.heapTargetMb !== undefined) args.push('--heap-target-mb', String(controller.heapTargetMb));
   const t0 = performance.now();
   const stdout = await runTool(process.execPath, args, { timeoutMs, env: cliNodeEnv() });
   const ms = performance.now() - t0;

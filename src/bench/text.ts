@@ -39,7 +39,7 @@ export function formatBenchSync(r: BenchSyncResult): string {
     out.push(`  restart after removing ${o.damaged.removed.total} of ${o.damaged.removed.rowsBefore} rows: ${o.damaged.operations} operations, ${o.damaged.writeTransactions} transactions`);
     out.push(`  warm restart of the controller: ${o.warm.planSkipped ? 'resumed from its state file (watches and NB monitors picked up where the last one stopped), nothing to plan before ready' : 'planned against the whole NB'}; NB ${r.options.nb}`);
     out.push(`  warm restart as \`ovnscale sync\` in its own process: ${o.warmOwnProcess.seconds} s, ${o.warmOwnProcess.writeTransactions} write transactions, peak RSS ${o.warmOwnProcess.peakRssMiB} MiB`);
-    out.push(`  controller peak RSS: cold sync ${o.cold.peakRssMiB} MiB, warm restart ${o.warm.peakRssMiB} MiB, repair and event phases ${o.memory.rssMiB} MiB (peak V8 heap ${o.memory.heapUsedMiB} MiB); each controller in its own process`);
+    out.push(`  controller peak RSS: cold sync ${o.cold.peakRssMiB} MiB, warm restart ${o.warm.peakRssMiB} MiB, repair and event phases ${o.memory.rssMiB} MiB (peak V8 heap ${o.memory.heapUsedMiB} MiB); each controller in its own process, heap target ${r.options.heapTargetMb ? `${r.options.heapTargetMb} MiB` : 'none'}`);
     out.push(`  cold sync steps (ms): ${Object.entries(o.cold.timings).map(([k, v]) => `${k} ${v}`).join(', ')}`);
   }
   if (r.naive) {

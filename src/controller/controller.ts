@@ -16,6 +16,7 @@ import { hostname } from 'node:os';
 import { KubeApi, KubeWriter, loadKubeConfig, recordKey, type ObjectRecord } from '../k8s/index.js';
 import { connect, type OvsdbClient } from '../ovsdb/index.js';
 import { collectGarbage } from '../util/gc.js';
+import { governHeap } from '../util/heap-governor.js';
 import type { Logger } from '../util/log.js';
 import { snapshotOf } from './bulk-desired.js';
 import { createClusterCache, type ClusterCache } from './cluster-cache.js';
@@ -111,6 +112,7 @@ export class Controller {
   private wroteAhead = false;
   /** The state file says the NB held the desired rows of the caches it resumed (warm-state.ts). */
   private resumedConverged = false;
+  private ungovern?: () => void;
 
   constructor(
     private readonly o: ControllerRunOptions,
@@ -132,6 +134,7 @@ export class Controller {
   }
 
   async start(): Promise<void> {
+    this.ungovern = governHeap(this.o.heapTargetMb, this.log, (s) => this.metrics.heapCollections.observe(s));
     this.status = await startStatusServer(this.o.metricsAddr, { registry: this.metrics.registry, ready: () => this.ready });
     this.log.info('metrics and health', { address: this.status.address });
     const api = new KubeApi(loadKubeConfig(this.o.kubeconfig));
@@ -235,6 +238,7 @@ export class Controller {
     }
     await this.sb?.close();
     await this.status?.close();
+    this.ungovern?.();
   }
 
   /** Once, at startup: later full passes find the caches listed and write everything at once. */

@@ -17,6 +17,7 @@ export interface ControllerMetrics {
   nbOperations: Counter<'table' | 'op'>;
   nbTransactions: Counter<'result'>;
   wasmTaskDuration: Histogram<'kernel'>;
+  heapCollections: Histogram;
   invalidObjects: Counter<'kind' | 'reason'>;
   stateLoads: Counter<'outcome' | 'reason'>;
   migrationNbLatency: Histogram<'stage'>;
@@ -60,6 +61,12 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}): Controll
       help: 'Duration of a bulk sync phase',
       labelNames: ['phase'],
       buckets: [0.01, 0.05, 0.1, 0.5, 1, 2, 5, 10, 30, 60, 120, 300, 600],
+      registers,
+    }),
+    heapCollections: new Histogram({
+      name: 'ovnscale_heap_governor_collection_seconds',
+      help: 'Full collections the heap governor made past --heap-target-mb',
+      buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 5],
       registers,
     }),
     nbOperations: new Counter({ name: 'ovnscale_nb_operations_total', help: 'NB operations sent, by table and op', labelNames: ['table', 'op'], registers }),

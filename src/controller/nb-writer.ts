@@ -8,6 +8,7 @@ import { chunkGroups, chunkOperations, connect, OvsdbTransactError, type CacheSn
 import type { Operation } from '../ovsdb/types.js';
 import { NB_COLUMNS, NB_TABLES } from '../nb/rows.js';
 import type { ExistingRows } from '../nb/plan.js';
+import { heapCheckpoint } from '../util/heap-governor.js';
 import type { Logger } from '../util/log.js';
 import type { ControllerMetrics } from './metrics.js';
 
@@ -114,7 +115,11 @@ export async function applyOperations(nb: OvsdbClient, ops: Operation[], o: Appl
     );
     pending.add(done);
     void done.then(() => pending.delete(done));
-    if (pending.size >= window) await Promise.race(pending);
+    if (pending.size >= window) {
+      await Promise.race(pending);
+      // Sent operations and decoded updates are garbage now (with a heap target, collected before they pile up).
+      heapCheckpoint();
+    }
   }
   await Promise.all(pending);
   if (failure) throw failure.err;

@@ -15,6 +15,8 @@ export interface ControllerOptions {
   maxOpsPerTxn: number;
   workerNum: number;
   wasmWorkers: number;
+  /** Soft target of the V8 heap in MiB (util/heap-governor.ts); 0: V8's own heuristics. */
+  heapTargetMb: number;
 }
 
 export const DEFAULT_OPTIONS: ControllerOptions = {
@@ -29,6 +31,7 @@ export const DEFAULT_OPTIONS: ControllerOptions = {
   maxOpsPerTxn: 1000,
   workerNum: 3,
   wasmWorkers: 2,
+  heapTargetMb: 0,
 };
 
 export const clusterConfig = (o: ControllerOptions): ClusterConfig => ({ vendor: o.vendor, clusterRouter: o.clusterRouter, nodeSwitch: o.nodeSwitch });

@@ -7,6 +7,7 @@ import { KubeApi, KubeWriter, loadKubeConfig } from '../k8s/index.js';
 import type { OvsdbClient } from '../ovsdb/index.js';
 import { emptyCounts, type PlanResult } from '../nb/plan.js';
 import { activeGatewaysInNb } from '../nb/read.js';
+import { governHeap } from '../util/heap-governor.js';
 import type { Logger } from '../util/log.js';
 import { writeBack } from './allocation.js';
 import type { PatchRetries } from './patch-retry.js';
@@ -115,6 +116,15 @@ function planless(): Converged {
 /** Lists the cluster and connects to the NB (at once: neither waits for the other; the desired state is computed while the NB replicates), runs bulkSync once, closes everything. */
 export async function syncOnce(o: SyncOnceOptions, log: Logger, metrics?: ControllerMetrics): Promise<SyncReport> {
   const t0 = performance.now();
+  const ungovern = governHeap(o.heapTargetMb, log, metrics && ((s) => metrics.heapCollections.observe(s)));
+  try {
+    return await listAndSync(o, log, t0, metrics);
+  } finally {
+    ungovern();
+  }
+}
+
+async function listAndSync(o: SyncOnceOptions, log: Logger, t0: number, metrics?: ControllerMetrics): Promise<SyncReport> {
   const api = new KubeApi(loadKubeConfig(o.kubeconfig));
   const connecting = connectNb(o.nbAddr, log, metrics).then((nb) => ({ nb, ms: performance.now() - t0 }));
   connecting.catch(() => undefined);

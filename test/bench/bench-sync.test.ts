@@ -12,7 +12,7 @@ import { controllerChildPath, packageRoot } from '../../src/util/paths.js';
 
 /** The benchmark on a 300-pod cluster, without ovn-northd. */
 const tiny = (o: Pick<Parameters<typeof runBenchSync>[0], 'mode' | 'steady' | 'naiveSample' | 'timeoutMs' | 'progress'> & { coldPairs?: number }) =>
-  runBenchSync({ cluster: clusterSpec({ nodes: 4, subnets: 2, pods: 300, policies: 8, services: 10 }), damageShare: 0.05, northd: false, nb: 'raft', controller: { wasmWorkers: 0 }, coldPairs: 1, ...o });
+  runBenchSync({ cluster: clusterSpec({ nodes: 4, subnets: 2, pods: 300, policies: 8, services: 10 }), damageShare: 0.05, northd: false, nb: 'raft', controller: { wasmWorkers: 0, heapTargetMb: 1 }, coldPairs: 1, ...o });
 
 describe('ovnscale bench sync at a tiny size', () => {
   it.runIf(existsSync(join(packageRoot(), 'dist', 'src', 'cli', 'main.js')))('runs every mode and phase end to end; the JSON holds the figures and their invariants', async () => {
@@ -31,6 +31,8 @@ describe('ovnscale bench sync at a tiny size', () => {
     expect(o.warmOwnProcess.writeTransactions).toBe(0);
     expect(o.warmOwnProcess.desiredRows).toBe(o.warm.desiredRows);
     expect(o.warmOwnProcess.peakRssMiB).toBeGreaterThan(20);
+    // Every controller ran under a heap target of 1 MiB: collecting at its checkpoints, converging all the same.
+    expect(r.options.heapTargetMb).toBe(1);
     expect(o.damaged.removed.total).toBeGreaterThan(0);
     expect(o.damaged.operations).toBeGreaterThanOrEqual(o.damaged.removed.total);
     expect(o.service!.create.n).toBe(2);
