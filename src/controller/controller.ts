@@ -16,7 +16,7 @@ import { hostname } from 'node:os';
 import { KubeApi, KubeWriter, loadKubeConfig, recordKey, type ObjectRecord } from '../k8s/index.js';
 import { connect, type OvsdbClient } from '../ovsdb/index.js';
 import { collectGarbage } from '../util/gc.js';
-import { governHeap } from '../util/heap-governor.js';
+import { governHeap, heapGovernor } from '../util/heap-governor.js';
 import type { Logger } from '../util/log.js';
 import { snapshotOf } from './bulk-desired.js';
 import { createClusterCache, type ClusterCache } from './cluster-cache.js';
@@ -306,6 +306,7 @@ export class Controller {
     this.metrics.syncDuration.observe({ phase: first ? 'startup' : full ? 'full' : 'event' }, ms / 1000);
     if (first) {
       this.synced = true;
+      heapGovernor.steady();
       this.log.info('startup sync done, ready', { operations: report.operations, transactions: report.transactions, ms: Math.round(ms) });
     } else if (report.operations > 0 || full) {
       this.log.info('reconciled', { full, operations: report.operations, transactions: report.transactions, ms: Math.round(ms) });
