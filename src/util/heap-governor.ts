@@ -8,20 +8,19 @@
  * sent, the decoded updates (docs/controller.md). With a target set, the
  * governor collects at checkpoints once the heap is over the target and has
  * grown by a fifth since the last collection it made. The checkpoints are in
- * bulk work only: a full pass before and after its plan, and between its
- * pipelined transactions. An event's pass never waits for one: a forced
+ * bulk work only: a full pass before and after its plan, between its
+ * pipelined transactions, and the startup pass before the controller is
+ * ready. An event's pass never waits for one: a forced
  * collection is one pause (~0.6 s at 150k pods), where V8's own are
- * incremental. Between events, once the controller is ready (steady()), V8's
- * own collections keep the heap within a quarter over what they keep.
- * Forced collections are capped at a tenth of the time since the governor
- * started, so a target below the live heap costs at most that much.
+ * incremental. Collections are capped at a tenth of the time since the
+ * governor started, so a target below the live heap costs at most that much.
  *
  * The heap is the process's, so there is one governor per process
  * (heapGovernor): the controller or `ovnscale sync` sets its target, and the
  * code that allocates in bulk calls heapCheckpoint().
  */
 import { readFileSync } from 'node:fs';
-import { getHeapStatistics, setFlagsFromString } from 'node:v8';
+import { getHeapStatistics } from 'node:v8';
 import { collectGarbage } from './gc.js';
 import type { Logger } from './log.js';
 
@@ -29,8 +28,6 @@ import type { Logger } from './log.js';
 const GROWTH = 0.2;
 /** Share of wall time collections may take. */
 const MAX_SHARE = 0.1;
-/** V8's growth past what its last collection kept, in steady state (it picks 1.1x to 4x by itself). */
-const STEADY_GROWING_PERCENT = 25;
 
 export interface Collection {
   ms: number;
@@ -60,16 +57,7 @@ export class HeapGovernor {
     this.started = performance.now();
   }
 
-  /**
-   * Bulk work is done (the controller is ready): V8's own incremental
-   * collections take over, with a fixed growth factor. Off without a target.
-   */
-  steady(): void {
-    if (this.target > 0) setFlagsFromString(`--heap-growing-percent=${STEADY_GROWING_PERCENT}`);
-  }
-
   stop(): void {
-    if (this.target > 0) setFlagsFromString('--heap-growing-percent=0');
     this.target = 0;
   }
 
