@@ -37,7 +37,7 @@ import { scopedSync } from './scoped-sync.js';
 import { bulkSync, type SyncReport } from './sync-once.js';
 import type { ValidationError } from './validation.js';
 import { WorkQueue, runWorkers } from './workqueue.js';
-import { captureState, loadState, optionsFingerprint, resumeReflectors, saveState } from './warm-state.js';
+import { captureState, loadState, optionsFingerprint, packState, resumeReflectors, saveState, type PackedState } from './warm-state.js';
 
 const EVENTS_PER_PASS = 100;
 /** The one queue key: passes never overlap, and events during a pass make one more. */
@@ -225,6 +225,22 @@ export class Controller {
     await this.migration?.stop();
     await this.elector?.stop();
     await this.cache?.stop();
+    const packed = await this.closeAndPack(converged);
+    if (packed && this.o.stateFile) {
+      // Packed, the caches need not stay: collected before the file's bytes are made (~270 MB at 150k pods), not beside them.
+      this.cache = undefined;
+      this.nbReady = undefined;
+      this.migration = undefined;
+      collectGarbage();
+      await saveState(this.o.stateFile, packed, this.log);
+    } else if (this.o.stateFile && this.cache) this.log.info('state not saved: the caches never finished their first list', { path: this.o.stateFile });
+    await this.sb?.close();
+    await this.status?.close();
+    this.ungovern?.();
+  }
+
+  /** Closes the NB connection and, with a state file, packs the caches (undefined: nothing to save). */
+  private async closeAndPack(converged: boolean): Promise<PackedState | undefined> {
     const nb = await this.nbReady?.catch(() => undefined);
     // After the last write, before the connection closes: the NB cache as of a transaction the server knows.
     const nbSnapshot = this.o.stateFile ? await nb?.snapshot().catch(() => undefined) : undefined;
@@ -232,16 +248,11 @@ export class Controller {
     // Settles once its lists stop or its NB connection closes.
     await this.infrastructure?.done;
     this.model.release();
-    if (this.o.stateFile && this.cache) {
-      // Collected now, the model's memory is what packing the caches uses; V8 would let the heap grow instead (~330 MB at 150k pods).
-      collectGarbage();
-      const state = captureState(this.cache, nbSnapshot, converged ? optionsFingerprint(this.o) : undefined);
-      if (state) await saveState(this.o.stateFile, state, this.log);
-      else this.log.info('state not saved: the caches never finished their first list', { path: this.o.stateFile });
-    }
-    await this.sb?.close();
-    await this.status?.close();
-    this.ungovern?.();
+    if (!this.o.stateFile || !this.cache) return undefined;
+    // Collected now, the model's memory is what packing the caches uses; V8 would let the heap grow instead (~330 MB at 150k pods).
+    collectGarbage();
+    const state = captureState(this.cache, nbSnapshot, converged ? optionsFingerprint(this.o) : undefined);
+    return state && packState(state);
   }
 
   /** Once, at startup: later full passes find the caches listed and write everything at once. */

@@ -80,7 +80,9 @@ function fromFile(file: StateFile): WarmState {
 /** This build's version and every option the desired rows depend on, as one string. */
 export function optionsFingerprint(o: ControllerOptions): string {
   const { version } = JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version?: unknown };
-  return JSON.stringify([version, ...Object.keys(DEFAULT_OPTIONS).sort().map((k) => o[k as keyof ControllerOptions])]);
+  // A memory setting changes no row: a restart with another one still finds the NB converged.
+  const keys = Object.keys(DEFAULT_OPTIONS).filter((k) => k !== 'heapTargetMb');
+  return JSON.stringify([version, ...keys.sort().map((k) => o[k as keyof ControllerOptions])]);
 }
 
 /** The caches as they are now (`nb`: the NB client's snapshot()); undefined until every resource has been listed. */
@@ -96,13 +98,32 @@ export function captureState(cache: ClusterCache, nb: CacheSnapshot | undefined,
   return { cluster: { namespace: ns.name, uid: ns.uid }, reflectors, ...(nb ? { nb } : {}), ...(nb && convergedWith ? { convergedWith } : {}) };
 }
 
-export async function saveState(path: string, state: WarmState, log: Logger): Promise<void> {
+/** A state packed for its file, with what it counts for the log. */
+export interface PackedState {
+  file: StateFile;
+  records: number;
+  nbRows: number;
+  /** ms packing took. */
+  ms: number;
+}
+
+/**
+ * Packs a state (each distinct string once): once packed, the caches it
+ * was taken from need not stay for the file to be written.
+ */
+export function packState(state: WarmState): PackedState {
+  const t0 = performance.now();
+  const file = toFile(state);
+  const records = Object.values(state.reflectors).reduce((n, r) => n + r.records.length, 0);
+  const nbRows = Object.values(state.nb?.tables ?? {}).reduce((n, t) => n + t.rows.length, 0);
+  return { file, records, nbRows, ms: performance.now() - t0 };
+}
+
+export async function saveState(path: string, packed: PackedState, log: Logger): Promise<void> {
   const t0 = performance.now();
   try {
-    const bytes = await writeSnapshotFile(path, FORMAT, toFile(state));
-    const records = Object.values(state.reflectors).reduce((n, r) => n + r.records.length, 0);
-    const rows = Object.values(state.nb?.tables ?? {}).reduce((n, t) => n + t.rows.length, 0);
-    log.info('state saved', { path, records, nbRows: rows, bytes, ms: Math.round(performance.now() - t0) });
+    const bytes = await writeSnapshotFile(path, FORMAT, packed.file);
+    log.info('state saved', { path, records: packed.records, nbRows: packed.nbRows, bytes, ms: Math.round(packed.ms + performance.now() - t0) });
   } catch (err) {
     log.error('state not saved; the next start lists everything', { path, err });
   }
