@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { chunkGroups, chunkOperations, connect, OvsdbTransactError, type CacheSnapshot, type OvsdbClient } from '../ovsdb/index.js';
-import type { Operation } from '../ovsdb/types.js';
+import type { Condition, Operation } from '../ovsdb/types.js';
 import { NB_COLUMNS, NB_TABLES } from '../nb/rows.js';
 import type { ExistingRows } from '../nb/plan.js';
 import { heapCheckpoint } from '../util/heap-governor.js';
@@ -100,11 +100,15 @@ export async function applyOperations(nb: OvsdbClient, ops: Operation[], o: Appl
         o.metrics?.nbTransactions.inc({ result: 'ok' });
         out.transactions++;
         chunk.forEach((op, i) => {
-          const uuid = results[i]?.uuid;
-          if (op.op === 'insert' && uuid) {
+          if (op.op === 'insert') {
+            const uuid = results[i]?.uuid;
+            if (!uuid) return;
             out.inserted.push({ table: op.table, uuid });
             nb.cache.share(op.table, uuid, op.row);
-          } else if (op.op === 'update' && op.where.length === 1 && op.where[0]![0] === '_uuid') nb.cache.share(op.table, String(op.where[0]![2]), op.row);
+          } else if (op.op === 'update') {
+            const uuid = rowByUuid(op.where);
+            if (uuid) nb.cache.share(op.table, uuid, op.row);
+          }
         });
         if (o.metrics) countOperations(chunk, o.metrics);
       },
@@ -124,6 +128,12 @@ export async function applyOperations(nb: OvsdbClient, ops: Operation[], o: Appl
   await Promise.all(pending);
   if (failure) throw failure.err;
   return out;
+}
+
+/** The uuid a where clause names its one row by (`_uuid == u`, as plans write), else undefined. */
+function rowByUuid(where: readonly Condition[]): string | undefined {
+  const c = where.length === 1 ? where[0] : undefined;
+  return c && c[0] === '_uuid' && c[1] === '==' && typeof c[2] === 'string' ? c[2] : undefined;
 }
 
 const rowUuidSupport = new WeakMap<OvsdbClient, Promise<boolean>>();

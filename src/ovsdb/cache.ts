@@ -55,10 +55,10 @@ interface TableCodec {
   shareable: ReadonlySet<string>;
 }
 
-/** Whether share() may take a caller's value for `col`: string atoms only (a uuid's copy is the row's own, intern.ts). */
+/** Whether share() may take a caller's value for `col`: one holding strings and no uuids (a uuid's copy is the row's own, intern.ts). */
 function shareableColumn(col: ColumnSchema): boolean {
-  const strings = (b: ColumnSchema['key'] | undefined): boolean => b === undefined || b.type !== 'uuid';
-  return (col.key.type === 'string' || col.value?.type === 'string') && strings(col.key) && strings(col.value);
+  const notUuid = (b: ColumnSchema['key'] | undefined): boolean => b?.type !== 'uuid';
+  return (col.key.type === 'string' || col.value?.type === 'string') && notUuid(col.key) && notUuid(col.value);
 }
 
 /** `a` holds what `b` holds, element by element (a set taken whole must keep the order the cache has). */
@@ -66,6 +66,17 @@ function sameList(a: readonly unknown[], b: readonly unknown[]): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
+}
+
+/**
+ * Whether a row holding `cur` gains by taking `v` instead: an equal string
+ * (which may be the same one: there is no telling), or an equal set or map
+ * that is another object. Numbers and booleans take no memory of their own.
+ */
+function worthTaking(v: Value, cur: Value): boolean {
+  if (typeof v === 'string') return v === cur;
+  if (v === cur || typeof v !== 'object') return false;
+  return Array.isArray(v) ? Array.isArray(cur) && sameList(v, cur) : sameValue(v, cur);
 }
 
 export class DatabaseCache {
@@ -133,18 +144,15 @@ export class DatabaseCache {
    * shared. Returns how many columns were taken.
    */
   share(table: string, uuid: string, values: Readonly<Record<string, Value>>): number {
-    const codec = this.codecs.get(table);
     const cache = this.caches.get(table);
+    const codec = this.codecs.get(table);
     const row = cache?.get(uuid);
-    if (!codec || !row) return 0;
+    if (!cache || !codec || !row) return 0;
     let n = 0;
     for (const c in values) {
-      const v = values[c]!;
       const cur = row[c];
-      if (cur === undefined || !codec.shareable.has(c)) continue;
-      // Equal strings may be one string already (no way to tell): taking it again costs only the index re-key.
-      if (typeof v === 'string' ? v !== cur : v === cur || typeof v !== 'object' || !(Array.isArray(v) ? Array.isArray(cur) && sameList(v, cur) : sameValue(v, cur))) continue;
-      cache!.swap(row, c, v);
+      if (cur === undefined || !codec.shareable.has(c) || !worthTaking(values[c]!, cur)) continue;
+      cache.swap(row, c, values[c]!);
       n++;
     }
     return n;
