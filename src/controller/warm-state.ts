@@ -153,9 +153,17 @@ export async function loadState(path: string, api: KubeApi, log: Logger, metrics
     log.warn('state file not used; listing the cluster', { path, reason, message });
     return undefined;
   };
-  let value: unknown;
+  let decoded: { state: WarmState } | { bad: string };
   try {
-    value = await readSnapshotFile(path, FORMAT);
+    decoded = await readSnapshotFile(path, FORMAT, (value) => {
+      const bad = malformed(value);
+      if (bad !== undefined) return { bad };
+      try {
+        return { state: fromFile(value as StateFile) };
+      } catch (err) {
+        return { bad: (err as Error).message };
+      }
+    });
   } catch (err) {
     if (!(err instanceof SnapshotFileError)) throw err;
     if (err.reason !== 'absent') return refuse(err.reason, err.message);
@@ -163,14 +171,8 @@ export async function loadState(path: string, api: KubeApi, log: Logger, metrics
     log.info('no state file; listing everything', { path });
     return undefined;
   }
-  const bad = malformed(value);
-  if (bad !== undefined) return refuse('shape', bad);
-  let state: WarmState;
-  try {
-    state = fromFile(value as StateFile);
-  } catch (err) {
-    return refuse('shape', (err as Error).message);
-  }
+  if ('bad' in decoded) return refuse('shape', decoded.bad);
+  const { state } = decoded;
   const { namespace, uid } = state.cluster;
   // Bounded: an API server slow to answer this costs a list, not a startup stuck here.
   const live = await api.request<{ metadata?: { uid?: unknown } }>('GET', `/api/v1/namespaces/${encodeURIComponent(namespace)}`, { timeoutMs: 10_000 }).then(
