@@ -141,9 +141,6 @@ export class Controller {
     this.writer = new KubeWriter(api);
     this.cache = await createClusterCache(api, this.log);
     const state = this.o.stateFile ? await loadState(this.o.stateFile, api, this.log, this.metrics) : undefined;
-    // The file's bytes (~270 MB at 150k pods) are garbage once unpacked, but V8 kept them until its next full
-    // collection, well past ready: collected now, while the heap is small.
-    if (this.o.stateFile) collectGarbage();
     if (state) resumeReflectors(state, this.cache);
     this.resumedConverged = state?.convergedWith !== undefined && state.convergedWith === optionsFingerprint(this.o);
     this.cache.start();
