@@ -60,16 +60,18 @@ async function removeLeftovers(path: string): Promise<void> {
 }
 
 /**
- * Frees an ArrayBuffer's memory now, not at the collector's pace: moved to
- * a port that is closed at once. A buffer that cannot move is left to the
- * collector.
+ * Frees a buffer's memory now, not at the collector's pace: its
+ * ArrayBuffer is moved to a port that is closed at once. Only a buffer
+ * that is the whole of its ArrayBuffer (a slice of a shared pool is left
+ * alone); one that cannot move is left to the collector.
  */
-function release(buffer: ArrayBufferLike): void {
+function release(buf: Buffer): void {
+  if (buf.byteOffset !== 0 || buf.byteLength !== buf.buffer.byteLength) return;
   const { port1, port2 } = new MessageChannel();
   try {
-    port1.postMessage(null, [buffer as ArrayBuffer]);
+    port1.postMessage(null, [buf.buffer as ArrayBuffer]);
   } catch {
-    // Not transferable (a pooled buffer): the collector frees it as before.
+    // Not transferable: the collector frees it as before.
   } finally {
     port1.close();
     port2.close();
@@ -104,12 +106,12 @@ export async function readSnapshotFile<T>(path: string, version: number, decode:
   try {
     value = deserialize(payload);
   } catch (err) {
-    release(buf.buffer);
+    release(buf);
     throw new SnapshotFileError(path, 'payload', `cannot decode: ${(err as Error).message}`, { cause: err });
   }
   try {
     return decode(value);
   } finally {
-    release(buf.buffer);
+    release(buf);
   }
 }
