@@ -8,8 +8,8 @@ import { writeReport } from '../bench/html.js';
 import { NB_KINDS, runBenchSync, type Mode, type NbKind } from '../bench/run.js';
 import { formatBenchSync } from '../bench/text.js';
 import { clusterSpec } from '../sim/gen/cluster.js';
-import { defaultHeapTargetMiB } from '../util/heap-governor.js';
 import type { CommandModule } from './commands.js';
+import { childHeapTargetHelp, heapTargetFlagSpec, heapTargetMb } from './controller-flags.js';
 import { boolFlag, intFlag, parseFlags, stringFlag, UsageError } from './flags.js';
 import { clusterFlags, clusterFlagHelp, clusterFlagSpec } from './sim.js';
 
@@ -36,7 +36,7 @@ const mod: CommandModule = {
         'damage-percent': { type: 'string', default: '5' },
         'max-ops-per-txn': { type: 'string', default: '1000' },
         'wasm-workers': { type: 'string', default: '2' },
-        'heap-target-mb': { type: 'string', default: String(defaultHeapTargetMiB()) },
+        ...heapTargetFlagSpec,
         'timeout-s': { type: 'string', default: '600' },
         'cold-pairs': { type: 'string', default: '1' },
         nb: { type: 'string', default: 'raft' },
@@ -54,7 +54,7 @@ const mod: CommandModule = {
         'damage-percent': 'share of NB rows removed behind the controller\'s back before a restart',
         'max-ops-per-txn': 'operations per NB transaction at most (controller and floor)',
         'wasm-workers': 'controller wasm worker threads',
-        'heap-target-mb': "the controller's soft heap target in MiB, as `ovnscale controller --heap-target-mb` (0: V8's own heuristics)",
+        ...childHeapTargetHelp,
         'timeout-s': 'longest wait for one change to reach the NB',
         'cold-pairs': 'cold syncs, each beside a raw floor into fresh NBs, alternating (from the second on, `ovnscale sync` in its own process); the cold ratio is their median',
         nb: 'how each NB is kept: raft (a one-member cluster, as Kube-OVN runs it, whose transaction history lets a restart resume) or standalone',
@@ -79,7 +79,7 @@ const mod: CommandModule = {
       damageShare: damage / 100,
       northd: false,
       nb,
-      controller: { maxOpsPerTxn: intFlag(p, 'max-ops-per-txn', 1, 1_000_000), wasmWorkers: intFlag(p, 'wasm-workers', 0, 64), heapTargetMb: intFlag(p, 'heap-target-mb', 0, 1_048_576) },
+      controller: { maxOpsPerTxn: intFlag(p, 'max-ops-per-txn', 1, 1_000_000), wasmWorkers: intFlag(p, 'wasm-workers', 0, 64), heapTargetMb: heapTargetMb(p) },
       timeoutMs: intFlag(p, 'timeout-s', 1, 86_400) * 1000,
       coldPairs: intFlag(p, 'cold-pairs', 1, 20),
       progress,

@@ -4,6 +4,12 @@ import { DEFAULT_OPTIONS, type ControllerOptions } from '../controller/options.j
 import { defaultHeapTargetMiB } from '../util/heap-governor.js';
 import { intFlag, stringFlag, UsageError, type FlagSpec, type Parsed } from './flags.js';
 
+/** `--heap-target-mb`, also on the commands that start controllers of their own (bench sync, demo). */
+export const heapTargetFlagSpec: FlagSpec = { 'heap-target-mb': { type: 'string', default: String(defaultHeapTargetMiB()) } };
+export const heapTargetMb = (p: Parsed): number => intFlag(p, 'heap-target-mb', 0, 1_048_576);
+/** Its help where the controllers run in processes of their own. */
+export const childHeapTargetHelp = { 'heap-target-mb': "the controller's soft heap target in MiB, as `ovnscale controller --heap-target-mb` (0: V8's own heuristics)" };
+
 export const controllerFlagSpec: FlagSpec = {
   kubeconfig: { type: 'string' },
   'ovn-nb-addr': { type: 'string' },
@@ -20,7 +26,7 @@ export const controllerFlagSpec: FlagSpec = {
   'node-switch-cidr': { type: 'string', default: DEFAULT_OPTIONS.nodeSwitchCidr },
   vendor: { type: 'string', default: DEFAULT_OPTIONS.vendor },
   'log-level': { type: 'string', default: 'info' },
-  'heap-target-mb': { type: 'string', default: String(defaultHeapTargetMiB()) },
+  ...heapTargetFlagSpec,
 };
 
 export const controllerFlagHelp: Record<string, string> = {
@@ -62,6 +68,6 @@ export function controllerOptions(p: Parsed): ControllerOptions & { nbAddr: stri
     maxOpsPerTxn: intFlag(p, 'max-ops-per-txn', 1, 1_000_000),
     workerNum: intFlag(p, 'worker-num', 1, 256),
     wasmWorkers: intFlag(p, 'wasm-workers', 0, 256),
-    heapTargetMb: intFlag(p, 'heap-target-mb', 0, 1_048_576),
+    heapTargetMb: heapTargetMb(p),
   };
 }

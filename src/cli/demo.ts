@@ -10,8 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeReport } from '../bench/html.js';
 import { runBenchSync, type BenchSyncResult } from '../bench/run.js';
-import { defaultHeapTargetMiB } from '../util/heap-governor.js';
 import type { CommandModule } from './commands.js';
+import { childHeapTargetHelp, heapTargetFlagSpec, heapTargetMb } from './controller-flags.js';
 import { intFlag, parseFlags, stringFlag } from './flags.js';
 import { clusterFlagHelp, clusterFlagSpec, clusterFlags } from './sim.js';
 
@@ -68,13 +68,13 @@ const mod: CommandModule = {
         services: { type: 'string', default: '1500' },
         report: { type: 'string' },
         'wasm-workers': { type: 'string', default: '2' },
-        'heap-target-mb': { type: 'string', default: String(defaultHeapTargetMiB()) },
+        ...heapTargetFlagSpec,
       },
       {
         ...clusterFlagHelp,
         report: 'HTML report path (default: a file in the temp dir)',
         'wasm-workers': 'controller wasm worker threads',
-        'heap-target-mb': "the controller's soft heap target in MiB, as `ovnscale controller --heap-target-mb` (0: V8's own heuristics)",
+        ...childHeapTargetHelp,
       },
     );
     if (!p) return 0;
@@ -92,7 +92,7 @@ const mod: CommandModule = {
         damageShare: 0.05,
         northd: true,
         nb: 'raft',
-        controller: { wasmWorkers: intFlag(p, 'wasm-workers', 0, 64), heapTargetMb: intFlag(p, 'heap-target-mb', 0, 1_048_576) },
+        controller: { wasmWorkers: intFlag(p, 'wasm-workers', 0, 64), heapTargetMb: heapTargetMb(p) },
         timeoutMs: 600_000,
         coldPairs: 1,
         progress: (s) => out.line(s),

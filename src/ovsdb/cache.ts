@@ -19,7 +19,7 @@ import { type Deferred, settle } from './lazy-json.js';
 import { StringPool } from './string-pool.js';
 import { isObject, type ColumnSchema, type DatabaseSchema, type TableSchema } from './schema.js';
 import { TableCache } from './table-cache.js';
-import { sameValue } from './values.js';
+import { sameElements, sameValue } from './values.js';
 import type { Row, Value } from './types.js';
 
 export type ChangeKind = 'insert' | 'modify' | 'delete';
@@ -61,22 +61,16 @@ function shareableColumn(col: ColumnSchema): boolean {
   return (col.key.type === 'string' || col.value?.type === 'string') && notUuid(col.key) && notUuid(col.value);
 }
 
-/** `a` holds what `b` holds, element by element (a set taken whole must keep the order the cache has). */
-function sameList(a: readonly unknown[], b: readonly unknown[]): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
-
 /**
  * Whether a row holding `cur` gains by taking `v` instead: an equal string
  * (which may be the same one: there is no telling), or an equal set or map
- * that is another object. Numbers and booleans take no memory of their own.
+ * that is another object (a set in the same order: the row keeps its own).
+ * Numbers and booleans take no memory of their own.
  */
 function worthTaking(v: Value, cur: Value): boolean {
   if (typeof v === 'string') return v === cur;
   if (v === cur || typeof v !== 'object') return false;
-  return Array.isArray(v) ? Array.isArray(cur) && sameList(v, cur) : sameValue(v, cur);
+  return Array.isArray(v) ? Array.isArray(cur) && sameElements(v, cur) : sameValue(v, cur);
 }
 
 export class DatabaseCache {

@@ -15,6 +15,8 @@
  * shared by the rows that hold them. Sets are counted by their members: a
  * set modified by every pod event leaves each old version here until then.
  */
+import { sameElements } from './values.js';
+
 export class StringPool {
   private readonly strings = new Map<string, string>();
   /** Sets by length and three members; a bucket's sets are then compared member by member. */
@@ -46,7 +48,7 @@ export class StringPool {
     const key = `${set.length}\u0000${set[0]}\u0000${set[set.length >> 1]}\u0000${set[set.length - 1]}`;
     const bucket = this.sets.get(key);
     if (bucket) {
-      for (const b of bucket) if (sameMembers(b, set)) return b;
+      for (const b of bucket) if (sameElements(b, set)) return b;
       bucket.push(set);
     } else this.sets.set(key, [set]);
     this.setMembers += set.length;
@@ -58,8 +60,3 @@ export class StringPool {
   }
 }
 
-function sameMembers(a: readonly string[], b: readonly string[]): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}

@@ -2,6 +2,13 @@
 import { sameMap } from './map-lineage.js';
 import type { Value } from './types.js';
 
+/** The same elements in the same order (a set held as one array, not compared as a set). */
+export function sameElements(a: readonly unknown[], b: readonly unknown[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
 export function sameValue(a: Value | undefined, b: Value | undefined): boolean {
   if (a === b) return true;
   if (a === undefined || b === undefined) return false;

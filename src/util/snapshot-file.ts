@@ -102,16 +102,17 @@ export async function readSnapshotFile<T>(path: string, version: number, decode:
   if (!createHash(DIGEST).update(payload).digest().equals(buf.subarray(MAGIC.length + 4, HEADER))) {
     throw new SnapshotFileError(path, 'checksum', 'checksum mismatch (truncated or corrupt)');
   }
-  let value: unknown;
   try {
-    value = deserialize(payload);
-  } catch (err) {
-    release(buf);
-    throw new SnapshotFileError(path, 'payload', `cannot decode: ${(err as Error).message}`, { cause: err });
-  }
-  try {
-    return decode(value);
+    return decode(deserializePayload(path, payload));
   } finally {
     release(buf);
+  }
+}
+
+function deserializePayload(path: string, payload: Buffer): unknown {
+  try {
+    return deserialize(payload);
+  } catch (err) {
+    throw new SnapshotFileError(path, 'payload', `cannot decode: ${(err as Error).message}`, { cause: err });
   }
 }
