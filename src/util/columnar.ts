@@ -5,7 +5,9 @@
  * of indexes into it; any other column value by value. Reading back creates
  * one string per distinct value instead of one per occurrence, and far
  * fewer objects to deserialize: the NB cache at 150k pods packs to 121 MB
- * instead of 272 MB and reads back in ~2 s instead of ~5 s.
+ * instead of 272 MB and reads back in ~2 s instead of ~5 s. What is read
+ * back holds nothing of the file's text, and equal sets and maps of a
+ * column are one object again, as the caches had them.
  */
 import { objectMaker } from './object-maker.js';
 
@@ -47,13 +49,33 @@ export class StringTable {
   }
 }
 
-/** The strings of a packed table, and a lookup that throws on an index out of range. */
+/**
+ * V8 makes a substring of this many characters or more a slice of its
+ * parent, and a live slice keeps the whole parent alive: one string of a
+ * state file still held (a row's uuid) would keep all its text (61 MB of
+ * the NB's at 150k pods), whatever else was dropped.
+ */
+const SLICE_MIN_LENGTH = 13;
+const WIDE = /[^\u0000-\u00ff]/;
+
+/** A copy of text[start, end) that holds none of `text`: from its latin1 bytes, or (a character past U+00FF) its UTF-16 code units. */
+function unsliced(text: string, bytes: Buffer, start: number, end: number, wide: boolean): string {
+  if (!wide) return bytes.toString('latin1', start, end);
+  const s = text.slice(start, end);
+  return WIDE.test(s) ? Buffer.from(s, 'utf16le').toString('utf16le') : bytes.toString('latin1', start, end);
+}
+
+/** The strings of a packed table, each a string of its own (never a slice of the text), and a lookup that throws on an index out of range. */
 export function unpackStrings(p: PackedStrings): (id: number) => string {
-  const strings = new Array<string>(p.ends.length);
-  for (let i = 0, start = 0; i < p.ends.length; i++) {
-    const end = p.ends[i]!;
-    if (end < start || end > p.text.length) throw new Error(`packed strings: string ${i} ends at ${end}, outside ${start}..${p.text.length}`);
-    strings[i] = p.text.slice(start, end);
+  const { text, ends } = p;
+  const strings = new Array<string>(ends.length);
+  const wide = WIDE.test(text);
+  // Latin1 keeps one byte per character (U+0100 and up are cut, hence their own path in unsliced).
+  const bytes = Buffer.from(text, 'latin1');
+  for (let i = 0, start = 0; i < ends.length; i++) {
+    const end = ends[i]!;
+    if (end < start || end > text.length) throw new Error(`packed strings: string ${i} ends at ${end}, outside ${start}..${text.length}`);
+    strings[i] = end - start < SLICE_MIN_LENGTH ? text.slice(start, end) : unsliced(text, bytes, start, end, wide);
     start = end;
   }
   return (id) => {
@@ -94,6 +116,49 @@ export function packColumn(objects: readonly Plain[], key: string, strings: Stri
   return { kind: 'values', values: objects.map((o) => o[key]) };
 }
 
+/** Runs of a column told apart this far in before deciding whether sharing them pays. */
+const SHARE_PROBE = 1024;
+
+const runHash = (a: Int32Array, b: Int32Array | undefined, at: number, len: number): number => {
+  let h = len;
+  for (let j = at; j < at + len; j++) {
+    h = Math.imul(h ^ a[j]!, 0x9e3779b1);
+    if (b) h = Math.imul(h ^ b[j]!, 0x85ebca6b);
+  }
+  return h;
+};
+
+const sameRun = (a: Int32Array, b: Int32Array | undefined, x: number, y: number, len: number): boolean => {
+  for (let j = 0; j < len; j++) if (a[x + j] !== a[y + j] || (b && b[x + j] !== b[y + j])) return false;
+  return true;
+};
+
+/**
+ * Makes the set (or map) of the ids at [at, at + len) of `a` (and `b`),
+ * once per distinct run: the objects that held equal ones when packed share
+ * one frozen value again, as they did when the caches made them (interned
+ * labels, a node's nexthops, the codec's one empty set; 180k of 192k port
+ * groups have no ACLs). A column whose first runs are nearly all distinct
+ * (addresses, external_ids) is made value by value, without the lookups.
+ */
+function sharedRuns<T extends object>(a: Int32Array, b: Int32Array | undefined, make: (at: number, len: number) => T): (at: number, len: number) => T {
+  let seen: Map<number, { at: number; len: number; value: T }[]> | undefined = new Map();
+  let runs = 0;
+  let distinct = 0;
+  return (at, len) => {
+    if (seen && ++runs === SHARE_PROBE && distinct > SHARE_PROBE * 0.9) seen = undefined;
+    if (!seen) return make(at, len);
+    const h = runHash(a, b, at, len);
+    const list = seen.get(h);
+    for (const c of list ?? []) if (c.len === len && sameRun(a, b, c.at, at, len)) return c.value;
+    distinct++;
+    const value = Object.freeze(make(at, len));
+    if (list) list.push({ at, len, value });
+    else seen.set(h, [{ at, len, value }]);
+    return value;
+  };
+}
+
 /** Sets `key` on every object from its packed column; throws, naming `where`, on a column that does not fit them. */
 export function unpackColumn(col: PackedColumn | undefined, objects: Plain[], key: string, str: (id: number) => string, where: string): void {
   const n = objects.length;
@@ -108,25 +173,35 @@ export function unpackColumn(col: PackedColumn | undefined, objects: Plain[], ke
       return;
     case 'stringSet': {
       need(col.lengths.length === n);
+      const ids = col.ids;
+      const set = sharedRuns(ids, undefined, (at, len) => {
+        const out = new Array<string>(len);
+        for (let j = 0; j < len; j++) out[j] = str(ids[at + j]!);
+        return out;
+      });
       let k = 0;
       for (let i = 0; i < n; i++) {
         const len = col.lengths[i]!;
-        need(len >= 0 && k + len <= col.ids.length);
-        const set = new Array<string>(len);
-        for (let j = 0; j < len; j++) set[j] = str(col.ids[k++]!);
-        objects[i]![key] = set;
+        need(len >= 0 && k + len <= ids.length);
+        objects[i]![key] = set(k, len);
+        k += len;
       }
       return;
     }
     case 'stringMap': {
       need(col.lengths.length === n && col.keys.length === col.values.length);
+      const { keys, values } = col;
+      const map = sharedRuns(keys, values, (at, len) => {
+        const out: Record<string, string> = {};
+        for (let j = at; j < at + len; j++) out[str(keys[j]!)] = str(values[j]!);
+        return out;
+      });
       let k = 0;
       for (let i = 0; i < n; i++) {
         const len = col.lengths[i]!;
-        need(len >= 0 && k + len <= col.keys.length);
-        const m: Record<string, string> = {};
-        for (let j = 0; j < len; j++, k++) m[str(col.keys[k]!)] = str(col.values[k]!);
-        objects[i]![key] = m;
+        need(len >= 0 && k + len <= keys.length);
+        objects[i]![key] = map(k, len);
+        k += len;
       }
       return;
     }

@@ -43,6 +43,35 @@ describe('columnar packing of records', () => {
     expect(file.strings.ends.length).toBe(50 + 50 + 3 + 25 + 2 + 5 + 1);
   });
 
+  it('gives back every string exactly, short or long, one-byte or not (latin1 accents, CJK, emoji, a lone surrogate)', () => {
+    const values = ['a', 'twelve chars', 'thirteen char', 'ca\u00e9f\u00e9-\u00ff-annotation-value', 'node-\u4e2d\u6587-name-long', 'label \ud83d\ude00 value', 'lone \ud800 surrogate here', ''];
+    for (const oneByteOnly of [true, false]) {
+      const strings = new StringTable();
+      const wanted = oneByteOnly ? values.filter((v) => !/[^\u0000-\u00ff]/.test(v)) : values;
+      const ids = wanted.map((v) => strings.id(v));
+      const str = unpackStrings(strings.packed());
+      expect(ids.map(str)).toStrictEqual(wanted);
+    }
+  });
+
+  it('unpacks equal sets and maps of a column once, frozen, and a column of distinct ones value by value', () => {
+    const rows = Array.from({ length: 3000 }, (_, i) => ({
+      acls: i % 3 === 0 ? [`acl-${i % 7}`] : [],
+      ids: { owner: `o-${i % 5}` },
+      addresses: [`10.0.${i >> 8}.${i & 255}`],
+    }));
+    const strings = new StringTable();
+    const out = unpackObjects(packObjects(rows, strings), unpackStrings(strings.packed()), 't') as typeof rows;
+    expect(out).toStrictEqual(rows);
+    expect(out[1]!.acls).toBe(out[2]!.acls);
+    expect(out[0]!.acls).toBe(out[21]!.acls);
+    expect(out[0]!.acls).not.toBe(out[3]!.acls);
+    expect(out[0]!.ids).toBe(out[5]!.ids);
+    expect(Object.isFrozen(out[0]!.ids)).toBe(true);
+    expect(new Set(out.map((o) => o.ids)).size).toBe(5);
+    expect(out[2999]!.addresses).toEqual(['10.0.11.183']);
+  });
+
   it('an empty list packs and unpacks to an empty list', () => {
     const strings = new StringTable();
     expect(unpackObjects(packObjects([], strings), unpackStrings(strings.packed()), 'none')).toEqual([]);
