@@ -172,25 +172,35 @@ export class DatabaseCache {
     let n = 0;
     const tables = new Map<string, unknown>();
     for (const tname in update) tables.set(tname, settle(update[tname]));
+    const present = resynced && this.resyncedRows(resynced);
     for (const [tname, tableRows] of tables) {
       const cache = this.caches.get(tname);
       if (!cache) throw new OvsdbProtocolError(`update: table '${tname}' is not monitored`);
       if (resynced && !resynced.includes(tname)) throw new OvsdbProtocolError(`update: table '${tname}' is outside the resync of ${resynced.join(', ')}`);
       if (!isObject(tableRows)) throw new OvsdbProtocolError(`update: table ${tname}: expected an object of row updates`);
       const codec = this.codecs.get(tname)!;
+      const seen = present ? present.get(cache) : undefined;
       for (const uuid in tableRows) {
         if ((++n & 1023) === 0 && Date.now() - sliceStart > SLICE_MS) {
           await yieldToLoop();
           sliceStart = Date.now();
         }
+        const row = this.decodeRowUpdate(cache, codec, uuid, settle(tableRows[uuid]), resynced !== undefined);
+        if (seen) {
+          // A resync's row equal to the one held is dropped as decoded, young: a warm restart's full fetch of an
+          // unchanged NB would otherwise hold a second copy of all of it until the comparison.
+          seen.add(uuid);
+          const old = cache.get(uuid);
+          if (old && row && sameRow(old, row, cache.columns)) continue;
+        }
         caches.push(cache);
         uuids.push(uuid);
-        rows.push(this.decodeRowUpdate(cache, codec, uuid, settle(tableRows[uuid]), resynced !== undefined));
+        rows.push(row);
       }
     }
     const changes: RowChange[] | undefined = this.listeners.size > 0 ? [] : undefined;
-    if (resynced) this.diffResync(resynced, caches, uuids, rows, changes);
-    else for (let i = 0; i < rows.length; i++) this.applyOne(caches[i]!, uuids[i]!, rows[i]!, changes);
+    for (let i = 0; i < rows.length; i++) this.applyOne(caches[i]!, uuids[i]!, rows[i]!, changes);
+    if (present) this.deleteUnseen(present, changes);
     applied?.();
     if (changes) {
       for (const ch of changes) {
@@ -251,26 +261,23 @@ export class DatabaseCache {
     if (changes) changes.push(old ? { table, kind: 'modify', row, old } : { table, kind: 'insert', row });
   }
 
-  private diffResync(tables: readonly string[], caches: TableCache[], uuids: string[], rows: Array<Row | null>, changes: RowChange[] | undefined): void {
-    // Tables that were empty (the first sync) need no comparison and no delete pass.
+  /**
+   * For a resync of `tables`: the uuids found in the update, per table that
+   * held rows (an empty one, the first sync, needs no comparison and no
+   * delete pass).
+   */
+  private resyncedRows(tables: readonly string[]): Map<TableCache, Set<string>> {
     const seen = new Map<TableCache, Set<string>>();
     for (const t of tables) {
       const c = this.caches.get(t);
       if (!c) throw new OvsdbProtocolError(`update: resync of table '${t}', which is not monitored`);
       if (c.size > 0) seen.set(c, new Set());
     }
-    for (let i = 0; i < rows.length; i++) {
-      const cache = caches[i]!;
-      const uuid = uuids[i]!;
-      const row = rows[i]!;
-      const present = seen.get(cache);
-      if (present) {
-        present.add(uuid);
-        const old = cache.get(uuid);
-        if (old && sameRow(old, row, cache.columns)) continue;
-      }
-      this.applyOne(cache, uuid, row, changes);
-    }
+    return seen;
+  }
+
+  /** The rows a resync did not send are gone. */
+  private deleteUnseen(seen: ReadonlyMap<TableCache, ReadonlySet<string>>, changes: RowChange[] | undefined): void {
     for (const [cache, present] of seen) {
       if (cache.size === present.size) continue;
       const gone: string[] = [];

@@ -48,6 +48,17 @@ describe('DatabaseCache: a resync of some tables', () => {
     ]);
   });
 
+  it('keeps the row it holds where the resync sends an equal one, and reports only what differs', async () => {
+    const cache = filled();
+    await cache.apply({ Logical_Switch: { [LS[0]!]: { initial: { name: 's0' } } } }, true);
+    const held = cache.table('Logical_Switch').get(LS[0]!);
+    const changes: RowChange[] = [];
+    cache.onChange((c) => changes.push(c));
+    await cache.apply({ Logical_Switch: { [LS[0]!]: { initial: { name: 's0' } }, [LS[1]!]: { initial: { name: 's1' } } } }, ['Logical_Switch']);
+    expect(cache.table('Logical_Switch').get(LS[0]!)).toBe(held);
+    expect(changes.map((c) => [c.kind, c.row.name])).toEqual([['insert', 's1']]);
+  });
+
   it('rejects rows of a table outside the resync, naming the table', async () => {
     const cache = filled();
     await expect(cache.apply({ Logical_Switch: { [LS[0]!]: { initial: { name: 's0' } } } }, ['Logical_Switch_Port'])).rejects.toThrow(
