@@ -325,8 +325,9 @@ export class Controller {
     } else if (report.operations > 0 || full) {
       this.log.info('reconciled', { full, operations: report.operations, transactions: report.transactions, ms: Math.round(ms) });
     }
-    await this.reportInvalid(report.errors);
+    // Told in the same turn as ready turns true: whoever sees the controller ready has been told of its first pass.
     this.events.onPass?.(report, first);
+    await this.reportInvalid(report.errors);
   }
 
   private stores(): ClusterStores {
