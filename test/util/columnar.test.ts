@@ -44,7 +44,16 @@ describe('columnar packing of records', () => {
   });
 
   it('gives back every string exactly, short or long, one-byte or not (latin1 accents, CJK, emoji, a lone surrogate)', () => {
-    const values = ['a', 'twelve chars', 'thirteen char', 'ca\u00e9f\u00e9-\u00ff-annotation-value', 'node-\u4e2d\u6587-name-long', 'label \ud83d\ude00 value', 'lone \ud800 surrogate here', ''];
+    const values = [
+      'a',
+      'twelve chars',
+      'thirteen char',
+      'ca\u00e9f\u00e9-\u00ff-annotation-value',
+      'node-\u4e2d\u6587-name-long',
+      'label \ud83d\ude00 value',
+      'lone \ud800 surrogate here',
+      '',
+    ];
     for (const oneByteOnly of [true, false]) {
       const strings = new StringTable();
       const wanted = oneByteOnly ? values.filter((v) => !/[^\u0000-\u00ff]/.test(v)) : values;
