@@ -16,7 +16,7 @@ import { hostname } from 'node:os';
 import { KubeApi, KubeWriter, loadKubeConfig, recordKey, type ObjectRecord } from '../k8s/index.js';
 import { connect, type OvsdbClient } from '../ovsdb/index.js';
 import { collectGarbage } from '../util/gc.js';
-import { governHeap } from '../util/heap-governor.js';
+import { collectHeapNow, governHeap } from '../util/heap-governor.js';
 import type { Logger } from '../util/log.js';
 import { snapshotOf } from './bulk-desired.js';
 import { createClusterCache, type ClusterCache } from './cluster-cache.js';
@@ -319,7 +319,7 @@ export class Controller {
       // The startup pass's garbage goes before ready (one pause, ~0.6 s at 150k pods), not in some event's pass; and V8
       // sets its next limit from what is live now, not from a collection in the middle of the pass, which let the heap
       // grow ~300 MB higher during the resync plan and the events after a restart.
-      collectGarbage();
+      collectHeapNow();
       this.synced = true;
       this.log.info('startup sync done, ready', { operations: report.operations, transactions: report.transactions, ms: Math.round(ms) });
     } else if (report.operations > 0 || full) {

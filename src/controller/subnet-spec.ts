@@ -13,6 +13,8 @@ export interface ParsedSubnet {
   name: string;
   cidr: Cidr4;
   gateway: number;
+  /** The gateway written out, once per subnet: every allocation and router port in it holds this string. */
+  gatewayText: string;
   excludes: [number, number][];
 }
 
@@ -54,7 +56,7 @@ export function parseSubnet(s: SubnetRecord): ParsedSubnet | ValidationError {
     if (!r) return invalid('Subnet', s, `spec.excludeIps[${i}]`, 'invalid-ip', `'${e.slice(0, 80)}' is not an IPv4 address, 'a..b' range or CIDR`);
     excludes.push(r);
   }
-  return { record: s, name: s.name, cidr, gateway, excludes };
+  return { record: s, name: s.name, cidr, gateway, gatewayText: formatIPv4(gateway), excludes };
 }
 
 /** Parses all subnets and rejects overlaps; `extra` are CIDRs that are always taken (the join subnet). */

@@ -8,9 +8,8 @@
  * sent, the decoded updates (docs/controller.md). With a target set, the
  * governor collects at checkpoints once the heap is over the target and has
  * grown by a fifth since the last collection it made. The checkpoints are in
- * bulk work only: a full pass before and after its plan, between its
- * pipelined transactions, and the startup pass before the controller is
- * ready. An event's pass never waits for one: a forced collection is one
+ * bulk work only: a full pass before and after its plan, and between its
+ * pipelined transactions. An event's pass never waits for one: a forced collection is one
  * pause (~0.6 s at 150k pods), where V8's own are incremental. Collections
  * are capped at a tenth of the time since the governor started, so a target
  * below the live heap costs at most that much.
@@ -67,6 +66,12 @@ export class HeapGovernor {
     return () => this.listeners.delete(listener);
   }
 
+  /** Collects now, whatever the target (a moment chosen for it: before ready); the growth checkpoints wait for counts from here. */
+  collectNow(): void {
+    collectGarbage();
+    this.kept = getHeapStatistics().used_heap_size;
+  }
+
   /** Collects if the heap is over the target, has grown enough, and the time cap allows; true if it did. */
   checkpoint(): boolean {
     if (this.target === 0) return false;
@@ -102,6 +107,11 @@ export function governHeap(targetMiB: number, log: Logger, observe?: (seconds: n
     off();
     heapGovernor.stop();
   };
+}
+
+/** A full collection now, with or without a target (the controller's startup pass ends with one). */
+export function collectHeapNow(): void {
+  heapGovernor.collectNow();
 }
 
 /** A point in bulk work where the process has just made, or is about to make, much garbage. */

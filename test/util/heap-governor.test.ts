@@ -25,6 +25,20 @@ describe('HeapGovernor', () => {
   });
 });
 
+describe('HeapGovernor.collectNow', () => {
+  it('collects without a target, and the checkpoints after it count growth from what it kept', () => {
+    const g = new HeapGovernor();
+    g.collectNow();
+    g.start(1);
+    try {
+      g.collectNow();
+      expect(g.checkpoint()).toBe(false);
+    } finally {
+      g.stop();
+    }
+  });
+});
+
 describe('defaultHeapTargetMiB', () => {
   const reader = (files: Record<string, string>) => (path: string) => {
     const text = files[path];

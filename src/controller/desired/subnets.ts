@@ -19,7 +19,7 @@ import {
   SUBNET_ROUTER_POLICY_PRIORITY,
   switchRouterPortName,
 } from '../../nb/naming.js';
-import { formatIPv4, parseCidr4 } from '../ipam/ipv4.js';
+import { parseCidr4 } from '../ipam/ipv4.js';
 import type { ParsedSubnet } from '../subnet-spec.js';
 import { invalid, type ValidationError } from '../validation.js';
 import { type ClusterConfig, type DesiredOutput, lrpIds, lspIds, routerPortMac, vendorIds } from './common.js';
@@ -93,7 +93,7 @@ export function desiredSubnets(subnets: readonly ParsedSubnet[], cfg: ClusterCon
     rows.push({
       table: 'Logical_Router_Port',
       key: lrp,
-      row: { name: lrp, networks: [`${formatIPv4(s.gateway)}/${s.cidr.prefix}`], external_ids: lrpIds(cfg, lr) },
+      row: { name: lrp, networks: [`${s.gatewayText}/${s.cidr.prefix}`], external_ids: lrpIds(cfg, lr) },
       insertOnly: { mac: routerPortMac(lrp) },
       parent: { table: 'Logical_Router', key: lr, column: 'ports' },
     });

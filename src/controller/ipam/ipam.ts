@@ -42,8 +42,6 @@ export class Ipam {
   private readonly specs = new Map<string, ParsedSubnet>();
   private readonly byOwner = new Map<string, Allocation>();
   private readonly macs = new MacRegistry();
-  /** Each subnet's gateway as text, once: 150k allocations would each hold a copy. */
-  private readonly gateways = new Map<string, string>();
 
   /**
    * Installs the subnets (validated; bad ones come back as errors). Existing
@@ -54,10 +52,8 @@ export class Ipam {
     const { subnets: parsed, errors } = parseSubnets(subnets);
     this.pools.clear();
     this.specs.clear();
-    this.gateways.clear();
     for (const p of parsed) {
       this.specs.set(p.name, p);
-      this.gateways.set(p.name, formatIPv4(p.gateway));
       this.pools.set(p.name, new SubnetPool(p.name, p.cidr, p.gateway, p.excludes));
     }
     const evicted: string[] = [];
@@ -89,8 +85,7 @@ export class Ipam {
   /** `ipText`: the address as a claim gave it, kept when it is the canonical form (the pod's annotation holds that string anyway). */
   private build(owner: string, spec: ParsedSubnet, ip: number, mac: string, ipText?: string): Allocation {
     const text = formatIPv4(ip);
-    const gateway = this.gateways.get(spec.name) ?? formatIPv4(spec.gateway);
-    const a: Allocation = { owner, ip: ipText === text ? ipText : text, mac, cidr: spec.cidr.text, gateway, logicalSwitch: spec.name };
+    const a: Allocation = { owner, ip: ipText === text ? ipText : text, mac, cidr: spec.cidr.text, gateway: spec.gatewayText, logicalSwitch: spec.name };
     this.byOwner.set(owner, a);
     return a;
   }
