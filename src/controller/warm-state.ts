@@ -25,7 +25,7 @@ import type { ControllerMetrics } from './metrics.js';
 import { DEFAULT_OPTIONS, type ControllerOptions } from './options.js';
 
 /** Raised whenever the shape of what is saved changes (records, rows, this interface). */
-const FORMAT = 1;
+const FORMAT = 2;
 
 export interface WarmState {
   /** This cluster: a namespace's name and uid, as the API server reported them. */

@@ -14,9 +14,17 @@ import { objectMaker } from './object-maker.js';
 type Plain = Record<string, unknown>;
 
 export type PackedColumn =
+  /** -1: absent on that object. */
   | { kind: 'string'; ids: Int32Array }
   | { kind: 'stringSet'; lengths: Int32Array; ids: Int32Array }
   | { kind: 'stringMap'; lengths: Int32Array; keys: Int32Array; values: Int32Array }
+  /**
+   * Lists of plain objects (an EndpointSlice's endpoints): `lists[i]` the
+   * object's list among the distinct ones (a list several objects share, as
+   * a pod's interned ports, is one list again), whose objects are packed in
+   * a row as objects of their own.
+   */
+  | { kind: 'objectList'; lists: Int32Array; lengths: Int32Array; items: PackedObjects }
   /** Anything else (numbers, booleans, objects, mixed, absent), value by value. */
   | { kind: 'values'; values: unknown[] };
 
@@ -88,9 +96,13 @@ export function unpackStrings(p: PackedStrings): (id: number) => string {
 const isStringArray = (v: unknown): v is string[] => Array.isArray(v) && v.every((x) => typeof x === 'string');
 const isStringMap = (v: unknown): v is Record<string, string> =>
   typeof v === 'object' && v !== null && !Array.isArray(v) && Object.values(v).every((x) => typeof x === 'string');
+const isPlain = (v: unknown): v is Plain => typeof v === 'object' && v !== null && !Array.isArray(v) && Object.getPrototypeOf(v) === Object.prototype;
+const isObjectList = (v: unknown): v is Plain[] => Array.isArray(v) && v.every(isPlain);
 
 export function packColumn(objects: readonly Plain[], key: string, strings: StringTable): PackedColumn {
-  if (objects.every((o) => typeof o[key] === 'string')) return { kind: 'string', ids: Int32Array.from(objects, (o) => strings.id(o[key] as string)) };
+  if (objects.every((o) => typeof o[key] === 'string' || o[key] === undefined) && objects.some((o) => o[key] !== undefined)) {
+    return { kind: 'string', ids: Int32Array.from(objects, (o) => (o[key] === undefined ? -1 : strings.id(o[key] as string))) };
+  }
   if (objects.every((o) => isStringArray(o[key]))) {
     const lengths = Int32Array.from(objects, (o) => (o[key] as string[]).length);
     const ids = new Int32Array(lengths.reduce((a, b) => a + b, 0));
@@ -112,6 +124,18 @@ export function packColumn(objects: readonly Plain[], key: string, strings: Stri
       }
     }
     return { kind: 'stringMap', lengths, keys, values };
+  }
+  // Values by value would go through v8.serialize: each string copied per occurrence, and a list built by map() (holey) read back one element at a time, with room for 16.
+  if (objects.length > 0 && objects.every((o) => isObjectList(o[key]))) {
+    const index = new Map<Plain[], number>();
+    const lists = Int32Array.from(objects, (o) => {
+      const l = o[key] as Plain[];
+      let i = index.get(l);
+      if (i === undefined) index.set(l, (i = index.size));
+      return i;
+    });
+    const distinct = [...index.keys()];
+    return { kind: 'objectList', lists, lengths: Int32Array.from(distinct, (l) => l.length), items: packObjects(distinct.flat(), strings) };
   }
   return { kind: 'values', values: objects.map((o) => o[key]) };
 }
@@ -169,7 +193,10 @@ export function unpackColumn(col: PackedColumn | undefined, objects: Plain[], ke
   switch (col.kind) {
     case 'string':
       need(col.ids.length === n);
-      for (let i = 0; i < n; i++) objects[i]![key] = str(col.ids[i]!);
+      for (let i = 0; i < n; i++) {
+        const id = col.ids[i]!;
+        if (id !== -1) objects[i]![key] = str(id);
+      }
       return;
     case 'stringSet': {
       need(col.lengths.length === n);
@@ -205,6 +232,24 @@ export function unpackColumn(col: PackedColumn | undefined, objects: Plain[], ke
       }
       return;
     }
+    case 'objectList': {
+      need(col.lists.length === n);
+      const items = unpackObjects(col.items, str, where);
+      const lists: Plain[][] = [];
+      let k = 0;
+      for (const len of col.lengths) {
+        need(len >= 0 && k + len <= items.length);
+        lists.push(items.slice(k, k + len));
+        k += len;
+      }
+      need(k === items.length);
+      for (let i = 0; i < n; i++) {
+        const l = lists[col.lists[i]!];
+        need(l !== undefined);
+        objects[i]![key] = l;
+      }
+      return;
+    }
     case 'values':
       need(col.values.length === n);
       for (let i = 0; i < n; i++) if (col.values[i] !== undefined) objects[i]![key] = col.values[i];
@@ -234,6 +279,7 @@ export function unpackObjects(p: PackedObjects, str: (id: number) => string, whe
   // A key some objects lack must stay absent on them (and the keys in their order): made with every key only when every object has every key.
   const everyKey = p.keys.every((k) => {
     const c = p.data[k];
+    if (c?.kind === 'string') return !c.ids.includes(-1);
     return c !== undefined && (c.kind !== 'values' || !c.values.includes(undefined));
   });
   const make = everyKey ? objectMaker(p.keys) : () => ({});

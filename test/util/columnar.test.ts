@@ -38,9 +38,9 @@ describe('columnar packing of records', () => {
     expect(unpackObjects(file.packed, unpackStrings(file.strings), 'pods')).toEqual(pods);
     expect(file.packed.data['namespace']!.kind).toBe('string');
     expect(file.packed.data['labels']!.kind).toBe('stringMap');
-    expect(file.packed.data['ports']!.kind).toBe('values');
-    // 50 uids, 50 names, 3 namespaces, 25 addresses, label keys and values: one string each (the optional selector is kept value by value).
-    expect(file.strings.ends.length).toBe(50 + 50 + 3 + 25 + 2 + 5 + 1);
+    expect(file.packed.data['ports']!.kind).toBe('objectList');
+    // 50 uids, 50 names, 3 namespaces, 25 addresses, label keys and values, the ports' protocol: one string each (the optional selector is kept value by value).
+    expect(file.strings.ends.length).toBe(50 + 50 + 3 + 25 + 2 + 5 + 1 + 1);
   });
 
   it('gives back every string exactly, short or long, one-byte or not (latin1 accents, CJK, emoji, a lone surrogate)', () => {
@@ -79,6 +79,35 @@ describe('columnar packing of records', () => {
     expect(Object.isFrozen(out[0]!.ids)).toBe(true);
     expect(new Set(out.map((o) => o.ids)).size).toBe(5);
     expect(out[2999]!.addresses).toEqual(['10.0.11.183']);
+  });
+
+  it('packs lists of objects as objects of their own: optional strings once each, exact lists, a shared list shared again', () => {
+    const ports = Object.freeze([{ containerPort: 80, protocol: 'TCP' }]);
+    const slices = Array.from({ length: 40 }, (_, i) => ({
+      name: `svc-${i}`,
+      endpoints: Array.from({ length: i % 4 }, (_, k) => ({
+        addresses: [`10.1.${i}.${k}`],
+        ready: k !== 1,
+        ...(k !== 2 ? { nodeName: `node-${k}` } : {}),
+        ...(k === 0 ? { targetPod: `pod-${i}` } : {}),
+      })),
+      ports,
+    }));
+    const strings = new StringTable();
+    const packed = packObjects(slices, strings);
+    const file = deserialize(serialize({ strings: strings.packed(), packed })) as { strings: PackedStrings; packed: PackedObjects };
+    const out = unpackObjects(file.packed, unpackStrings(file.strings), 'endpointslices') as typeof slices;
+    expect(out).toEqual(slices);
+    const endpoints = file.packed.data['endpoints']!;
+    expect(endpoints.kind).toBe('objectList');
+    if (endpoints.kind !== 'objectList') return;
+    expect(endpoints.items.data['nodeName']!.kind).toBe('string');
+    expect(endpoints.items.data['targetPod']!.kind).toBe('string');
+    expect(endpoints.items.data['addresses']!.kind).toBe('stringSet');
+    expect(out.flatMap((s) => s.endpoints).filter((e) => e.nodeName === undefined).every((e) => !('nodeName' in e))).toBe(true);
+    expect(out[5]!.endpoints[0]!.nodeName).toBe(out[9]!.endpoints[0]!.nodeName);
+    expect(out[0]!.ports).toBe(out[39]!.ports);
+    expect(out[3]!.endpoints).toHaveLength(3);
   });
 
   it('an empty list packs and unpacks to an empty list', () => {

@@ -63,7 +63,7 @@ export class Ipam {
       const spec = this.specs.get(a.logicalSwitch);
       if (!pool || !spec || ip === undefined || !pool.claim(owner, ip).ok || spec.cidr.text !== a.cidr) {
         this.byOwner.delete(owner);
-        this.macs.release(owner);
+        this.macs.release(owner, a.mac);
         evicted.push(owner);
       }
     }
@@ -140,7 +140,7 @@ export class Ipam {
     if (!a) return;
     const ip = parseIPv4(a.ip);
     if (ip !== undefined && ip !== keepIp) this.pools.get(a.logicalSwitch)?.release(ip);
-    this.macs.release(owner);
+    this.macs.release(owner, a.mac);
     this.byOwner.delete(owner);
   }
 

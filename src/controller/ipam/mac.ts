@@ -19,9 +19,12 @@ function format(low24: number): string {
   return `00:00:00:${b((low24 >>> 16) & 255)}:${b((low24 >>> 8) & 255)}:${b(low24 & 255)}`;
 }
 
+/**
+ * Who holds each MAC. What an owner holds is its allocation's (Ipam): a
+ * second map by owner would be 150k more entries.
+ */
 export class MacRegistry {
   private readonly holders = new Map<string, string>();
-  private readonly byOwner = new Map<string, string>();
 
   /** A problem with owner taking `mac`, or undefined. */
   check(owner: string, mac: string): { reason: string; message: string } | undefined {
@@ -33,15 +36,11 @@ export class MacRegistry {
   }
 
   take(owner: string, mac: string): void {
-    const prev = this.byOwner.get(owner);
-    if (prev !== undefined && prev !== mac) this.holders.delete(prev);
     this.holders.set(mac, owner);
-    this.byOwner.set(owner, mac);
   }
 
+  /** A free MAC for an owner that holds none, taken. */
   assign(owner: string): string {
-    const prev = this.byOwner.get(owner);
-    if (prev !== undefined) return prev;
     let v = fnv1a(owner) & 0xffffff;
     for (let n = 0; n < 0x1000000; n++, v = (v + 1) & 0xffffff) {
       if (v === 0) continue;
@@ -54,10 +53,8 @@ export class MacRegistry {
     throw new Error('MAC space 00:00:00:xx:xx:xx exhausted');
   }
 
-  release(owner: string): void {
-    const mac = this.byOwner.get(owner);
-    if (mac === undefined) return;
-    this.byOwner.delete(owner);
-    this.holders.delete(mac);
+  /** Frees `mac` if `owner` holds it. */
+  release(owner: string, mac: string): void {
+    if (this.holders.get(mac) === owner) this.holders.delete(mac);
   }
 }

@@ -114,9 +114,13 @@ export class ClusterModel {
     report(alloc.errors);
     for (const n of snap.nodes) this.nodes.set(n.name, n);
     for (const p of snap.pods) {
-      const key = recordKey(p);
+      // One string for a pod's key, its owner and its unit, the one IPAM holds (three copies of 150k keys otherwise).
+      const owner = p.deleting ? undefined : podOwner(p);
+      const held = owner === undefined ? undefined : this.ipam.get(owner)?.owner;
+      const fresh = recordKey(p);
+      const key = held === fresh ? held : fresh;
       this.pods.set(key, p);
-      if (!p.deleting) this.own(key, podOwner(p));
+      if (owner !== undefined) this.own(key, held ?? owner);
     }
     this.lbs.reset(snap.services, snap.endpointSlices);
     lap('ipam');
@@ -141,10 +145,7 @@ export class ClusterModel {
 
     // IPAM errors belong to the unit recomputed when the object changes; a pod's stay with its port's errors.
     for (const e of errors) this.addError(unitOfError(e), e);
-    for (const p of snap.pods) {
-      const key = recordKey(p);
-      this.computePod(key, p, undefined, this.errorsByUnit.get(podUnit(key)));
-    }
+    for (const [key, p] of this.pods) this.computePod(key, p, undefined, this.errorsByUnit.get(podUnit(key)));
     this.policiesExist = snap.policies.some((p) => !p.deleting);
     const byKey = new Map(resolved.map((r) => [policyKeyOf(r.policy), r]));
     for (const np of snap.policies) this.computePolicy(policyKeyOf(np), byKey.get(policyKeyOf(np)));

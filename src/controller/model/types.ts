@@ -51,10 +51,15 @@ export const SUBNETS_UNIT = 'subnets';
 export const GATEWAYS_UNIT = 'gateways';
 export const SERVICES_UNIT = 'services';
 const CLUSTER_ERRORS = 'cluster';
+/**
+ * A pod's unit is its key (`<ns>/<name>`, one slash), the string the model
+ * already holds: 150k pods. No other unit can be one: the rest have no
+ * slash, two, or a colon, which a namespace cannot hold.
+ */
+export const podUnit = (key: string) => key;
 /** IPAM errors of a node (its join address), apart from its rows' errors. */
-export const nodeIpamUnit = (name: string) => `node-ipam/${name}`;
-export const podUnit = (key: string) => `pod/${key}`;
-export const nodeUnit = (name: string) => `node/${name}`;
+export const nodeIpamUnit = (name: string) => `node-ipam:${name}`;
+export const nodeUnit = (name: string) => `node:${name}`;
 export const policyUnit = (key: string) => `policy/${key}`;
 
 /** The unit an error belongs to, so it goes away when that unit is recomputed clean. */
