@@ -16,17 +16,23 @@ import { addToScope, type Scope } from './scope.js';
 import type { RowData } from '../ovsdb/types.js';
 import { sameValue } from '../ovsdb/values.js';
 
-interface Part {
-  unit: string;
-  row: DesiredRow;
+/**
+ * An identity several units want: each unit's own row (in no particular
+ * order) and their merge, the row plan() sees. An identity one unit wants
+ * holds that unit's row itself: no entry object for each of 575k rows. A
+ * unit's row is found again by being the same object: the unit hands back
+ * the rows it holds (rowsOf) when it replaces them.
+ */
+class Shared {
+  constructor(
+    public row: DesiredRow,
+    readonly parts: DesiredRow[],
+  ) {}
 }
 
-interface Entry {
-  /** The merged row plan() sees. */
-  row: DesiredRow;
-  /** The one unit that wants it, or every unit's own row in arrival order. */
-  units: string | Part[];
-}
+type Held = DesiredRow | Shared;
+
+const rowOf = (h: Held): DesiredRow => (h instanceof Shared ? h.row : h);
 
 const SEP = '\u0000';
 
@@ -74,7 +80,7 @@ const held = (rows: readonly DesiredRow[]): UnitRows => (rows.length === 1 ? row
 
 export class DesiredUnits implements DesiredSource {
   private readonly units = new Map<string, UnitRows>();
-  private readonly tables = new Map<NbTable, Map<string, Entry>>(NB_TABLES.map((t) => [t, new Map()]));
+  private readonly tables = new Map<NbTable, Map<string, Held>>(NB_TABLES.map((t) => [t, new Map()]));
   /** Conflicts between units, by identity; and within one unit's own rows, by unit. */
   private readonly conflictAt = new Map<string, DesiredConflict>();
   private readonly unitConflicts = new Map<string, DesiredConflict[]>();
@@ -92,11 +98,11 @@ export class DesiredUnits implements DesiredSource {
   }
 
   *rows(table: NbTable): Iterable<readonly [string, DesiredRow]> {
-    for (const [key, e] of this.tables.get(table)!) yield [key, e.row] as const;
+    for (const [key, h] of this.tables.get(table)!) yield [key, rowOf(h)] as const;
   }
 
   *values(table: NbTable): Iterable<DesiredRow> {
-    for (const e of this.tables.get(table)!.values()) yield e.row;
+    for (const h of this.tables.get(table)!.values()) yield rowOf(h);
   }
 
   count(table: NbTable): number {
@@ -104,7 +110,8 @@ export class DesiredUnits implements DesiredSource {
   }
 
   get(table: NbTable, key: string): DesiredRow | undefined {
-    return this.tables.get(table)!.get(key)?.row;
+    const h = this.tables.get(table)!.get(key);
+    return h === undefined ? undefined : rowOf(h);
   }
 
   /** Forgets every unit (the owner is done with them). */
@@ -137,7 +144,7 @@ export class DesiredUnits implements DesiredSource {
       // A new unit (every unit of a first rebuild): nothing to compare.
       if (next.length === 0) return;
       for (const r of next) {
-        this.put(unit, r);
+        this.put(r, undefined);
         if (changed) addToScope(changed, r.table, r.key);
       }
       this.units.set(unit, held(next));
@@ -155,11 +162,11 @@ export class DesiredUnits implements DesiredSource {
         continue;
       }
       kept.push(r);
-      this.put(unit, r);
+      this.put(r, o);
       if (changed) addToScope(changed, r.table, r.key);
     }
     for (const r of old.values()) {
-      this.drop(unit, r.table, r.key);
+      this.drop(r);
       if (changed) addToScope(changed, r.table, r.key);
     }
     if (kept.length > 0) this.units.set(unit, held(kept));
@@ -192,53 +199,49 @@ export class DesiredUnits implements DesiredSource {
     return dup ? [...seen.values()] : rows;
   }
 
-  private put(unit: string, r: DesiredRow): void {
+  /** Holds `r` in place of `own`, the row its unit held under that identity before (if any). */
+  private put(r: DesiredRow, own: DesiredRow | undefined): void {
     const t = this.tables.get(r.table)!;
-    const e = t.get(r.key);
-    if (!e) {
-      t.set(r.key, { row: r, units: unit });
+    const h = t.get(r.key);
+    if (h === undefined || h === own) {
+      t.set(r.key, r);
       return;
     }
-    if (typeof e.units === 'string') {
-      if (e.units === unit) {
-        e.row = r;
-        return;
-      }
-      e.units = [{ unit: e.units, row: e.row }, { unit, row: r }];
-    } else {
-      const p = e.units.find((x) => x.unit === unit);
-      if (p) p.row = r;
-      else e.units.push({ unit, row: r });
-    }
-    this.remerge(r.table, r.key, e);
-  }
-
-  private drop(unit: string, table: NbTable, key: string): void {
-    const t = this.tables.get(table)!;
-    const e = t.get(key);
-    if (!e) return;
-    if (typeof e.units === 'string') {
-      if (e.units === unit) t.delete(key);
+    if (!(h instanceof Shared)) {
+      const shared = new Shared(h, [h, r]);
+      t.set(r.key, shared);
+      this.remerge(r.table, r.key, shared);
       return;
     }
-    e.units = e.units.filter((p) => p.unit !== unit);
-    if (e.units.length === 1) {
-      const only = e.units[0]!;
-      e.units = only.unit;
-      e.row = only.row;
-      this.conflictAt.delete(table + SEP + key);
-    } else if (e.units.length === 0) {
-      t.delete(key);
-      this.conflictAt.delete(table + SEP + key);
-    } else this.remerge(table, key, e);
+    const i = own === undefined ? -1 : h.parts.indexOf(own);
+    if (i >= 0) h.parts[i] = r;
+    else h.parts.push(r);
+    this.remerge(r.table, r.key, h);
   }
 
-  private remerge(table: NbTable, key: string, e: Entry): void {
-    const parts = e.units as Part[];
-    const merged = copyRow(parts[0]!.row);
+  /** Lets go of a unit's row `r`. */
+  private drop(r: DesiredRow): void {
+    const t = this.tables.get(r.table)!;
+    const h = t.get(r.key);
+    if (h === undefined) return;
+    if (!(h instanceof Shared)) {
+      if (h === r) t.delete(r.key);
+      return;
+    }
+    const i = h.parts.indexOf(r);
+    if (i < 0) return;
+    h.parts.splice(i, 1);
+    if (h.parts.length === 1) {
+      t.set(r.key, h.parts[0]!);
+      this.conflictAt.delete(r.table + SEP + r.key);
+    } else this.remerge(r.table, r.key, h);
+  }
+
+  private remerge(table: NbTable, key: string, h: Shared): void {
+    const merged = copyRow(h.parts[0]!);
     let conflict = false;
-    for (let i = 1; i < parts.length; i++) if (!mergeInto(merged, parts[i]!.row)) conflict = true;
-    e.row = merged;
+    for (let i = 1; i < h.parts.length; i++) if (!mergeInto(merged, h.parts[i]!)) conflict = true;
+    h.row = merged;
     const k = table + SEP + key;
     if (conflict) this.conflictAt.set(k, { table, key, reason: 'two different desired rows under one identity' });
     else this.conflictAt.delete(k);
