@@ -17,11 +17,11 @@ import type { RowData } from '../ovsdb/types.js';
 import { sameValue } from '../ovsdb/values.js';
 
 /**
- * An identity several units want: each unit's own row (in no particular
- * order) and their merge, the row plan() sees. An identity one unit wants
- * holds that unit's row itself: no entry object for each of 575k rows. A
- * unit's row is found again by being the same object: the unit hands back
- * the rows it holds (rowsOf) when it replaces them.
+ * An identity several units want: each unit's own row, in arrival order
+ * (the first wins a conflict), and their merge, the row plan() sees. An
+ * identity one unit wants holds that unit's row itself: no entry object
+ * for each of 575k rows. A unit's row is found again by being the same
+ * object: replace() knows the rows the unit held.
  */
 class Shared {
   constructor(
