@@ -2,7 +2,8 @@
  * Arrays of plain objects of one shape, packed column by column for a file
  * (v8.serialize): each distinct string once, in one text with their end
  * offsets; a column of strings, string sets or string maps as typed arrays
- * of indexes into it; any other column value by value. Reading back creates
+ * of indexes into it; a column of lists of plain objects as those objects,
+ * packed the same way; any other column value by value. Reading back creates
  * one string per distinct value instead of one per occurrence, and far
  * fewer objects to deserialize: the NB cache at 150k pods packs to 121 MB
  * instead of 272 MB and reads back in ~2 s instead of ~5 s. What is read
