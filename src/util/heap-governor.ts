@@ -9,10 +9,11 @@
  * governor collects at checkpoints once the heap is over the target and has
  * grown by a fifth since the last collection it made. The checkpoints are in
  * bulk work only: a full pass before and after its plan, and between its
- * pipelined transactions. An event's pass never waits for one: a forced collection is one
- * pause (~0.6 s at 150k pods), where V8's own are incremental. Collections
- * are capped at a tenth of the time since the governor started, so a target
- * below the live heap costs at most that much.
+ * pipelined transactions. An event's pass never waits for one: a forced
+ * collection is one pause (~0.6 s at 150k pods), where V8's own are
+ * incremental. Collections are capped at a tenth of the time since the
+ * governor started, so a target below the live heap costs at most that
+ * much.
  *
  * The heap is the process's, so there is one governor per process
  * (heapGovernor): the controller or `ovnscale sync` sets its target, and the
