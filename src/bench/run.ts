@@ -14,6 +14,7 @@ import { rawFloor, rawMonitorFloor, type FloorResult, type MonitorFloor } from '
 import { naiveCold, naiveService, naiveWarm, type NaiveCold, type NaiveService, type Sampled } from './naive.js';
 import { coldSyncInto, runOvnscale, type OvnscaleResult, type SteadySizes } from './ovnscale-mode.js';
 import { startSimChild } from './sim-child.js';
+import type { HeapTarget } from '../util/heap-governor.js';
 import { quantile, r1 } from './stats.js';
 
 export type Mode = 'all' | 'ovnscale' | 'naive';
@@ -67,7 +68,7 @@ export interface BenchSyncResult {
   date: string;
   machine: { cpus: number; loadAverage: number[] };
   cluster: ClusterSpec & { objects: number };
-  options: { mode: Mode; steady: SteadySizes; naiveSample: number; damageShare: number; northd: boolean; nb: NbKind; coldPairs: number; heapTargetMb: number };
+  options: { mode: Mode; steady: SteadySizes; naiveSample: number; damageShare: number; northd: boolean; nb: NbKind; coldPairs: number; heapTargetMb: HeapTarget };
   ovnscale?: OvnscaleResult;
   floor?: FloorResult;
   /** The warm restart's floor: ovsdb-server sending the converged NB as the controller monitors it. */

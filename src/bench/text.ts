@@ -1,4 +1,5 @@
 /** The benchmark result as plain text: the phase table, latencies, ratios. */
+import type { HeapTarget } from '../util/heap-governor.js';
 import type { BenchSyncResult } from './run.js';
 import type { Latency } from './stats.js';
 
@@ -39,7 +40,7 @@ export function formatBenchSync(r: BenchSyncResult): string {
     out.push(`  restart after removing ${o.damaged.removed.total} of ${o.damaged.removed.rowsBefore} rows: ${o.damaged.operations} operations, ${o.damaged.writeTransactions} transactions`);
     out.push(`  warm restart of the controller: ${o.warm.planSkipped ? 'resumed from its state file (watches and NB monitors picked up where the last one stopped), nothing to plan before ready' : 'planned against the whole NB'}; NB ${r.options.nb}`);
     out.push(`  warm restart as \`ovnscale sync\` in its own process: ${o.warmOwnProcess.seconds} s, ${o.warmOwnProcess.writeTransactions} write transactions, peak RSS ${o.warmOwnProcess.peakRssMiB} MiB`);
-    out.push(`  controller peak RSS: cold sync ${o.cold.peakRssMiB} MiB, warm restart ${o.warm.peakRssMiB} MiB, repair and event phases ${o.memory.rssMiB} MiB (peak V8 heap ${o.memory.heapUsedMiB} MiB); each controller in its own process, heap target ${r.options.heapTargetMb ? `${r.options.heapTargetMb} MiB` : 'none'}`);
+    out.push(`  controller peak RSS: cold sync ${o.cold.peakRssMiB} MiB, warm restart ${o.warm.peakRssMiB} MiB, repair and event phases ${o.memory.rssMiB} MiB (peak V8 heap ${o.memory.heapUsedMiB} MiB); each controller in its own process, heap target ${heapTargetText(r.options.heapTargetMb)}`);
     out.push(`  cold sync steps (ms): ${Object.entries(o.cold.timings).map(([k, v]) => `${k} ${v}`).join(', ')}`);
   }
   if (r.naive) {
@@ -58,4 +59,8 @@ export function formatBenchSync(r: BenchSyncResult): string {
   for (const [k, v] of Object.entries(r.ratios.naiveOverOvnscale)) out.push(`naive / ovnscale, ${k}: ${v}`);
   out.push(`wall time ${r.wallSeconds} s`);
   return out.join('\n');
+}
+
+function heapTargetText(t: HeapTarget): string {
+  return t === 'auto' ? 'auto' : t === 0 ? 'none' : `${t} MiB`;
 }

@@ -1,14 +1,19 @@
 /** Flags shared by `ovnscale controller` and `ovnscale sync`, with kube-ovn-controller's defaults. */
 import { availableParallelism } from 'node:os';
 import { DEFAULT_OPTIONS, type ControllerOptions } from '../controller/options.js';
-import { defaultHeapTargetMiB } from '../util/heap-governor.js';
+import { defaultHeapTarget, parseHeapTarget, type HeapTarget } from '../util/heap-governor.js';
 import { intFlag, stringFlag, UsageError, type FlagSpec, type Parsed } from './flags.js';
 
 /** `--heap-target-mb`, also on the commands that start controllers of their own (bench sync, demo). */
-export const heapTargetFlagSpec: FlagSpec = { 'heap-target-mb': { type: 'string', default: String(defaultHeapTargetMiB()) } };
-export const heapTargetMb = (p: Parsed): number => intFlag(p, 'heap-target-mb', 0, 1_048_576);
+export const heapTargetFlagSpec: FlagSpec = { 'heap-target-mb': { type: 'string', default: String(defaultHeapTarget()) } };
+export function heapTargetMb(p: Parsed): HeapTarget {
+  const text = stringFlag(p, 'heap-target-mb')!;
+  const t = parseHeapTarget(text);
+  if (t === undefined || (t !== 'auto' && t > 1_048_576)) throw new UsageError(`--heap-target-mb: expected 'auto' or MiB from 0 to 1048576, got '${text}'`);
+  return t;
+}
 /** Its help where the controllers run in processes of their own. */
-export const childHeapTargetHelp = { 'heap-target-mb': "the controller's soft heap target in MiB, as `ovnscale controller --heap-target-mb` (0: V8's own heuristics)" };
+export const childHeapTargetHelp = { 'heap-target-mb': "the controller's soft heap target in MiB or auto, as `ovnscale controller --heap-target-mb` (0: V8's own heuristics)" };
 
 export const controllerFlagSpec: FlagSpec = {
   kubeconfig: { type: 'string' },
@@ -45,7 +50,7 @@ export const controllerFlagHelp: Record<string, string> = {
   'node-switch-cidr': 'CIDR of the join subnet',
   vendor: 'external_ids:vendor of the rows this controller owns (kube-ovn adopts an existing Kube-OVN NB)',
   'log-level': 'debug, info, warn or error',
-  'heap-target-mb': "soft target of the V8 heap in MiB: past it, a full pass collects before and after its plan and between its transactions, at most 10% of the time (0: V8's own heuristics; default: 60% of the container's memory limit, 0 without one)",
+  'heap-target-mb': "soft target of the V8 heap in MiB: past it, a full pass collects before and after its plan and between its transactions, at most 10% of the time; auto: what the startup pass keeps once its plan is made (0: V8's own heuristics; default: 60% of the container's memory limit, auto without one)",
 };
 
 export function controllerOptions(p: Parsed): ControllerOptions & { nbAddr: string; sbAddr?: string; kubeconfig?: string } {

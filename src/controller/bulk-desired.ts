@@ -4,6 +4,7 @@
  * label index (wasm, on the pool with --wasm-workers > 0), then the pure
  * desired-state functions.
  */
+import type { DesiredSource } from '../nb/desired.js';
 import type { DesiredUnits } from '../nb/desired-units.js';
 import type { ClusterCache } from './cluster-cache.js';
 import type { Ipam } from './ipam/ipam.js';
@@ -43,7 +44,8 @@ export async function bulkDesired(snap: ClusterSnapshot, ipam: Ipam, o: Controll
   }
 }
 
-export async function rebuildModel(model: ClusterModel, snap: ClusterSnapshot): Promise<BulkDesired> {
-  const r = await model.rebuild(snap);
+/** `earlier`: rows already computed from these records, taken where equal (ClusterModel.rebuild). */
+export async function rebuildModel(model: ClusterModel, snap: ClusterSnapshot, earlier?: DesiredSource): Promise<BulkDesired> {
+  const r = await model.rebuild(snap, earlier);
   return { state: model.units, errors: model.errors(), allocated: r.allocated, timings: r.timings };
 }

@@ -18,7 +18,7 @@ import { plan, type PlanOptions, type PlanResult } from '../nb/plan.js';
 import { desiredIn } from '../nb/scope.js';
 import type { OvsdbClient } from '../ovsdb/index.js';
 import { flat } from '../util/flat-string.js';
-import { heapCheckpoint } from '../util/heap-governor.js';
+import { heapCheckpoint, heapSettled } from '../util/heap-governor.js';
 import type { Logger } from '../util/log.js';
 import type { ControllerMetrics } from './metrics.js';
 import { applyOperations, rowUuidsSupported, waitForCache } from './nb-writer.js';
@@ -76,12 +76,15 @@ export async function converge(
     metrics?: ControllerMetrics;
     isLeader?: () => boolean;
     pending?: Pending;
+    /** The plan covers the whole desired state (not a write ahead's share): the heap around it is the pass's working set (heapSettled). */
+    whole?: boolean;
   },
 ): Promise<Converged> {
   // New rows named by uuids we choose need no round to learn them: one plan writes a new router and its policies.
   const rowUuids = !o.dryRun && (await rowUuidsSupported(nb)) ? newRowUuid : undefined;
   // The desired state was just computed, leaving its garbage; the plan makes its own on top.
-  heapCheckpoint();
+  if (deps.whole) heapSettled();
+  else heapCheckpoint();
   let t = performance.now();
   // Rows of Kube-OVN features ovnscale does not manage (security groups, IP pools, ...) are kept when adopting its NB.
   // Rows found in place hold their desired values once: the cache takes the desired row's equal ones.
@@ -101,7 +104,8 @@ export async function converge(
     else rounds = planned.deferred > 0 || planned.ops.length > o.maxOpsPerTxn;
   }
   const timings = { plan: performance.now() - t, apply: 0 };
-  heapCheckpoint();
+  if (deps.whole) heapSettled();
+  else heapCheckpoint();
   deps.log.info('plan computed', { operations: planned.ops.length, rounds, tables: written(planned.counts), ms: Math.round(timings.plan) });
   const counts = planned.counts;
   let operations = planned.ops.length;
@@ -117,7 +121,7 @@ export async function converge(
       timings.apply += performance.now() - t;
       deps.log.info('plan applied', { round, operations: sent, transactions: applied.transactions, ms: Math.round(performance.now() - t) });
       // Whatever plans next (this loop or the next pass) must see our inserts, or it would insert them again.
-      if (!(await waitForCache(nb, applied.inserted, 60_000))) deps.log.warn('NB cache slow to show our inserts; planning anyway');
+      if (!(await waitForCache(nb, applied.unseen, 60_000))) deps.log.warn('NB cache slow to show our inserts; planning anyway');
     }
     if (!rounds) break;
     const scope = planned.deferredScope;

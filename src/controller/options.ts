@@ -1,4 +1,5 @@
 import type { SubnetRecord } from '../k8s/records.js';
+import type { HeapTarget } from '../util/heap-governor.js';
 import type { ClusterConfig } from './desired/common.js';
 
 /** What `ovnscale controller` is told by its flags (defaults as kube-ovn-controller's). */
@@ -15,8 +16,8 @@ export interface ControllerOptions {
   maxOpsPerTxn: number;
   workerNum: number;
   wasmWorkers: number;
-  /** Soft target of the V8 heap in MiB (util/heap-governor.ts); 0: V8's own heuristics. */
-  heapTargetMb: number;
+  /** Soft target of the V8 heap in MiB or auto (util/heap-governor.ts); 0: V8's own heuristics. */
+  heapTargetMb: HeapTarget;
 }
 
 export const DEFAULT_OPTIONS: ControllerOptions = {

@@ -39,7 +39,7 @@ export async function scopedSync(
     const applied = await applyOperations(nb, planned.ops, { maxOps: o.maxOpsPerTxn, isLeader: deps.isLeader, metrics: deps.metrics });
     transactions = applied.transactions;
     // The next pass plans from the cache: it must hold our inserts, or it would insert them again.
-    if (!(await waitForCache(nb, applied.inserted, 60_000))) throw new Error('NB cache did not show our inserts within 60 s');
+    if (!(await waitForCache(nb, applied.unseen, 60_000))) throw new Error('NB cache did not show our inserts within 60 s');
   }
   lap('apply');
   let annotations = { sent: 0, failed: 0 };

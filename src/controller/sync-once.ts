@@ -73,7 +73,8 @@ export async function bulkSync(
   },
 ): Promise<SyncReport> {
   // The cluster's desired state needs nothing from the NB but the gateways in use, set once it has replicated.
-  const d = await rebuildModel(model, snap);
+  // A write ahead that has not published its rows by now never will (it starts only before the pods are listed).
+  const d = await rebuildModel(model, snap, deps.infrastructure?.rows);
   const ipam = model.ipamState;
   const nb = await nbClient;
   model.useGateways(activeGatewaysInNb(nb.cache.table('Logical_Router_Policy').rows()));
@@ -81,7 +82,7 @@ export async function bulkSync(
   if (timings.evaluate !== undefined) deps.metrics?.wasmTaskDuration.observe({ kernel: 'selector-set' }, timings.evaluate / 1000);
   deps.log.info('desired state computed', { rows: d.state.size, invalid: d.errors.length, allocated: d.allocated, ipamMs: Math.round(timings.ipam!), resolveMs: Math.round(timings.resolve!), desiredMs: Math.round(timings.desired!) });
   const skip = deps.resumedConverged === true && nb.resumedUnchanged && d.allocated === 0;
-  const c = skip ? planless() : await converge(d.state, nb, o, { ...deps, pending: pendingOf(deps.infrastructure, snap) });
+  const c = skip ? planless() : await converge(d.state, nb, o, { ...deps, pending: pendingOf(deps.infrastructure, snap), whole: true });
   const ahead = await deps.infrastructure?.done;
   timings.plan = c.timings.plan;
   timings.apply = c.timings.apply;

@@ -15,6 +15,13 @@
  * governor started, so a target below the live heap costs at most that
  * much.
  *
+ * The target is a number of bytes, or `auto` (the default where no
+ * container limit gives one): what the pass computing the whole desired
+ * state keeps when it collects before and after its plan (heapSettled:
+ * the model's and then the plan's temporaries just died; what is left is
+ * the model, the cache and the operations to send), so a cluster of any
+ * size gets the same bound relative to its own working set.
+ *
  * The heap is the process's, so there is one governor per process
  * (heapGovernor): the controller or `ovnscale sync` sets its target, and the
  * code that allocates in bulk calls heapCheckpoint().
@@ -36,22 +43,29 @@ export interface Collection {
   after: number;
 }
 
+/** MiB, or `auto`: what the pass computing the whole desired state keeps after its plan. 0: off. */
+export type HeapTarget = number | 'auto';
+
 export class HeapGovernor {
   private target = 0;
+  private auto = false;
   private kept = 0;
   private spent = 0;
   private started = 0;
   private readonly listeners = new Set<(c: Collection) => void>();
 
-  /** The target heap in bytes; 0 turns the governor off (V8's own heuristics). */
+  /** The target heap in bytes; 0: none (yet, when auto). */
   get targetBytes(): number {
     return this.target;
   }
 
-  /** Sets the target (bytes, 0: off). */
-  start(targetBytes: number): void {
-    if (!Number.isFinite(targetBytes) || targetBytes < 0) throw new RangeError(`heap target must be a non-negative number of bytes, got ${targetBytes}`);
-    this.target = targetBytes;
+  /** Sets the target (bytes, 0: off; auto: none until settled()). */
+  start(targetBytes: number | 'auto'): void {
+    if (targetBytes !== 'auto' && (!Number.isFinite(targetBytes) || targetBytes < 0)) {
+      throw new RangeError(`heap target must be a non-negative number of bytes or 'auto', got ${targetBytes}`);
+    }
+    this.auto = targetBytes === 'auto';
+    this.target = this.auto ? 0 : (targetBytes as number);
     this.kept = 0;
     this.spent = 0;
     this.started = performance.now();
@@ -59,6 +73,7 @@ export class HeapGovernor {
 
   stop(): void {
     this.target = 0;
+    this.auto = false;
   }
 
   /** Told of every collection the governor makes (metrics, logs); returns the unsubscribe function. */
@@ -78,6 +93,22 @@ export class HeapGovernor {
     if (this.target === 0) return false;
     const before = getHeapStatistics().used_heap_size;
     if (before < this.target || before < this.kept * (1 + GROWTH)) return false;
+    return this.collect(before);
+  }
+
+  /**
+   * The pass computing the whole desired state is about to plan, or has
+   * planned: with an auto target, collects (the time cap allowing) and takes
+   * what it kept as the target; otherwise a checkpoint. True if it collected.
+   */
+  settled(): boolean {
+    if (!this.auto) return this.checkpoint();
+    if (!this.collect(getHeapStatistics().used_heap_size)) return false;
+    this.target = this.kept;
+    return true;
+  }
+
+  private collect(before: number): boolean {
     if (this.spent > MAX_SHARE * (performance.now() - this.started)) return false;
     const t = performance.now();
     collectGarbage();
@@ -92,13 +123,13 @@ export class HeapGovernor {
 export const heapGovernor = new HeapGovernor();
 
 /**
- * Starts the process's governor at `targetMiB` (0: off), each collection
+ * Starts the process's governor at `target` (0: off), each collection
  * logged and observed (seconds); returns what stops it.
  */
-export function governHeap(targetMiB: number, log: Logger, observe?: (seconds: number) => void): () => void {
-  heapGovernor.start(targetMiB * 2 ** 20);
-  if (targetMiB === 0) return () => undefined;
-  log.info('heap target set', { mib: targetMiB });
+export function governHeap(target: HeapTarget, log: Logger, observe?: (seconds: number) => void): () => void {
+  heapGovernor.start(target === 'auto' ? 'auto' : target * 2 ** 20);
+  if (target === 0) return () => undefined;
+  log.info('heap target set', { mib: target });
   const mib = (b: number) => Math.round(b / 2 ** 20);
   const off = heapGovernor.onCollect((c) => {
     observe?.(c.ms / 1000);
@@ -120,12 +151,17 @@ export function heapCheckpoint(): void {
   heapGovernor.checkpoint();
 }
 
+/** The pass computing the whole desired state is about to plan, or has planned (HeapGovernor.settled). */
+export function heapSettled(): void {
+  heapGovernor.settled();
+}
+
 /**
  * The default target: 60% of the container's memory limit (cgroup v2
  * memory.max, or v1 memory.limit_in_bytes), leaving the rest to the young
- * generation, the worker threads and the code; 0 where there is no limit.
+ * generation, the worker threads and the code; auto where there is no limit.
  */
-export function defaultHeapTargetMiB(read: (path: string) => string = (p) => readFileSync(p, 'utf8')): number {
+export function defaultHeapTarget(read: (path: string) => string = (p) => readFileSync(p, 'utf8')): HeapTarget {
   for (const path of ['/sys/fs/cgroup/memory.max', '/sys/fs/cgroup/memory/memory.limit_in_bytes']) {
     let text: string;
     try {
@@ -135,8 +171,15 @@ export function defaultHeapTargetMiB(read: (path: string) => string = (p) => rea
     }
     const bytes = Number(text);
     // "max", or v1's "no limit" (a number near 2^63).
-    if (!Number.isSafeInteger(bytes) || bytes <= 0) return 0;
+    if (!Number.isSafeInteger(bytes) || bytes <= 0) return 'auto';
     return Math.floor((bytes * 0.6) / 2 ** 20);
   }
-  return 0;
+  return 'auto';
+}
+
+/** A `--heap-target-mb` value: `auto` or MiB (0: off). */
+export function parseHeapTarget(text: string): HeapTarget | undefined {
+  if (text === 'auto') return 'auto';
+  const n = Number(text);
+  return /^\d+$/.test(text) && Number.isSafeInteger(n) ? n : undefined;
 }

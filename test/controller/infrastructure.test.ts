@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { bulkDesired, type ClusterSnapshot } from '../../src/controller/bulk-desired.js';
+import { bulkDesired, rebuildModel, type ClusterSnapshot } from '../../src/controller/bulk-desired.js';
 import { infrastructureRows, writtenAsDesired, type AheadWrite, type InfrastructureWrite } from '../../src/controller/infrastructure.js';
 import { emptyCounts } from '../../src/nb/plan.js';
 import { Ipam } from '../../src/controller/ipam/ipam.js';
+import { ClusterModel } from '../../src/controller/model/cluster-model.js';
 import { DEFAULT_OPTIONS, type ControllerOptions } from '../../src/controller/options.js';
 import { NODE_KEY, POD_KEY } from '../../src/nb/naming.js';
 import { NB_TABLES } from '../../src/nb/rows.js';
@@ -67,5 +68,28 @@ describe('the Subnet- and Node-only rows written ahead', () => {
     expect(writtenAsDesired(ahead, ok, { subnets: snap.subnets, nodes })).toBeUndefined();
     expect(writtenAsDesired(ahead, undefined, snap)).toBeUndefined();
     expect(writtenAsDesired(ahead, { ...ok, plan: { counts: emptyCounts(), conflicts: [{ table: 'Logical_Switch', key: ls, reason: 'x' }] } }, snap)).toBeUndefined();
+  });
+
+  it('are the rows the full pass holds for its nodes where equal: one copy of each', async () => {
+    const snap = snapshot();
+    const rows = infrastructureRows(snap.subnets, snap.nodes, O);
+    const model = new ClusterModel(O, new Ipam());
+    try {
+      const full = (await rebuildModel(model, snap, rows)).state;
+      let taken = 0;
+      for (const table of ['Logical_Switch_Port', 'Logical_Router_Policy'] as const) {
+        for (const [key, d] of rows.rows(table)) {
+          // Node rows are taken; the subnets' own (31000 policies, router ports) are computed apart.
+          const ofNode = table === 'Logical_Switch_Port' ? key.startsWith('node-') : NODE_KEY in (d.row['external_ids'] as object);
+          expect(full.get(table, key) === d, `${table} ${key}`).toBe(ofNode);
+          if (ofNode) taken++;
+        }
+      }
+      // The 6 recorded nodes' join ports and 30000 policies, and their 29000 policies of each distributed subnet.
+      expect(taken).toBeGreaterThan(6 * 2 + 6);
+      expect(full.get('Logical_Switch_Port', 'node-new-node')).toBeDefined();
+    } finally {
+      model.dispose();
+    }
   });
 });

@@ -42,7 +42,7 @@ async function converge(nb: OvsdbClient, rows: DesiredRow[]): Promise<void> {
   d.addAll(rows);
   const p = plan(d, existingRows(nb), O);
   const applied = await applyOperations(nb, p.ops, { maxOps: 10_000 });
-  await waitForCache(nb, applied.inserted, 10_000);
+  await waitForCache(nb, applied.unseen, 10_000);
 }
 
 /** Plans `rows` (the changed identities) and `removed` as one scoped pass, with `all` as the whole desired state. */
@@ -55,7 +55,7 @@ async function scoped(nb: OvsdbClient, all: DesiredRow[], rows: DesiredRow[], re
   everything.addAll(all);
   const p = plan(d, cacheScopeView(nb.cache, scope), { ...O, outside: (t, k) => everything.get(t, k) });
   const applied = await applyOperations(nb, p.ops, { maxOps: 10_000 });
-  await waitForCache(nb, applied.inserted, 10_000);
+  await waitForCache(nb, applied.unseen, 10_000);
   return p;
 }
 
@@ -126,7 +126,7 @@ describe('scoped plans against a real NB', () => {
         rounds.push(p.ops.map((o) => `${o.op} ${'table' in o ? o.table : ''}`));
         // One transaction per chunk of 11: a group never exceeds batchSize + 1 operations.
         const applied = await applyOperations(nb, p.ops, { maxOps: 11 });
-        await waitForCache(nb, applied.inserted, 10_000);
+        await waitForCache(nb, applied.unseen, 10_000);
         p = plan(desiredIn(p.deferredScope, d), cacheScopeView(nb.cache, p.deferredScope), { ...opts, outside: (t, k) => d.get(t, k) });
       }
       // Round 1: the switch, and the port group that names no new port with its ACL; round 2: the ports; round 3: the port group naming them, with its ACLs.

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { defaultHeapTargetMiB, HeapGovernor, type Collection } from '../../src/util/heap-governor.js';
+import { defaultHeapTarget, HeapGovernor, parseHeapTarget, type Collection } from '../../src/util/heap-governor.js';
 
 describe('HeapGovernor', () => {
   it('collects past its target, then not again until the heap has grown; off without a target', () => {
@@ -23,6 +23,28 @@ describe('HeapGovernor', () => {
     expect(g.checkpoint()).toBe(false);
     expect(() => g.start(-1)).toThrow(RangeError);
   });
+
+  it('auto: no target until the whole pass has planned, then what that collection kept', () => {
+    const g = new HeapGovernor();
+    const seen: Collection[] = [];
+    const off = g.onCollect((c) => seen.push(c));
+    g.start('auto');
+    try {
+      expect(g.targetBytes).toBe(0);
+      expect(g.checkpoint()).toBe(false);
+      expect(g.settled()).toBe(true);
+      expect(g.targetBytes).toBe(seen[0]!.after);
+      // Growth since is counted from there, as with a target given.
+      expect(g.checkpoint()).toBe(false);
+    } finally {
+      g.stop();
+      off();
+    }
+    // With a target given (or none), settled() is a checkpoint.
+    g.start(0);
+    expect(g.settled()).toBe(false);
+    g.stop();
+  });
 });
 
 describe('HeapGovernor.collectNow', () => {
@@ -39,17 +61,26 @@ describe('HeapGovernor.collectNow', () => {
   });
 });
 
-describe('defaultHeapTargetMiB', () => {
+describe('defaultHeapTarget', () => {
   const reader = (files: Record<string, string>) => (path: string) => {
     const text = files[path];
     if (text === undefined) throw new Error(`ENOENT: ${path}`);
     return text;
   };
-  it('is 60% of the container memory limit (cgroup v2, else v1), 0 without a limit', () => {
-    expect(defaultHeapTargetMiB(reader({ '/sys/fs/cgroup/memory.max': '2147483648\n' }))).toBe(1228);
-    expect(defaultHeapTargetMiB(reader({ '/sys/fs/cgroup/memory.max': 'max\n' }))).toBe(0);
-    expect(defaultHeapTargetMiB(reader({ '/sys/fs/cgroup/memory/memory.limit_in_bytes': '1073741824' }))).toBe(614);
-    expect(defaultHeapTargetMiB(reader({ '/sys/fs/cgroup/memory/memory.limit_in_bytes': '9223372036854771712' }))).toBe(0);
-    expect(defaultHeapTargetMiB(reader({}))).toBe(0);
+  it('is 60% of the container memory limit (cgroup v2, else v1), auto without a limit', () => {
+    expect(defaultHeapTarget(reader({ '/sys/fs/cgroup/memory.max': '2147483648\n' }))).toBe(1228);
+    expect(defaultHeapTarget(reader({ '/sys/fs/cgroup/memory.max': 'max\n' }))).toBe('auto');
+    expect(defaultHeapTarget(reader({ '/sys/fs/cgroup/memory/memory.limit_in_bytes': '1073741824' }))).toBe(614);
+    expect(defaultHeapTarget(reader({ '/sys/fs/cgroup/memory/memory.limit_in_bytes': '9223372036854771712' }))).toBe('auto');
+    expect(defaultHeapTarget(reader({}))).toBe('auto');
+  });
+});
+
+describe('parseHeapTarget', () => {
+  it('takes auto or whole MiB', () => {
+    expect(parseHeapTarget('auto')).toBe('auto');
+    expect(parseHeapTarget('0')).toBe(0);
+    expect(parseHeapTarget('1500')).toBe(1500);
+    for (const bad of ['', '-1', '1.5', '1e3', 'AUTO', ' 12']) expect(parseHeapTarget(bad), bad).toBeUndefined();
   });
 });

@@ -16,8 +16,8 @@
 import type { NodeRecord, PodRecord, SubnetRecord } from '../../k8s/records.js';
 import { recordKey } from '../../k8s/resources.js';
 import { KernelPool } from '../../index/index.js';
-import type { DesiredRow } from '../../nb/desired.js';
-import { DesiredUnits } from '../../nb/desired-units.js';
+import type { DesiredRow, DesiredSource } from '../../nb/desired.js';
+import { DesiredUnits, sameDesired } from '../../nb/desired-units.js';
 import type { Scope } from '../../nb/scope.js';
 import { nodePortGroupName, subnetNodePortGroupName } from '../../nb/naming.js';
 import { activeGatewaysInNb } from '../../nb/read.js';
@@ -48,6 +48,12 @@ import {
 } from './types.js';
 
 export { emptyDirty, noneDirty, type ClusterSnapshot, type ClusterStores, type DirtyKeys, type UpdateResult } from './types.js';
+
+/** `from`'s row of r's identity when it plans the same as r, else r. */
+function sameAs(from: DesiredSource, r: DesiredRow): DesiredRow {
+  const e = from.get(r.table, r.key);
+  return e !== undefined && sameDesired(e, r) ? e : r;
+}
 
 export class ClusterModel {
   readonly units = new DesiredUnits();
@@ -90,8 +96,12 @@ export class ClusterModel {
   /**
    * The whole cluster from scratch. Centralized subnets take their first
    * eligible gateway node until useGateways() says which one the NB uses.
+   * `earlier`: rows already computed from these records (a write ahead's,
+   * infrastructure.ts); a node's row equal to one of them is that one, so
+   * the pass and the NB cache (which took its values) hold one copy, and the
+   * 186k copies made here die young instead of being promoted.
    */
-  async rebuild(snap: ClusterSnapshot): Promise<{ allocated: number; timings: Record<string, number> }> {
+  async rebuild(snap: ClusterSnapshot, earlier?: DesiredSource): Promise<{ allocated: number; timings: Record<string, number> }> {
     const { timings, lap } = laps();
     // Addresses of pods and nodes gone since the last rebuild go back to their pools first, so claims can take them (a new model has none).
     if (this.owners.size > 0 || this.nodes.size > 0) {
@@ -153,7 +163,7 @@ export class ClusterModel {
     this.computeSubnets();
     this.computeGateways(() => undefined);
     // Nodes read the placement every pod wrote: computed last.
-    for (const n of snap.nodes) this.computeNode(n.name);
+    for (const n of snap.nodes) this.computeNode(n.name, undefined, earlier);
     this.dropStale();
     lap('desired');
     return { allocated: alloc.allocated, timings };
@@ -387,7 +397,7 @@ export class ClusterModel {
     for (const e of errors) this.addError(nodeIpamUnit(name), e);
   }
 
-  private computeNode(name: string, scope?: Scope): void {
+  private computeNode(name: string, scope?: Scope, earlier?: DesiredSource): void {
     const n = this.nodes.get(name);
     const unit = nodeUnit(name);
     if (!n) {
@@ -395,7 +405,8 @@ export class ClusterModel {
       return;
     }
     const out = desiredNodes([n], (x) => this.ipam.get(nodeOwner(x)), this.subnets, this.placement, this.cfg, { networkPolicies: this.policiesExist });
-    this.setUnit(unit, out.rows, out.errors, scope);
+    const rows = earlier ? out.rows.map((r) => sameAs(earlier, r)) : out.rows;
+    this.setUnit(unit, rows, out.errors, scope);
   }
 
   private computePolicy(key: string, r: ResolvedPolicy | undefined, scope?: Scope): void {
