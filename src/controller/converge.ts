@@ -116,7 +116,7 @@ export async function converge(
     const sent = planned.ops.length;
     if (sent > 0) {
       t = performance.now();
-      const applied = await applyOperations(nb, planned.ops, { maxOps: o.maxOpsPerTxn, groups: planned.groups, isLeader: deps.isLeader, metrics: deps.metrics, release: true });
+      const applied = await applyOperations(nb, planned.ops, { maxOps: o.maxOpsPerTxn, groups: planned.groups, isLeader: deps.isLeader, metrics: deps.metrics, release: true, bulk: true });
       transactions += applied.transactions;
       timings.apply += performance.now() - t;
       deps.log.info('plan applied', { round, operations: sent, transactions: applied.transactions, ms: Math.round(performance.now() - t) });

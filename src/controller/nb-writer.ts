@@ -57,6 +57,8 @@ export interface ApplyOptions {
    * when its transaction has: a cold sync's plan holds a few hundred MB of them.
    */
   release?: boolean;
+  /** Bulk work (a full pass): the heap governor may collect while the window is full. An event's pass never waits for one. */
+  bulk?: boolean;
 }
 
 /**
@@ -127,7 +129,7 @@ export async function applyOperations(nb: OvsdbClient, ops: Operation[], o: Appl
     if (pending.size >= window) {
       await Promise.race(pending);
       // Sent operations and decoded updates are garbage now (with a heap target, collected before they pile up).
-      heapCheckpoint();
+      if (o.bulk) heapCheckpoint();
     }
   }
   await Promise.all(pending);
