@@ -24,11 +24,14 @@ describe('HeapGovernor', () => {
     expect(() => g.start(-1)).toThrow(RangeError);
   });
 
-  it('auto: no target until the whole pass has planned, then what that collection kept', () => {
+  it('auto: no target until the whole pass plans over the floor, then what that collection kept', () => {
     const g = new HeapGovernor();
     const seen: Collection[] = [];
     const off = g.onCollect((c) => seen.push(c));
+    // Under its floor auto collects nothing.
     g.start('auto');
+    expect(g.settled()).toBe(false);
+    g.start('auto', 0);
     try {
       expect(g.targetBytes).toBe(0);
       expect(g.checkpoint()).toBe(false);
