@@ -14,8 +14,8 @@ import { rawFloor, rawMonitorFloor, type FloorResult, type MonitorFloor } from '
 import { naiveCold, naiveService, naiveWarm, type NaiveCold, type NaiveService, type Sampled } from './naive.js';
 import { coldSyncInto, runOvnscale, type OvnscaleResult, type SteadySizes } from './ovnscale-mode.js';
 import { startSimChild } from './sim-child.js';
-import type { HeapTarget } from '../util/heap-governor.js';
 import { quantile, r1 } from './stats.js';
+import type { HeapTarget } from '../util/heap-governor.js';
 
 export type Mode = 'all' | 'ovnscale' | 'naive';
 /** How every NB of the run is kept: a one-member Raft cluster (as Kube-OVN runs it; resumable) or a standalone database. */

@@ -50,7 +50,7 @@ export const controllerFlagHelp: Record<string, string> = {
   'node-switch-cidr': 'CIDR of the join subnet',
   vendor: 'external_ids:vendor of the rows this controller owns (kube-ovn adopts an existing Kube-OVN NB)',
   'log-level': 'debug, info, warn or error',
-  'heap-target-mb': "soft target of the V8 heap in MiB: past it, a full pass collects before and after its plan and between its transactions, at most 10% of the time; auto: what the startup pass keeps once its plan is made (0: V8's own heuristics; default: 60% of the container's memory limit, auto without one)",
+  'heap-target-mb': "soft target of the V8 heap in MiB: past it, a full pass collects before and after its plan and between its transactions, at most 10% of the time; auto: what a full pass keeps around its plan (0: V8's own heuristics; default: 60% of the container's memory limit, auto without one)",
 };
 
 export function controllerOptions(p: Parsed): ControllerOptions & { nbAddr: string; sbAddr?: string; kubeconfig?: string } {

@@ -48,7 +48,7 @@ export interface Collection {
   after: number;
 }
 
-/** MiB, or `auto`: what the pass computing the whole desired state keeps after its plan. 0: off. */
+/** MiB, or `auto`: what the pass computing the whole desired state keeps around its plan. 0: off. */
 export type HeapTarget = number | 'auto';
 
 export class HeapGovernor {
