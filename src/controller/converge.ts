@@ -82,9 +82,9 @@ export async function converge(
 ): Promise<Converged> {
   // New rows named by uuids we choose need no round to learn them: one plan writes a new router and its policies.
   const rowUuids = !o.dryRun && (await rowUuidsSupported(nb)) ? newRowUuid : undefined;
+  const collect = deps.whole ? heapSettled : heapCheckpoint;
   // The desired state was just computed, leaving its garbage; the plan makes its own on top.
-  if (deps.whole) heapSettled();
-  else heapCheckpoint();
+  collect();
   let t = performance.now();
   // Rows of Kube-OVN features ovnscale does not manage (security groups, IP pools, ...) are kept when adopting its NB.
   // Rows found in place hold their desired values once: the cache takes the desired row's equal ones.
@@ -104,8 +104,7 @@ export async function converge(
     else rounds = planned.deferred > 0 || planned.ops.length > o.maxOpsPerTxn;
   }
   const timings = { plan: performance.now() - t, apply: 0 };
-  if (deps.whole) heapSettled();
-  else heapCheckpoint();
+  collect();
   deps.log.info('plan computed', { operations: planned.ops.length, rounds, tables: written(planned.counts), ms: Math.round(timings.plan) });
   const counts = planned.counts;
   let operations = planned.ops.length;
@@ -116,7 +115,7 @@ export async function converge(
     const sent = planned.ops.length;
     if (sent > 0) {
       t = performance.now();
-      const applied = await applyOperations(nb, planned.ops, { maxOps: o.maxOpsPerTxn, groups: planned.groups, isLeader: deps.isLeader, metrics: deps.metrics, release: true, bulk: true });
+      const applied = await applyOperations(nb, planned.ops, { maxOps: o.maxOpsPerTxn, groups: planned.groups, isLeader: deps.isLeader, metrics: deps.metrics, bulk: true });
       transactions += applied.transactions;
       timings.apply += performance.now() - t;
       deps.log.info('plan applied', { round, operations: sent, transactions: applied.transactions, ms: Math.round(performance.now() - t) });

@@ -53,11 +53,11 @@ export interface ApplyOptions {
   /** The plan's groups (PlanResult.groups, client-chosen uuids): chunks are cut between them only. */
   groups?: readonly number[];
   /**
-   * Empty `ops` once it is cut into chunks, so each chunk's operations can go
-   * when its transaction has: a cold sync's plan holds a few hundred MB of them.
+   * Bulk work (a full pass): `ops` is emptied once cut into chunks, so each
+   * chunk's operations can go when its transaction has (a cold sync's plan
+   * holds a few hundred MB of them), and the heap governor may collect while
+   * the window is full. An event's pass never waits for a collection.
    */
-  release?: boolean;
-  /** Bulk work (a full pass): the heap governor may collect while the window is full. An event's pass never waits for one. */
   bulk?: boolean;
 }
 
@@ -85,7 +85,7 @@ export interface Applied {
  * Applies ops in chunks, each chunk one transaction, up to `inFlight` at a
  * time. After a failure nothing more is sent; the first error is thrown once
  * the transactions in flight have settled (their outcome counted). With
- * `release`, `ops` is left empty. The cached rows written take the values
+ * `bulk`, `ops` is left empty. The cached rows written take the values
  * they were written with (DatabaseCache.share): the desired rows' own, so a
  * cold sync holds one copy of each name, match and external_ids, not two.
  */
@@ -95,7 +95,7 @@ export async function applyOperations(nb: OvsdbClient, ops: Operation[], o: Appl
   const pending = new Set<Promise<void>>();
   let failure: { err: unknown } | undefined;
   const chunks = o.groups ? chunkGroups(ops, o.groups, o.maxOps) : chunkOperations(ops, o.maxOps);
-  if (o.release) ops.length = 0;
+  if (o.bulk) ops.length = 0;
   for (let chunk = chunks.shift(); chunk; chunk = chunks.shift()) {
     if (failure) break;
     if (o.isLeader && !o.isLeader()) {
