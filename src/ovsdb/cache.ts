@@ -226,19 +226,20 @@ export class DatabaseCache {
     // Only for errors and modifies: built on demand, not for each of a resync's rows.
     const where = () => `update: ${cache.name} row ${uuid}`;
     if (!isObject(ru)) throw new OvsdbProtocolError(`${where()}: expected {initial|insert|modify|delete}, got ${JSON.stringify(ru)?.slice(0, 80)}`);
-    if ('initial' in ru) return decode(uuid, ru.initial);
+    if ('initial' in ru) return decode(uuid, settle(ru.initial) as Wire);
     if (resync) throw new OvsdbProtocolError(`${where()}: a full resync may only hold "initial" rows`);
-    if ('insert' in ru) return decode(uuid, ru.insert);
+    if ('insert' in ru) return decode(uuid, settle(ru.insert) as Wire);
     if ('delete' in ru) return null;
     if ('modify' in ru) {
       const old = cache.get(uuid);
       if (!old) throw new OvsdbProtocolError(`${where()}: modify for a row we do not have`);
-      if (!isObject(ru.modify)) throw new OvsdbProtocolError(`${where()}: modify must be an object`);
+      const modify = settle(ru.modify);
+      if (!isObject(modify)) throw new OvsdbProtocolError(`${where()}: modify must be an object`);
       // A copy made as decoded rows are (a spread would hold only four columns in the object).
       const next = make() as Record<string, Value | undefined>;
       for (const c in next) next[c] = old[c];
       const at = where();
-      for (const [c, diff] of Object.entries(ru.modify)) {
+      for (const [c, diff] of Object.entries(modify)) {
         const col = columnOf(ts, c);
         if (!col || !cache.columns.includes(c)) throw new OvsdbProtocolError(`${at}: modify of unknown or unmonitored column '${c}'`);
         const v = applyColumnDiff(col, old[c], diff, `${at} column ${c}`);

@@ -2,12 +2,13 @@
  * Splits the byte stream of an OVSDB connection into JSON values.
  * ovsdb-server writes JSON-RPC objects back to back with no delimiter, and a
  * monitor reply can be 100+ MB, so the splitter scans every byte exactly once
- * (its state survives across chunks) and only joins a value's chunks when
- * the value is complete. It works on bytes: a multi-byte UTF-8 character split
- * between chunks is simply carried over with the rest of the value.
+ * (its state survives across chunks) and only joins a small value's chunks
+ * when the value is complete. It works on bytes: a multi-byte UTF-8 character
+ * split between chunks is simply carried over with the rest of the value.
  *
  * For a large value the scan also records where its shallow containers start
- * and end (see Frame.spans), and the value stays bytes: lazy-json.ts decodes
+ * and end (see Frame.spans), and the value stays bytes, in its chunks
+ * (FrameBytes): lazy-json.ts decodes
  * each row of a monitor reply or update to text on its own, so a large value
  * never becomes one string. V8 keeps a string over ~128 KB in its
  * large-object space until a full collection: a cold sync's updates,
@@ -27,6 +28,53 @@ export const SPAN_DEPTH = 5;
 /** Values smaller than this are read as one text and parsed whole (below V8's large-object size). */
 const SPAN_MIN_BYTES = 1 << 16;
 
+/**
+ * A large value's bytes, held in the chunks they arrived in: joined into one
+ * buffer they would be copied once more, 100+ MB for one table's monitor
+ * reply, alongside the chunks until a collection.
+ */
+export class FrameBytes {
+  /** Byte offset of each piece in the value. */
+  private readonly starts: number[] = [];
+  /** The piece the last read began in: ranges are read mostly in order. */
+  private at = 0;
+
+  constructor(
+    private readonly pieces: readonly Buffer[],
+    readonly length: number,
+  ) {
+    let o = 0;
+    for (const p of pieces) {
+      this.starts.push(o);
+      o += p.length;
+    }
+  }
+
+  /** The UTF-8 text of bytes [start, end) (whole characters: callers cut at brackets and braces). */
+  text(start: number, end: number): string {
+    const i = this.pieceAt(start);
+    const first = this.pieces[i]!;
+    const from = start - this.starts[i]!;
+    if (end - this.starts[i]! <= first.length) return first.toString('utf8', from, end - this.starts[i]!);
+    const j = this.pieceAt(end - 1);
+    const parts = [first.subarray(from), ...this.pieces.slice(i + 1, j), this.pieces[j]!.subarray(0, end - this.starts[j]!)];
+    return Buffer.concat(parts, end - start).toString('utf8');
+  }
+
+  toString(): string {
+    return this.text(0, this.length);
+  }
+
+  private pieceAt(pos: number): number {
+    const { starts } = this;
+    let k = this.at;
+    if (starts[k]! > pos) k = 0;
+    while (k + 1 < starts.length && starts[k + 1]! <= pos) k++;
+    this.at = k;
+    return k;
+  }
+}
+
 /** One complete JSON value off the stream: a small one as text, a large one as bytes with spans. */
 export interface Frame {
   /** Byte length of the value. */
@@ -34,7 +82,7 @@ export interface Frame {
   /** A small value's text; '' for a value only delimited (see textMaxBytes). Absent for a large value. */
   text?: string;
   /** A large value's bytes. */
-  data?: Buffer;
+  data?: FrameBytes;
   /**
    * With data: [start, end, depth] per container at depth <= SPAN_DEPTH
    * (the value itself is depth 1), in document order, as byte offsets into data.
@@ -44,7 +92,7 @@ export interface Frame {
 
 /** A frame's whole text (a large one decoded in one piece). */
 export function frameText(f: Frame): string {
-  return f.text ?? f.data!.toString('utf8');
+  return f.text ?? f.data!.toString();
 }
 
 function isSpace(b: number): boolean {
@@ -183,8 +231,8 @@ export class JsonSplitter {
     const n = this.nSpans;
     this.nSpans = 0;
     if (bytes > this.textMaxBytes) return { text: '', bytes };
-    const data = pieces.length === 0 ? last : Buffer.concat([...pieces, last], bytes);
-    if (bytes < this.spanMinBytes) return { text: data.toString('utf8'), bytes };
-    return { data, spans: this.spans.slice(0, 3 * n), bytes };
+    if (bytes < this.spanMinBytes) return { text: (pieces.length === 0 ? last : Buffer.concat([...pieces, last], bytes)).toString('utf8'), bytes };
+    pieces.push(last);
+    return { data: new FrameBytes(pieces, bytes), spans: this.spans.slice(0, 3 * n), bytes };
   }
 }

@@ -7,8 +7,9 @@
  * parsed row by row, each row's tree dies young and the reply's peak is its
  * bytes and rows' texts plus the decoded rows.
  *
- * How: every container at depth <= SPAN_DEPTH smaller than DEFER_MAX_BYTES
- * whose ancestors are all larger (the "frontier": in a monitor reply, the
+ * How: every container at depth <= SPAN_DEPTH that is small (under
+ * DEFER_MAX_BYTES, or a small share of its parent: one of a table's many
+ * rows) and whose ancestors are not (the "frontier": in a monitor reply, the
  * row updates) is decoded from the frame's bytes on its own, and replaced in
  * the rest of the text by a placeholder object;
  * the rest, the skeleton, is parsed by JSON.parse, so keys, scalars and
@@ -19,8 +20,15 @@
 import { randomBytes } from 'node:crypto';
 import { SPAN_DEPTH, type Frame } from './framing.js';
 
-/** Containers smaller than this are cut out; larger ones (a port group with thousands of ports) stay inline. */
+/** Containers smaller than this are cut out. */
 const DEFER_MAX_BYTES = 8192;
+/**
+ * A larger one is cut out when its parent is this many times its size: a
+ * port group with thousands of ports among a table's rows is parsed when it
+ * is decoded, not with the skeleton, where each of its uuids would be a
+ * ["uuid", "…"] array alive until the whole table is decoded.
+ */
+const SHARE_OF_PARENT = 64;
 const MARK = `\u0000${randomBytes(6).toString('hex')}`;
 const MARK_JSON = JSON.stringify(MARK);
 
@@ -62,16 +70,22 @@ export function parseFrame(f: Frame, deferMaxBytes = DEFER_MAX_BYTES): unknown {
   const parts: string[] = [];
   const cut: string[] = [];
   let cursor = 0;
+  // Size of the last container seen at each depth: the parent of the next one a level deeper.
+  const sizeAt = new Int32Array(SPAN_DEPTH + 1);
+  sizeAt[1] = data.length;
   // The first span is the value itself, which is never cut out.
   for (let k = 3; k < spans.length; k += 3) {
     const start = spans[k]!;
     const end = spans[k + 1]!;
-    if (start < cursor || end - start >= deferMaxBytes) continue;
-    parts.push(data.toString('utf8', cursor, start), `{${MARK_JSON}:${cut.length}}`);
-    cut.push(data.toString('utf8', start, end));
+    const depth = spans[k + 2]!;
+    const size = end - start;
+    sizeAt[depth] = size;
+    if (start < cursor || (size >= deferMaxBytes && size * SHARE_OF_PARENT > sizeAt[depth - 1]!)) continue;
+    parts.push(data.text(cursor, start), `{${MARK_JSON}:${cut.length}}`);
+    cut.push(data.text(start, end));
     cursor = end;
   }
-  parts.push(data.toString('utf8', cursor));
+  parts.push(data.text(cursor, data.length));
   const root = JSON.parse(parts.join('')) as unknown;
   if (cut.length > 0) swapMarks(root, 1, cut);
   return root;

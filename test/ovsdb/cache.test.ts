@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { DatabaseCache, OvsdbProtocolError, parseSchema, type RowChange } from '../../src/ovsdb/index.js';
+import { Deferred } from '../../src/ovsdb/lazy-json.js';
 
 const schema = parseSchema(JSON.parse(readFileSync('/usr/share/ovn/ovn-nb.ovsschema', 'utf8')));
 const LS = ['5b6f6c2a-7d8e-4a4b-9c1d-0e1f2a3b4c5d', '6b6f6c2a-7d8e-4a4b-9c1d-0e1f2a3b4c5d'];
@@ -15,6 +16,17 @@ function filled(): DatabaseCache {
     ]),
   );
 }
+
+describe('DatabaseCache: deferred parts (lazy-json.ts)', () => {
+  it('decodes a row update whose initial, insert or modify object was left as text', async () => {
+    const cache = filled();
+    const text = (v: unknown) => new Deferred(JSON.stringify(v));
+    await cache.apply({ Logical_Switch: text({ [LS[0]!]: { initial: text({ name: 's0' }) } }) }, true);
+    await cache.apply({ Logical_Switch: { [LS[1]!]: text({ insert: text({ name: 's1' }) }) } }, false);
+    await cache.apply({ Logical_Switch: { [LS[0]!]: { modify: text({ name: 's0-renamed' }) } } }, false);
+    expect([...cache.table('Logical_Switch').rows()].map((r) => r.name).sort()).toEqual(['s0-renamed', 's1']);
+  });
+});
 
 describe('DatabaseCache: a resync of some tables', () => {
   it('replaces only the tables it names; a named table missing from the update is empty', async () => {

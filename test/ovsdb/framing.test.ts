@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { frameText } from '../../src/ovsdb/framing.js';
+import { FrameBytes, frameText } from '../../src/ovsdb/framing.js';
 import { JsonSplitter, OvsdbProtocolError } from '../../src/ovsdb/index.js';
 
 /** Splits `buf` at the given (sorted, deduplicated) offsets. */
@@ -105,13 +105,32 @@ describe('JsonSplitter', () => {
     const got = [...s.frames(buf.subarray(0, 30)), ...s.frames(buf.subarray(30))];
     expect(got[0]).toEqual({ text: small, bytes: Buffer.byteLength(small) });
     expect(got[1]!.text).toBeUndefined();
-    expect(got[1]!.data!.toString('utf8')).toBe(large);
+    expect(got[1]!.data!.toString()).toBe(large);
     expect(frameText(got[1]!)).toBe(large);
     // [start, end, depth]: the value, rows, u1, u2.
     const spans = Array.from(got[1]!.spans!);
-    const bytesOf = (i: number) => got[1]!.data!.subarray(spans[3 * i]!, spans[3 * i + 1]!).toString('utf8');
+    const bytesOf = (i: number) => got[1]!.data!.text(spans[3 * i]!, spans[3 * i + 1]!);
     expect(spans.filter((_, k) => k % 3 === 2)).toEqual([1, 2, 3, 3]);
     expect([1, 2, 3].map(bytesOf)).toEqual([JSON.stringify({ u1: { n: 'é😀' }, u2: [1, 2] }), JSON.stringify({ n: 'é😀' }), '[1,2]']);
+  });
+
+  it('reads any range of a value held in its chunks, in any order, across chunk and character boundaries', () => {
+    const text = 'aé😀[]{"k":"ü"}'.repeat(40);
+    const buf = Buffer.from(text, 'utf8');
+    // Character starts: a range cut there holds whole characters, as spans' brackets do.
+    const cuts = [...Array(buf.length + 1).keys()].filter((i) => i === buf.length || (buf[i]! & 0xc0) !== 0x80);
+    for (const size of [1, 3, 7, 64, buf.length]) {
+      const pieces: Buffer[] = [];
+      for (let i = 0; i < buf.length; i += size) pieces.push(buf.subarray(i, i + size));
+      const bytes = new FrameBytes(pieces, buf.length);
+      expect(bytes.toString()).toBe(text);
+      for (let k = 0; k < 200; k++) {
+        const a = cuts[(k * 7919) % cuts.length]!;
+        const b = cuts[(k * 104729 + 13) % cuts.length]!;
+        const [start, end] = a <= b ? [a, b] : [b, a];
+        expect(bytes.text(start, end)).toBe(buf.subarray(start, end).toString('utf8'));
+      }
+    }
   });
 
   it('rejects a message that does not start with { or [', () => {

@@ -49,6 +49,21 @@ describe('lazy JSON frames', () => {
     expect(JSON.parse(JSON.stringify(parsed))).toEqual(reply);
   });
 
+  it('cuts out a row larger than the cut-out size when it is a small share of its table', () => {
+    const row = (i: number, n: number) => ({ initial: { name: `pg-${i}`, ports: ['set', Array.from({ length: n }, (_, k) => ['uuid', `p${i}-${k}`])] } });
+    const rows = Object.fromEntries(Array.from({ length: 600 }, (_, i) => [`u${i}`, row(i, i === 7 ? 20 : 2)]));
+    const reply = { id: 3, result: [false, 'txn', { Port_Group: rows }] };
+    const [frame] = framesOf(JSON.stringify(reply), 4096);
+    const large = JSON.stringify(rows.u7).length;
+    const parsed = parseFrame(frame!, large - 1) as { result: [boolean, string, { Port_Group: Record<string, unknown> }] };
+    expect(parsed.result[2].Port_Group.u7).toBeInstanceOf(Deferred);
+    expect(settle(parsed.result[2].Port_Group.u7)).toEqual(rows.u7);
+    // A container that is most of its parent stays inline, however large.
+    expect(parsed.result[2]).not.toBeInstanceOf(Deferred);
+    expect(parsed.result[2].Port_Group).not.toBeInstanceOf(Deferred);
+    expect(settleDeep(parsed)).toEqual(reply);
+  });
+
   it('cannot be fooled by a placeholder-like object from the peer', () => {
     const forged = { result: { T: { u: { '\u0000': 0 }, v: { '\u0000abc': 1 } } }, pad: 'x'.repeat(300) };
     const [frame] = framesOf(JSON.stringify(forged), 64);
