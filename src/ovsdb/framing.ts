@@ -54,10 +54,10 @@ export class FrameBytes {
   text(start: number, end: number): string {
     const i = this.pieceAt(start);
     const first = this.pieces[i]!;
-    const from = start - this.starts[i]!;
-    if (end - this.starts[i]! <= first.length) return first.toString('utf8', from, end - this.starts[i]!);
+    const base = this.starts[i]!;
+    if (end - base <= first.length) return first.toString('utf8', start - base, end - base);
     const j = this.pieceAt(end - 1);
-    const parts = [first.subarray(from), ...this.pieces.slice(i + 1, j), this.pieces[j]!.subarray(0, end - this.starts[j]!)];
+    const parts = [first.subarray(start - base), ...this.pieces.slice(i + 1, j), this.pieces[j]!.subarray(0, end - this.starts[j]!)];
     return Buffer.concat(parts, end - start).toString('utf8');
   }
 
@@ -231,8 +231,8 @@ export class JsonSplitter {
     const n = this.nSpans;
     this.nSpans = 0;
     if (bytes > this.textMaxBytes) return { text: '', bytes };
-    if (bytes < this.spanMinBytes) return { text: (pieces.length === 0 ? last : Buffer.concat([...pieces, last], bytes)).toString('utf8'), bytes };
     pieces.push(last);
+    if (bytes < this.spanMinBytes) return { text: (pieces.length === 1 ? last : Buffer.concat(pieces, bytes)).toString('utf8'), bytes };
     return { data: new FrameBytes(pieces, bytes), spans: this.spans.slice(0, 3 * n), bytes };
   }
 }
