@@ -35,7 +35,12 @@ export function aclName(name: string): string {
   return name.length > 63 ? name.slice(0, 60) + '...' : name;
 }
 
-const dots = (s: string): string => s.replaceAll('-', '.');
+/**
+ * '-' → '.', as one flat string: `replaceAll` returns a tree of its pieces
+ * (7 deep for `subnet-1.kube-ovn-worker-12`), kept as long as the name is
+ * (~200k node × subnet port groups at 2000 nodes × 100 subnets).
+ */
+const dots = (s: string): string => flat(s.split('-').join('.'));
 
 /** LSP of a pod on the default provider: `<pod>.<namespace>`. */
 export function podPortName(pod: string, namespace: string): string {
@@ -92,7 +97,8 @@ export function policyAddressSetName(
   kind: 'allow' | 'except',
   idx: number | 'all',
 ): string {
-  return dots(`${policyName(name)}.${namespace}.${dir}.${kind}`) + `.IPv4.${idx}`;
+  // idx holds no '-' (a count or 'all'): one pass over the whole name keeps it flat.
+  return dots(`${policyName(name)}.${namespace}.${dir}.${kind}.IPv4.${idx}`);
 }
 
 /** ACL.name of a rule's allow ACLs (before the 63-character cut). */
