@@ -38,7 +38,8 @@ export function aclName(name: string): string {
 /**
  * '-' → '.', as one flat string: `replaceAll` returns a tree of its pieces
  * (7 deep for `subnet-1.kube-ovn-worker-12`), kept as long as the name is
- * (~200k node × subnet port groups at 2000 nodes × 100 subnets).
+ * (~200k node × subnet port groups at 2000 nodes × 100 subnets). A name
+ * without '-' comes back from join as it went in, hence flat().
  */
 const dots = (s: string): string => flat(s.split('-').join('.'));
 
